@@ -1,0 +1,77 @@
+package io.crifailover.testsupport;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The images every integration test uses, built once per JVM from busybox-static and served by
+ * a private {@link LocalRegistry} (containerd's restore pulls the base image by digest, so images
+ * must come from a registry, not an import). References use {@code 127.0.0.1:PORT}: containerd
+ * pulls base images from localhost over plain HTTP, and nodes in network namespaces forward that
+ * port to the host.
+ */
+public final class TestImages {
+  /** The counter: +1 every 100 ms into /data/count, also served on :8080 by busybox httpd. */
+  public static final String COUNTER_SCRIPT = String.join("\n",
+      "#!/bin/sh",
+      "i=0",
+      "mkdir -p /data",
+      "httpd -p 8080 -h /data",
+      "while true; do",
+      "  i=$((i+1))",
+      "  echo $i > /data/count.tmp",
+      "  mv /data/count.tmp /data/count",
+      "  usleep 100000",
+      "done",
+      "");
+  /** Sandbox (pause) process: sleeps until told to stop. */
+  public static final String PAUSE_SCRIPT = String.join("\n",
+      "#!/bin/sh",
+      "trap 'exit 0' TERM INT",
+      "while true; do sleep 3600 & wait $!; done",
+      "");
+
+  private static TestImages shared;
+
+  private final LocalRegistry registry;
+  private final TestImageBuilder.PushedImage pause;
+  private final TestImageBuilder.PushedImage counter;
+
+  private TestImages(LocalRegistry registry) {
+    this.registry = registry;
+    this.pause = TestImageBuilder.buildAndPush(registry, "crif/pause", "1",
+        Map.of("bin/pause", PAUSE_SCRIPT), List.of("/bin/pause"));
+    this.counter = TestImageBuilder.buildAndPush(registry, "crif/counter", "1",
+        Map.of("bin/counter", COUNTER_SCRIPT), List.of("/bin/counter"));
+  }
+
+  /** The registry and images of this JVM; started on first use, stopped at JVM exit. */
+  public static synchronized TestImages shared() {
+    if (shared == null) {
+      LocalRegistry registry = LocalRegistry.start();
+      shared = new TestImages(registry);
+      Runtime.getRuntime().addShutdownHook(new Thread(registry::close, "crif-registry-stop"));
+    }
+    return shared;
+  }
+
+  public String registry() {
+    return registry.hostPort();
+  }
+
+  public LocalRegistry localRegistry() {
+    return registry;
+  }
+
+  public String pauseImage() {
+    return pause.tagRef();
+  }
+
+  public String counterImage() {
+    return counter.tagRef();
+  }
+
+  public String counterDigestRef() {
+    return counter.digestRef();
+  }
+}
