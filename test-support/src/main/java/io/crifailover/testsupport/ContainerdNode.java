@@ -170,6 +170,11 @@ public final class ContainerdNode implements AutoCloseable {
     return ContainerdConfig.cgroupParent(slot);
   }
 
+  /** The cgroup parent pods of this node must use, so that teardown finds every process. */
+  public String cgroupParent() {
+    return ContainerdConfig.cgroupParent(slot);
+  }
+
   /** A private directory for the test's own files (checkpoint archives, ...). */
   public Path workDir() {
     try {

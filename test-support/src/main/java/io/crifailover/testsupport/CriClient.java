@@ -1,6 +1,5 @@
 package io.crifailover.testsupport;
 
-import com.google.protobuf.ByteString;
 import io.crifailover.protos.cri.CheckpointContainerRequest;
 import io.crifailover.protos.cri.ContainerConfig;
 import io.crifailover.protos.cri.ContainerMetadata;
@@ -135,10 +134,6 @@ public final class CriClient implements AutoCloseable {
   public void checkpoint(String containerId, Path archive) {
     runtime().checkpointContainer(CheckpointContainerRequest.newBuilder().setContainerId(containerId)
         .setLocation(archive.toString()).setTimeout(CALL_SECONDS).build());
-  }
-
-  static ByteString bytes(String s) {
-    return ByteString.copyFromUtf8(s);
   }
 
   @Override
