@@ -1,0 +1,122 @@
+package io.crifailover.placement;
+
+import java.util.List;
+import java.util.Objects;
+
+/** An operation submitted to the replicated state machine. Node-scoped commands must come from that node's client. */
+public sealed interface Command {
+    /** True for commands that do not change state. */
+    default boolean readOnly() {
+        return false;
+    }
+
+    /** Adds a node (binding its name to the calling client id) or updates its address, flags and capacity. */
+    record RegisterNode(String name, String address, String arch, List<String> cpuFlags, int capacity)
+            implements Command {
+        public RegisterNode {
+            requireName(name, "node name");
+            Objects.requireNonNull(address, "address");
+            requireName(arch, "architecture");
+            cpuFlags = Flags.canonical(cpuFlags);
+            if (capacity < 1) {
+                throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
+            }
+        }
+    }
+
+    /** Reports the current load of the calling node. */
+    record ReportLoad(String node, int load) implements Command {
+        public ReportLoad {
+            requireName(node, "node name");
+            if (load < 0) {
+                throw new IllegalArgumentException("load must be >= 0, was " + load);
+            }
+        }
+    }
+
+    /** The calling node {@code reporter} suspects {@code node} in {@code epoch}. */
+    record Suspect(String reporter, String node, long epoch) implements Command {
+        public Suspect {
+            requireName(reporter, "reporter");
+            requireName(node, "suspected node");
+        }
+    }
+
+    /** The calling node says it is alive; a failed node comes back in a new epoch. */
+    record Heartbeat(String node) implements Command {
+        public Heartbeat {
+            requireName(node, "node name");
+        }
+    }
+
+    /** Records the latest checkpoint of a container, sent by its source node. */
+    record RecordCheckpoint(String containerId, String digest, long sequence, String sourceNode,
+                            List<String> cpuFlags, List<String> holders) implements Command {
+        public RecordCheckpoint {
+            requireName(containerId, "container id");
+            requireName(digest, "checkpoint digest");
+            requireName(sourceNode, "source node");
+            cpuFlags = Flags.canonical(cpuFlags);
+            holders = Flags.canonicalNames(holders);
+            if (sequence < 0) {
+                throw new IllegalArgumentException("checkpoint sequence must be >= 0, was " + sequence);
+            }
+        }
+    }
+
+    /** Asks for (and records) the standby nodes of a container running on the calling node. */
+    record AssignStandbys(String containerId, String sourceNode, int count) implements Command {
+        public AssignStandbys {
+            requireName(containerId, "container id");
+            requireName(sourceNode, "source node");
+            if (count < 0 || count > 64) {
+                throw new IllegalArgumentException("standby count must be in [0, 64], was " + count);
+            }
+        }
+    }
+
+    /** The calling node, target of {@code decisionId}, finished restoring {@code containerId}. */
+    record AckRestore(String containerId, long decisionId, String target) implements Command {
+        public AckRestore {
+            requireName(containerId, "container id");
+            requireName(target, "target node");
+        }
+    }
+
+    /** Lists restore decisions, all of them when {@code target} is empty, else those targeting that node. */
+    record QueryDecisions(String target) implements Command {
+        public QueryDecisions {
+            Objects.requireNonNull(target, "target");
+        }
+
+        @Override
+        public boolean readOnly() {
+            return true;
+        }
+    }
+
+    /** Lists all nodes. */
+    record QueryNodes() implements Command {
+        @Override
+        public boolean readOnly() {
+            return true;
+        }
+    }
+
+    /** Returns the latest events after {@code afterSequence}. */
+    record QueryEvents(long afterSequence) implements Command {
+        @Override
+        public boolean readOnly() {
+            return true;
+        }
+    }
+
+    private static void requireName(String value, String what) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(what + " must not be blank");
+        }
+        if (value.length() > 512) {
+            throw new IllegalArgumentException(what + " longer than 512 characters");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.crifailover.placement;
+
+import java.util.List;
+import java.util.Objects;
+
+/** The state machine's answer to a {@link Command}. Identical on every correct replica. */
+public sealed interface Result {
+    /** Outcome of a state-changing command. {@code accepted} is false when the command was refused. */
+    record Ack(boolean accepted, String detail) implements Result {
+        public Ack {
+            Objects.requireNonNull(detail, "detail");
+        }
+    }
+
+    /** Outcome of a suspicion: the votes in the node's current epoch and its resulting status. */
+    record SuspectOutcome(boolean accepted, String detail, int votes, NodeStatus status) implements Result {
+        public SuspectOutcome {
+            Objects.requireNonNull(detail, "detail");
+            Objects.requireNonNull(status, "status");
+        }
+    }
+
+    /** Restore decisions. */
+    record Decisions(List<RestoreDecision> decisions) implements Result {
+        public Decisions {
+            decisions = List.copyOf(decisions);
+        }
+    }
+
+    /** Nodes, sorted by name. */
+    record Nodes(List<NodeInfo> nodes) implements Result {
+        public Nodes {
+            nodes = List.copyOf(nodes);
+        }
+    }
+
+    /** Standby nodes chosen for a container (empty when refused or none qualifies). */
+    record Standbys(boolean accepted, String detail, List<String> nodes) implements Result {
+        public Standbys {
+            Objects.requireNonNull(detail, "detail");
+            nodes = List.copyOf(nodes);
+        }
+    }
+
+    /** Events after the requested sequence. */
+    record Events(List<PlacementEvent> events) implements Result {
+        public Events {
+            events = List.copyOf(events);
+        }
+    }
+}
