@@ -1,0 +1,5 @@
+package io.crifailover.store;
+
+/** Where a chunk's bytes can be read locally: a byte range of a stored blob. */
+public record ChunkLocation(Digest blob, long offset, int size) {
+}

@@ -1,0 +1,8 @@
+package io.crifailover.store;
+
+/** Outcome of replicating one image to one peer. */
+public record ReplicationReport(Digest image, int blobs, long logicalBytes, long wireBytes, long nanos) {
+    public double dedupRatio() {
+        return wireBytes == 0 ? Double.NaN : (double) logicalBytes / wireBytes;
+    }
+}

@@ -1,0 +1,5 @@
+package io.crifailover.store;
+
+/** A manifest or index as served: its digest, media type and exact bytes. */
+public record StoredManifest(Digest digest, String mediaType, byte[] content) {
+}
