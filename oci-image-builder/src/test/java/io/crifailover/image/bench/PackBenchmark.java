@@ -1,0 +1,111 @@
+package io.crifailover.image.bench;
+
+import io.crifailover.image.CheckpointImage;
+import io.crifailover.image.CheckpointImageBuilder;
+import io.crifailover.image.CheckpointMetadata;
+import io.crifailover.image.LayerCompression;
+import io.crifailover.image.fs.SafeFiles;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Benchmark driver for bench/image-builder.sh: packs one archive {@code reps} times in this JVM and
+ * prints one JSON object with the wall times, the peak heap in use and the layer size.
+ * Args: ARCHIVE OUTDIR none|gzip1|gzip6 REPS [TREE]; with TREE, each repetition first times
+ * {@code tar -cf} of TREE (and {@code tar -cf} + {@code sync}) so both are measured alternately under
+ * the same disk conditions.
+ */
+public final class PackBenchmark {
+
+    private PackBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path archive = Path.of(args[0]);
+        Path outDir = Path.of(args[1]);
+        String mode = args[2];
+        int reps = Integer.parseInt(args[3]);
+        CheckpointImageBuilder builder = switch (mode) {
+            case "none" -> CheckpointImageBuilder.defaults();
+            case "gzip1" -> CheckpointImageBuilder.defaults().withCompression(LayerCompression.GZIP).withGzipLevel(1);
+            case "gzip6" -> CheckpointImageBuilder.defaults().withCompression(LayerCompression.GZIP).withGzipLevel(6);
+            default -> throw new IllegalArgumentException("mode " + mode);
+        };
+        CheckpointMetadata meta = CheckpointMetadata.builder().sourceNode("bench").sequence(1)
+                .checkpointTime(Instant.EPOCH).build();
+        Path tree = args.length > 4 ? Path.of(args[4]) : null;
+        List<Double> millis = new ArrayList<>();
+        List<Double> tarMillis = new ArrayList<>();
+        List<Double> tarSyncMillis = new ArrayList<>();
+        long layerBytes = 0;
+        String digest = null;
+        System.gc();
+        resetPeaks();
+        for (int i = 0; i < reps; i++) {
+            if (tree != null) {
+                Path tar = outDir.resolve("tar-" + i + ".tar");
+                long t0 = System.nanoTime();
+                run("tar", "-cf", tar.toString(), "-C", tree.toString(), ".");
+                long t1 = System.nanoTime();
+                run("sync", tar.toString());
+                long t2 = System.nanoTime();
+                tarMillis.add((t1 - t0) / 1e6);
+                tarSyncMillis.add((t2 - t0) / 1e6);
+                java.nio.file.Files.delete(tar);
+            }
+            Path out = outDir.resolve("layout-" + mode + "-" + i);
+            long start = System.nanoTime();
+            CheckpointImage image = builder.buildLayout(archive, meta, out);
+            millis.add((System.nanoTime() - start) / 1e6);
+            layerBytes = image.layerSize();
+            if (digest != null && !digest.equals(image.manifestDigest())) {
+                throw new IllegalStateException("non-deterministic manifest digest");
+            }
+            digest = image.manifestDigest();
+            SafeFiles.deleteRecursively(out);
+        }
+        long peak = peakHeapUsed();
+        System.out.printf(Locale.ROOT,
+                "{\"mode\":\"%s\",\"ms\":[%s],\"tar_ms\":[%s],\"tar_sync_ms\":[%s],\"peak_heap_used_bytes\":%d,\"max_heap_bytes\":%d,\"layer_bytes\":%d,"
+                        + "\"manifest_digest\":\"%s\"}%n",
+                mode, join(millis), join(tarMillis), join(tarSyncMillis), peak, Runtime.getRuntime().maxMemory(), layerBytes, digest);
+    }
+
+    private static String join(List<Double> values) {
+        StringBuilder sb = new StringBuilder();
+        for (double v : values) {
+            sb.append(sb.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.1f", v));
+        }
+        return sb.toString();
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        if (!p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", command) + " failed");
+        }
+    }
+
+    private static void resetPeaks() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            pool.resetPeakUsage();
+        }
+    }
+
+    private static long peakHeapUsed() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+}
