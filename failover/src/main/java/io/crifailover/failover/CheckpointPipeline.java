@@ -1,0 +1,164 @@
+package io.crifailover.failover;
+
+import io.crifailover.image.CheckpointImage;
+import io.crifailover.image.CheckpointImageBuilder;
+import io.crifailover.image.CheckpointMetadata;
+import io.crifailover.image.meta.CriuDumpStats;
+import io.crifailover.placement.Result;
+import io.crifailover.protos.cri.CheckpointContainerRequest;
+import io.crifailover.protos.cri.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import io.crifailover.store.CheckpointRecord;
+import io.crifailover.store.CheckpointStore;
+import io.crifailover.store.PeerClient;
+import io.crifailover.store.Replicator;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One checkpoint of one container, end to end: CRI {@code CheckpointContainer} through the
+ * runtime (the container keeps running) -> OCI checkpoint image -> local store -> replicate to the
+ * standby nodes placement assigns -> record {digest, sequence, source, CPU flags, holders} in the
+ * placement catalog -> retention. Temporary archive and layout are removed in every case; a
+ * checkpoint that failed half-way is never recorded in the catalog, so it is never restored.
+ */
+public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJob {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointPipeline.class);
+  private static final Duration PLACEMENT_TIMEOUT = Duration.ofSeconds(5);
+  private static final int STANDBYS = 2;
+
+  private final RuntimeServiceBlockingStub runtime;
+  private final CheckpointStore store;
+  private final Path workDir;
+  private final NodeIdentity node;
+  private final WorkloadResolver workloads;
+  private final PlacementLink placement;
+  private final Map<String, PeerClient> peerStores;
+  private final PodEvents events;
+  private final Timer duration;
+  private final DistributionSummary size;
+  private final Timer frozen;
+  private final Timer replication;
+
+  /** What a checkpoint records about its source node. */
+  public record NodeIdentity(String name, String arch, List<String> cpuFlags, String cpuFlagsDigest) {}
+
+  public CheckpointPipeline(RuntimeServiceBlockingStub runtime, CheckpointStore store, Path workDir,
+      NodeIdentity node, WorkloadResolver workloads, PlacementLink placement,
+      Map<String, PeerClient> peerStores, PodEvents events, MeterRegistry metrics) {
+    this.runtime = runtime;
+    this.store = store;
+    this.workDir = workDir;
+    this.node = node;
+    this.workloads = workloads;
+    this.placement = placement;
+    this.peerStores = Map.copyOf(peerStores);
+    this.events = events;
+    this.duration = Timer.builder("crif.checkpoint.duration").description("CheckpointContainer to catalog record")
+        .publishPercentileHistogram().register(metrics);
+    this.size = DistributionSummary.builder("crif.checkpoint.size.bytes").baseUnit("bytes").register(metrics);
+    this.frozen = Timer.builder("crif.checkpoint.criu.frozen").description("CRIU frozen time from stats-dump")
+        .register(metrics);
+    this.replication = Timer.builder("crif.checkpoint.replication").description("replication to all standbys")
+        .register(metrics);
+  }
+
+  @Override
+  public void checkpoint(ContainerRef c, ProtectionSettings settings) throws Exception {
+    long start = System.nanoTime();
+    ContainerKey key = workloads.keyOf(c);
+    String id = key.toString();
+    long sequence = nextSequence(id);
+    Path archive = workDir.resolve("archive-" + UUID.randomUUID() + ".tar");
+    Path layout = workDir.resolve("layout-" + UUID.randomUUID());
+    try {
+      runtime.withDeadlineAfter(120, TimeUnit.SECONDS).checkpointContainer(CheckpointContainerRequest.newBuilder()
+          .setContainerId(c.containerId()).setLocation(archive.toString()).setTimeout(120).build());
+      CheckpointImage image = CheckpointImageBuilder.build(archive, CheckpointMetadata.builder()
+          .sourceNode(node.name()).namespace(key.namespace()).pod(key.pod()).podUid(c.podUid())
+          .container(key.container()).sequence(sequence).checkpointTime(Instant.now())
+          .cpuFlagsDigest(node.cpuFlagsDigest()).build(), layout);
+      String tag = Long.toString(sequence);
+      LayoutImport.importImage(store, layout, image, key.repository(), tag);
+      store.recordCheckpoint(id, sequence, key.repository(), tag);
+
+      List<String> holders = replicate(id, key, tag, sequence);
+      Result.Ack ack = placement.call(p -> p.recordCheckpoint(id, image.manifestDigest(), sequence,
+          node.name(), node.cpuFlags(), holders), PLACEMENT_TIMEOUT);
+      if (!ack.accepted()) {
+        throw new IllegalStateException("placement refused checkpoint " + sequence + ": " + ack.detail());
+      }
+      store.retain(id, settings.keep());
+
+      long layerBytes = image.layerSize();
+      size.record(layerBytes);
+      CriuDumpStats stats = image.info().stats();
+      long frozenMs = stats == null ? -1 : stats.frozenTimeUs() / 1000;
+      if (stats != null) {
+        frozen.record(Duration.ofNanos(stats.frozenTimeUs() * 1000));
+      }
+      duration.record(Duration.ofNanos(System.nanoTime() - start));
+      String message = "checkpoint " + sequence + " (" + (layerBytes >> 10) + " KiB, CRIU frozen "
+          + frozenMs + " ms) held by " + String.join(",", holders);
+      LOG.info("{}: {}", c, message);
+      events.normal(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINTED, message);
+    } catch (Exception e) {
+      events.warning(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINT_FAILED,
+          "checkpoint " + sequence + " of " + c.containerName() + " failed: " + e.getMessage());
+      throw e;
+    } finally {
+      Files.deleteIfExists(archive);
+      deleteTree(layout);
+    }
+  }
+
+  private long nextSequence(String id) throws java.io.IOException {
+    List<CheckpointRecord> history = store.history(id);
+    return history.isEmpty() ? 1 : history.get(history.size() - 1).sequence() + 1;
+  }
+
+  /** Pushes to the standbys placement assigns; returns the nodes that hold the image now. */
+  private List<String> replicate(String id, ContainerKey key, String tag, long sequence) {
+    List<String> holders = new ArrayList<>(List.of(node.name()));
+    Result.Standbys standbys = placement.call(p -> p.assignStandbys(id, node.name(), STANDBYS),
+        PLACEMENT_TIMEOUT);
+    long start = System.nanoTime();
+    for (String standby : standbys.nodes()) {
+      PeerClient peer = peerStores.get(standby);
+      if (peer == null) {
+        LOG.warn("no store address known for standby {}", standby);
+        continue;
+      }
+      try {
+        new Replicator(store).push(peer, key.repository(), tag, id, sequence);
+        holders.add(standby);
+      } catch (Exception e) {
+        LOG.warn("replicating {} #{} to {} failed: {}", id, sequence, standby, e.toString());
+      }
+    }
+    replication.record(Duration.ofNanos(System.nanoTime() - start));
+    return holders;
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var walk = Files.walk(root)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

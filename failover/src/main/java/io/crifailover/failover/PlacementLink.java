@@ -1,0 +1,202 @@
+package io.crifailover.failover;
+
+import io.crifailover.placement.NodeInfo;
+import io.crifailover.placement.PlacementClient;
+import io.crifailover.placement.RestoreDecision;
+import io.crifailover.placement.Result;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's connection to the placement state machine. All calls go through one thread (the
+ * client is serialised anyway), so a call hanging for want of a quorum never blocks a kubelet
+ * call or the checkpoint workers. Every answered call renews the {@link SelfFence} lease, stamped
+ * with the time the call was <em>sent</em>; a separate timer fences the node when the lease runs
+ * out.
+ */
+public final class PlacementLink implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PlacementLink.class);
+
+  /** What this node tells placement about itself. */
+  public record Self(String name, String address, String arch, List<String> cpuFlags, int capacity) {}
+
+  private final PlacementClient client;
+  private final Self self;
+  private final SelfFence fence;
+  private final Clock clock;
+  private final Runnable onFence;
+  private final ExecutorService calls = Executors.newSingleThreadExecutor(PeerProber.daemon("placement-calls"));
+  private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1,
+      PeerProber.daemon("placement-timers"));
+  private final Map<String, Long> epochs = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicBoolean periodicInFlight =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile boolean registered;
+  private volatile int reportedLoad = -1;
+
+  public PlacementLink(PlacementClient client, Self self, SelfFence fence, Clock clock, Runnable onFence) {
+    this.client = client;
+    this.self = self;
+    this.fence = fence;
+    this.clock = clock;
+    this.onFence = onFence;
+  }
+
+  /**
+   * Registers this node (retrying until a quorum answers), then every {@code heartbeat} sends a
+   * heartbeat (which also brings a node declared failed back in a new epoch), reports its load
+   * when it changed, and hands the restore decisions that target this node to {@code decisions};
+   * the fence lease is checked every {@code heartbeat / 2}. While a periodic call is waiting for a
+   * quorum no further periodic call is queued, so a cut-off node queues nothing without bound.
+   */
+  public PlacementLink start(Duration heartbeat, IntSupplier load,
+      Consumer<List<RestoreDecision>> decisions) {
+    timers.scheduleWithFixedDelay(() -> {
+      if (!periodicInFlight.compareAndSet(false, true)) {
+        return;
+      }
+      submit(c -> {
+        try {
+          if (!registered) {
+            register();
+            return;
+          }
+          c.heartbeat(self.name());
+          int now = load.getAsInt();
+          if (now != reportedLoad) {
+            c.reportLoad(self.name(), now);
+            reportedLoad = now;
+          }
+          decisions.accept(c.decisions(self.name()));
+        } finally {
+          periodicInFlight.set(false);
+        }
+      });
+    }, 0, heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+    timers.scheduleWithFixedDelay(this::checkFence, heartbeat.toMillis(),
+        Math.max(10, heartbeat.toMillis() / 2), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  private void register() {
+    Result.Ack ack = client.registerNode(self.name(), self.address(), self.arch(), self.cpuFlags(),
+        self.capacity());
+    if (!ack.accepted() && !ack.detail().contains("already")) {
+      LOG.warn("placement refused to register {}: {}", self.name(), ack.detail());
+      return;
+    }
+    registered = true;
+    LOG.info("registered {} with placement ({})", self.name(), ack.detail());
+  }
+
+  /** Reports a peer whose probes failed; the verdict is the state machine's. */
+  public void suspect(String peer) {
+    submit(c -> {
+      long epoch = epochs.computeIfAbsent(peer, p -> epochOf(p));
+      Result.SuspectOutcome outcome = c.suspect(self.name(), peer, epoch);
+      LOG.info("suspected {} (epoch {}): {} votes, status {} ({})", peer, epoch, outcome.votes(),
+          outcome.status(), outcome.detail());
+    });
+  }
+
+  /** A previously suspected peer answers again: its next suspicion uses its current epoch. */
+  public void forgetEpoch(String peer) {
+    epochs.remove(peer);
+  }
+
+  private long epochOf(String peer) {
+    return client.nodes().stream().filter(n -> n.name().equals(peer)).mapToLong(NodeInfo::epoch)
+        .findFirst().orElse(0L);
+  }
+
+  /** Runs {@code call} against placement on the placement thread; failures are logged. */
+  public void submit(PlacementCall call) {
+    if (calls.isShutdown()) {
+      return;
+    }
+    try {
+      calls.execute(() -> {
+        Instant sent = clock.instant();
+        try {
+          call.run(client);
+          fence.quorumContact(sent);
+        } catch (RuntimeException e) {
+          LOG.debug("placement call failed: {}", e.toString());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      LOG.debug("placement link closed; call dropped");
+    }
+  }
+
+  private void checkFence() {
+    if (fence.shouldFence(clock.instant())) {
+      LOG.warn("no placement quorum for {} ms: fencing this node's protected containers",
+          fence.timeout().toMillis());
+      try {
+        onFence.run();
+      } catch (RuntimeException e) {
+        LOG.error("fencing failed: {}", e.toString());
+      }
+    }
+  }
+
+  public boolean fenced() {
+    return fence.isFenced();
+  }
+
+  /**
+   * Runs {@code call} on the placement thread and waits for its answer at most {@code timeout}.
+   *
+   * @throws IllegalStateException when no quorum answered in time or the call failed
+   */
+  public <T> T call(java.util.function.Function<PlacementClient, T> call, Duration timeout) {
+    java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+    submit(c -> {
+      try {
+        result.complete(call.apply(c));
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+        throw e;
+      }
+    });
+    try {
+      return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("placement call failed: " + e.getCause().getMessage(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("no placement quorum within " + timeout.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for placement", e);
+    }
+  }
+
+  public String nodeName() {
+    return self.name();
+  }
+
+  /** A call made with the placement client. */
+  @FunctionalInterface
+  public interface PlacementCall {
+    void run(PlacementClient client);
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+    calls.shutdownNow();
+  }
+}
