@@ -71,9 +71,12 @@ public final class ProtectedSandboxes {
     LOG.info("rebuilt protection state from the runtime: {} protected sandboxes", byId.size());
   }
 
+  /** A running container that its pod's settings protect. */
+  public record Protected(ContainerRef container, ProtectionSettings settings) {}
+
   /** The running containers the settings cover, as the runtime lists them now. */
-  public List<ContainerRef> runningProtectedContainers(RuntimeServiceBlockingStub runtime) {
-    List<ContainerRef> refs = new ArrayList<>();
+  public List<Protected> runningProtectedContainers(RuntimeServiceBlockingStub runtime) {
+    List<Protected> refs = new ArrayList<>();
     for (Sandbox sb : byId.values()) {
       List<Container> containers = runtime.listContainers(ListContainersRequest.newBuilder()
           .setFilter(ContainerFilter.newBuilder().setPodSandboxId(sb.id())
@@ -81,8 +84,8 @@ public final class ProtectedSandboxes {
           .build()).getContainersList();
       for (Container c : containers) {
         if (sb.settings().covers(c.getMetadata().getName())) {
-          refs.add(new ContainerRef(c.getId(), sb.namespace(), sb.podName(), sb.podUid(),
-              c.getMetadata().getName()));
+          refs.add(new Protected(new ContainerRef(c.getId(), sb.namespace(), sb.podName(), sb.podUid(),
+              c.getMetadata().getName()), sb.settings()));
         }
       }
     }

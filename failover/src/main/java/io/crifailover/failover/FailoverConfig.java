@@ -1,0 +1,69 @@
+package io.crifailover.failover;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a node's failover needs to know. Timing defaults aim at a sub-second verdict:
+ * probes every 100 ms, 3 misses (~300-400 ms) -> suspicion; heartbeats every 100 ms renew the
+ * fence lease; a node without quorum for {@code fenceTimeout} stops its protected containers; the
+ * restoring node waits {@code fenceTimeout + restoreMargin} after it sees the decision.
+ *
+ * @param nodeName this node's name (also in placement and Kubernetes)
+ * @param nodeAddress this node's address on the node network (probes, store, placement)
+ * @param stateDir private directory: store, placement config, temporary checkpoint files
+ * @param members every node of the cluster, this one included
+ * @param f Byzantine faults tolerated (n >= 3f+1)
+ * @param placementPort BFT-SMaRt client port of each replica (replica-to-replica is port+1)
+ * @param storePort the store's registry and replication port on every node
+ * @param probePort the liveness port on every node
+ * @param clusterKeyFile the shared HMAC key for store replication (0600)
+ * @param kubeconfig kubeconfig file, null for in-cluster / default config
+ * @param cpuFlags CPU flags to announce; null reads /proc/cpuinfo (tests pass synthetic flags)
+ */
+public record FailoverConfig(String nodeName, String nodeAddress, Path stateDir, List<Member> members,
+    int f, int placementPort, int storePort, int probePort, Path clusterKeyFile, Path kubeconfig,
+    List<String> cpuFlags, int capacity, Timing timing) {
+
+  /** One node of the cluster. */
+  public record Member(String name, String address, int replicaId) {}
+
+  /** Failure detection, fencing and restore timing. */
+  public record Timing(Duration probeInterval, int probeThreshold, Duration heartbeat,
+      Duration fenceTimeout, Duration restoreMargin, Duration placementTimeout) {
+    public static Timing defaults() {
+      return new Timing(Duration.ofMillis(100), 3, Duration.ofMillis(100), Duration.ofMillis(600),
+          Duration.ofMillis(300), Duration.ofSeconds(1));
+    }
+
+    /** How long the restoring node waits after it sees a decision. */
+    public Duration fenceWait() {
+      return fenceTimeout.plus(restoreMargin);
+    }
+  }
+
+  public FailoverConfig {
+    Objects.requireNonNull(nodeName, "nodeName");
+    members = List.copyOf(members);
+    if (members.stream().noneMatch(m -> m.name().equals(nodeName))) {
+      throw new IllegalArgumentException("node " + nodeName + " is not among the members " + members);
+    }
+    if (members.size() < 3 * f + 1) {
+      throw new IllegalArgumentException(members.size() + " members cannot tolerate f=" + f + " (need 3f+1)");
+    }
+    if (timing.fenceTimeout().compareTo(timing.heartbeat().multipliedBy(3)) < 0) {
+      throw new IllegalArgumentException("fence timeout must be at least 3 heartbeats");
+    }
+  }
+
+  public Member self() {
+    return members.stream().filter(m -> m.name().equals(nodeName)).findFirst().orElseThrow();
+  }
+
+  /** The BFT-SMaRt client id of this node's shim (distinct from every replica id). */
+  public int clientId() {
+    return 1000 + self().replicaId();
+  }
+}

@@ -1,0 +1,196 @@
+package io.crifailover.failover;
+
+import io.crifailover.placement.DecisionStatus;
+import io.crifailover.placement.RestoreDecision;
+import io.crifailover.protos.cri.CreateContainerRequest;
+import io.crifailover.protos.cri.ImageServiceGrpc.ImageServiceBlockingStub;
+import io.crifailover.protos.cri.ImageSpec;
+import io.crifailover.protos.cri.PullImageRequest;
+import io.crifailover.store.CheckpointStore;
+import io.crifailover.store.Digest;
+import io.crifailover.store.RestorePins;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the restore decisions that target this node. A decision is acted on only after the
+ * fence wait (the failed node's lease has run out, so its copy is stopped); then the pod is
+ * replaced through the API. When kubelet creates the replacement's container, {@link
+ * #rewrite} swaps its image for the checkpoint image in the local store — only for a pending
+ * decision for this node and only if the pod's namespace and workload (read from the API) match
+ * the checkpoint's; otherwise the container cold-starts and a RestoreRefused event says why.
+ * When the restored container starts, the decision is acknowledged to placement.
+ */
+public final class RestoreController implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RestoreController.class);
+  private static final Duration PULL_DEADLINE = Duration.ofSeconds(60);
+
+  private final String nodeName;
+  private final Duration fenceWait;
+  private final PodReplacer replacer;
+  private final WorkloadResolver workloads;
+  private final PlacementLink placement;
+  private final CheckpointStore store;
+  private final String storeHostPort;
+  private final ImageServiceBlockingStub images;
+  private final PodEvents events;
+  private final ScheduledExecutorService executor;
+  private final FailoverTimeline timeline;
+  private final Set<Long> scheduled = ConcurrentHashMap.newKeySet();
+  private final Set<Long> reported = ConcurrentHashMap.newKeySet();
+  private final Map<String, RestoreDecision> pending = new ConcurrentHashMap<>();
+  private final Map<String, InFlight> restoring = new ConcurrentHashMap<>();
+
+  /** A container created from a checkpoint whose start has not been seen yet. */
+  private record InFlight(RestoreDecision decision, ContainerKey key, RestorePins.Pin pin) {}
+
+  public RestoreController(String nodeName, Duration fenceWait, PodReplacer replacer,
+      WorkloadResolver workloads, PlacementLink placement, CheckpointStore store,
+      String storeHostPort, ImageServiceBlockingStub images, PodEvents events,
+      ScheduledExecutorService executor, FailoverTimeline timeline) {
+    this.nodeName = nodeName;
+    this.fenceWait = fenceWait;
+    this.replacer = replacer;
+    this.workloads = workloads;
+    this.placement = placement;
+    this.store = store;
+    this.storeHostPort = storeHostPort;
+    this.images = images;
+    this.events = events;
+    this.executor = executor;
+    this.timeline = timeline;
+  }
+
+  /** Called with the decisions placement lists for this node (on the placement thread: never blocks). */
+  public void onDecisions(List<RestoreDecision> decisions) {
+    for (RestoreDecision d : decisions) {
+      if (d.status() == DecisionStatus.NO_COMPATIBLE_NODE && reported.add(d.decisionId())) {
+        executor.execute(() -> reportNoTarget(d));
+      }
+      if (d.status() != DecisionStatus.PENDING || !nodeName.equals(d.target())
+          || !scheduled.add(d.decisionId())) {
+        continue;
+      }
+      pending.put(d.containerId(), d);
+      timeline.mark(d.containerId(), FailoverTimeline.Phase.DECIDED);
+      LOG.info("decision {}: restore {} (checkpoint #{}) here after the fence wait of {} ms",
+          d.decisionId(), d.containerId(), d.checkpointSequence(), fenceWait.toMillis());
+      executor.schedule(() -> replace(d), fenceWait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void reportNoTarget(RestoreDecision d) {
+    try {
+      ContainerKey key = ContainerKey.parse(d.containerId());
+      events.warning(key.namespace(), key.pod(), "", PodEvents.RESTORE_REFUSED,
+          "no live node with compatible CPU flags holds checkpoint #" + d.checkpointSequence()
+              + " of " + key.container() + ": " + d.reason());
+    } catch (IllegalArgumentException e) {
+      LOG.warn("decision {} names an unknown container key: {}", d.decisionId(), d.containerId());
+    }
+  }
+
+  private void replace(RestoreDecision d) {
+    try {
+      ContainerKey key = ContainerKey.parse(d.containerId());
+      PodReplacer.Outcome outcome = replacer.replace(key);
+      timeline.mark(d.containerId(), FailoverTimeline.Phase.POD_REPLACED);
+      LOG.info("decision {}: pod {}/{} {}", d.decisionId(), key.namespace(), key.pod(), outcome);
+      if (outcome == PodReplacer.Outcome.REPLACED) {
+        events.normal(key.namespace(), key.pod(), "", PodEvents.RESTORING, "node " + d.failedNode()
+            + " failed; restoring " + key.container() + " from checkpoint #" + d.checkpointSequence()
+            + " on " + nodeName);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("decision {}: replacing the pod failed: {}", d.decisionId(), e.toString());
+      scheduled.remove(d.decisionId());
+    }
+  }
+
+  /**
+   * CreateContainer interceptor: returns the request with the checkpoint image when this container
+   * is to be restored here, else the request unchanged.
+   */
+  public CreateContainerRequest rewrite(CreateContainerRequest request) {
+    var sandbox = request.getSandboxConfig();
+    String from = sandbox.getAnnotationsMap().get(PodReplacer.RESTORE_FROM);
+    if (from == null) {
+      return request;
+    }
+    String containerName = request.getConfig().getMetadata().getName();
+    String keyText = from + "/" + containerName;
+    RestoreDecision d = pending.get(keyText);
+    String ns = sandbox.getMetadata().getNamespace();
+    String pod = sandbox.getMetadata().getName();
+    if (d == null) {
+      LOG.info("{}: no pending restore decision for this node: cold start", keyText);
+      return request;
+    }
+    ContainerKey key = ContainerKey.parse(keyText);
+    RestoreGuard.Identity target = new RestoreGuard.Identity(ns,
+        workloads.workloadOf(ns, pod).orElse(null));
+    RestoreGuard.Verdict verdict = RestoreGuard.check(key.identity(), target);
+    if (!verdict.allowed()) {
+      events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_REFUSED, verdict.reason());
+      LOG.warn("{}: restore refused: {}", keyText, verdict.reason());
+      return request;
+    }
+    String image = storeHostPort + "/" + key.repository() + "@" + d.checkpointDigest();
+    RestorePins.Pin pin = store.pins().pin(Digest.parse(d.checkpointDigest()));
+    try {
+      images.withDeadlineAfter(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).pullImage(
+          PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    } catch (RuntimeException e) {
+      pin.close();
+      events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_REFUSED,
+          "checkpoint image " + image + " could not be pulled: " + e.getMessage());
+      throw e;
+    }
+    pending.remove(keyText);
+    restoring.put(keyText, new InFlight(d, key, pin));
+    timeline.mark(keyText, FailoverTimeline.Phase.RESTORE_CREATE);
+    LOG.info("{}: restoring from {}", keyText, image);
+    return request.toBuilder().setConfig(request.getConfig().toBuilder()
+        .setImage(ImageSpec.newBuilder().setImage(image))).build();
+  }
+
+  /** StartContainer succeeded for a container created from {@code request}'s sandbox and name. */
+  public void onStarted(String namespace, String restoreFrom, String containerName, String podUid) {
+    if (restoreFrom == null) {
+      return;
+    }
+    String keyText = restoreFrom + "/" + containerName;
+    InFlight f = restoring.remove(keyText);
+    if (f == null) {
+      return;
+    }
+    f.pin().close();
+    timeline.mark(keyText, FailoverTimeline.Phase.RESTORED);
+    placement.submit(c -> c.ackRestore(f.decision().containerId(), f.decision().decisionId(), nodeName));
+    events.normal(namespace, f.key().pod(), podUid, PodEvents.RESTORED, "restored " + containerName
+        + " from checkpoint #" + f.decision().checkpointSequence() + " (node " + f.decision().failedNode()
+        + " failed)");
+  }
+
+  /** Containers waiting for a restore (for status output). */
+  public Map<String, RestoreDecision> pendingDecisions() {
+    return Map.copyOf(pending);
+  }
+
+  public Optional<RestoreDecision> pendingFor(String containerKey) {
+    return Optional.ofNullable(pending.get(containerKey));
+  }
+
+  @Override
+  public void close() {
+    restoring.values().forEach(f -> f.pin().close());
+  }
+}
