@@ -1,0 +1,133 @@
+package io.crifailover.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DaemonSetManifestTest {
+
+    static final Path MANIFEST = Path.of("daemonset.yaml");
+    static List<HasMetadata> objects;
+
+    @BeforeAll
+    static void parse() throws IOException {
+        try (InputStream in = Files.newInputStream(MANIFEST)) {
+            Object parsed = new KubernetesSerialization().unmarshal(in);
+            objects = parsed instanceof KubernetesList list ? list.getItems() : castList(parsed);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<HasMetadata> castList(Object parsed) {
+        return (List<HasMetadata>) parsed;
+    }
+
+    @Test
+    void holdsExactlyTheExpectedTypedObjects() {
+        assertThat(objects).extracting(o -> o.getClass().getSimpleName() + "/" + o.getMetadata().getName())
+                .containsExactly("Namespace/cri-failover", "ServiceAccount/cri-failover", "ClusterRole/cri-failover",
+                        "ClusterRoleBinding/cri-failover", "ConfigMap/cri-failover-cluster",
+                        "DaemonSet/cri-failover-installer");
+        objects.stream().filter(o -> !(o instanceof Namespace) && !(o instanceof ClusterRole)
+                        && !(o instanceof ClusterRoleBinding))
+                .forEach(o -> assertThat(o.getMetadata().getNamespace()).as(o.getKind()).isEqualTo("cri-failover"));
+        assertThat(one(Namespace.class).getMetadata().getLabels())
+                .containsEntry("pod-security.kubernetes.io/enforce", "privileged");
+    }
+
+    @Test
+    void clusterRoleGrantsExactlyTheListedVerbs() {
+        Map<String, Set<String>> granted = new TreeMap<>();
+        for (PolicyRule rule : one(ClusterRole.class).getRules()) {
+            assertThat(rule.getApiGroups()).as("core API group only").containsExactly("");
+            assertThat(rule.getResourceNames()).as("no per-name rules").isNullOrEmpty();
+            assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
+            for (String resource : rule.getResources()) {
+                granted.computeIfAbsent(resource, r -> new TreeSet<>()).addAll(rule.getVerbs());
+            }
+        }
+        assertThat(granted).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "nodes", Set.of("get", "list", "watch"),
+                "pods", Set.of("get", "list", "watch", "create", "delete"),
+                "events", Set.of("create")));
+    }
+
+    @Test
+    void bindingGivesTheRoleToTheServiceAccount() {
+        ClusterRoleBinding binding = one(ClusterRoleBinding.class);
+        assertThat(binding.getRoleRef().getKind()).isEqualTo("ClusterRole");
+        assertThat(binding.getRoleRef().getName()).isEqualTo(one(ClusterRole.class).getMetadata().getName());
+        assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+            assertThat(s.getKind()).isEqualTo("ServiceAccount");
+            assertThat(s.getName()).isEqualTo(one(ServiceAccount.class).getMetadata().getName());
+            assertThat(s.getNamespace()).isEqualTo("cri-failover");
+        });
+    }
+
+    @Test
+    void configMapCarriesClusterSettings() {
+        String settings = one(ConfigMap.class).getData().get("cluster.yaml");
+        assertThat(settings).contains("placement:", "members:", "port: 11000", "checkpoint:", "interval: 60s",
+                "probes:", "missesBeforeSuspect:");
+    }
+
+    @Test
+    void installerRunsPrivilegedWithTheHostRootOnSelectedNodesOnly() {
+        DaemonSet daemonSet = one(DaemonSet.class);
+        PodSpec pod = daemonSet.getSpec().getTemplate().getSpec();
+        assertThat(daemonSet.getSpec().getSelector().getMatchLabels())
+                .isEqualTo(daemonSet.getSpec().getTemplate().getMetadata().getLabels());
+        assertThat(pod.getServiceAccountName()).isEqualTo("cri-failover");
+        assertThat(pod.getHostPID()).as("nsenter -t 1 needs the host PID namespace").isTrue();
+        assertThat(pod.getNodeSelector()).containsEntry("cri-failover.io/install", "true");
+        assertThat(pod.getTolerations()).isNotEmpty();
+
+        Container installer = pod.getContainers().stream().collect(Collectors.collectingAndThen(
+                Collectors.toList(), l -> { assertThat(l).hasSize(1); return l.get(0); }));
+        assertThat(installer.getSecurityContext().getPrivileged()).isTrue();
+        assertThat(String.join(" ", installer.getArgs())).contains("cri-failover install --host-root=/host",
+                "--cluster-config=/etc/cri-failover-cluster/cluster.yaml");
+        assertThat(installer.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("NODE_NAME");
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
+        });
+        assertThat(installer.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/host");
+            assertThat(m.getName()).isEqualTo("host");
+        });
+        Volume host = pod.getVolumes().stream().filter(v -> v.getName().equals("host")).findFirst().orElseThrow();
+        assertThat(host.getHostPath().getPath()).isEqualTo("/");
+        Volume settings = pod.getVolumes().stream().filter(v -> v.getName().equals("cluster-config")).findFirst().orElseThrow();
+        assertThat(settings.getConfigMap().getName()).isEqualTo(one(ConfigMap.class).getMetadata().getName());
+    }
+
+    private static <T extends HasMetadata> T one(Class<T> type) {
+        List<T> matches = objects.stream().filter(type::isInstance).map(type::cast).toList();
+        assertThat(matches).as(type.getSimpleName()).hasSize(1);
+        return matches.get(0);
+    }
+}

@@ -1,0 +1,37 @@
+package io.crifailover.installer;
+
+/** Host paths an installation owns. */
+public final class HostLayout {
+
+    /** Where the shim, its Java runtime and the launcher are copied (same layout as in the image). */
+    public static final String PREFIX = "/opt/cri-failover";
+    /** The launcher, {@code cri-failover <command>}. */
+    public static final String LAUNCHER = PREFIX + "/bin/cri-failover";
+    /** The criu stand-in script inside the prefix. */
+    public static final String SNIFFER_SCRIPT = PREFIX + "/sniffer/bin/criu";
+    /** Configuration directory. */
+    public static final String CONFIG_DIR = "/etc/cri-failover";
+    /** The shim service's environment file: runtime endpoint, listen socket, metrics address. */
+    public static final String SHIM_ENV = CONFIG_DIR + "/shim.env";
+    /** Cluster settings copied from the ConfigMap. */
+    public static final String CLUSTER_CONFIG = CONFIG_DIR + "/cluster.yaml";
+    /** The criu stand-in's configuration. */
+    public static final String SNIFFER_CONF = CONFIG_DIR + "/sniffer.conf";
+    /** systemd unit directory for administrator-installed units. */
+    public static final String UNIT_DIR = "/etc/systemd/system";
+    public static final String SERVICE_NAME = "cri-failover.service";
+    public static final String SOCKET_NAME = "cri-failover.socket";
+    public static final String SERVICE_UNIT = UNIT_DIR + "/" + SERVICE_NAME;
+    public static final String SOCKET_UNIT = UNIT_DIR + "/" + SOCKET_NAME;
+    /** The enablement link systemd's {@code enable} would create. */
+    public static final String SERVICE_WANTS_LINK = UNIT_DIR + "/multi-user.target.wants/" + SERVICE_NAME;
+    /** Where the criu stand-in is linked: first on the default PATH of systemd services. */
+    public static final String CRIU_LINK = "/usr/local/sbin/criu";
+    /** Where a real CRIU is looked for, in order. */
+    public static final String[] REAL_CRIU_CANDIDATES = {"/usr/sbin/criu", "/usr/bin/criu", "/usr/local/bin/criu"};
+    /** Marker that systemd is the host's init. */
+    public static final String SYSTEMD_MARKER = "/run/systemd/system";
+
+    private HostLayout() {
+    }
+}

@@ -1,0 +1,103 @@
+package io.crifailover.installer;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code cri-failover install}: puts the shim on the host as a service and points kubelet at it. */
+@Command(name = "install",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Install the shim on the host mounted at --host-root: copy it and its Java runtime to",
+            "/opt/cri-failover, write cri-failover.service (and .socket), detect the runtime (CRI-O or",
+            "containerd), point kubelet's runtime endpoint at the shim and restart kubelet.",
+            "Every changed file is recorded in /var/lib/cri-failover/installer-state.json so that",
+            "'cri-failover uninstall' restores it byte for byte. Running it again changes nothing.",
+            ""
+        })
+public final class InstallCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host-root", paramLabel = "DIR", defaultValue = "/host",
+            description = "Where the host's / is mounted. Default: ${DEFAULT-VALUE}")
+    Path hostRoot;
+
+    @Option(names = "--source", paramLabel = "DIR", defaultValue = HostLayout.PREFIX,
+            description = "The files to install (jre/, app/, bin/cri-failover, sniffer/). Default: ${DEFAULT-VALUE}")
+    Path source;
+
+    @Option(names = "--runtime-endpoint", paramLabel = "ENDPOINT",
+            description = "The runtime to forward to; default: kubelet's current endpoint, else the CRI-O or containerd socket found")
+    String runtimeEndpoint;
+
+    @Option(names = "--listen", paramLabel = "ENDPOINT", defaultValue = InstallSettings.DEFAULT_LISTEN,
+            description = "The shim's socket, kubelet's new runtime endpoint. Default: ${DEFAULT-VALUE}")
+    String listen;
+
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT", defaultValue = InstallSettings.DEFAULT_METRICS,
+            description = "The shim's metrics listener. Default: ${DEFAULT-VALUE}")
+    String metricsAddress;
+
+    @Option(names = "--kubelet-config", paramLabel = "HOSTPATH", defaultValue = KubeletWiring.DEFAULT_CONFIG,
+            description = "kubelet's configuration file on the host. Default: ${DEFAULT-VALUE}")
+    String kubeletConfig;
+
+    @Option(names = "--cluster-config", paramLabel = "FILE",
+            description = "Cluster settings to copy to /etc/cri-failover/cluster.yaml (the mounted ConfigMap)")
+    Path clusterConfig;
+
+    @Option(names = "--node-name", paramLabel = "NAME", defaultValue = "${env:NODE_NAME}",
+            description = "This node's name, passed to the shim. Default: $NODE_NAME")
+    String nodeName;
+
+    @Option(names = "--shim-args", paramLabel = "ARGS", defaultValue = "",
+            description = "More options for 'cri-failover shim' in the service")
+    String shimArgs;
+
+    @Option(names = "--java-options", paramLabel = "OPTS", defaultValue = InstallSettings.DEFAULT_JAVA_OPTIONS,
+            description = "JVM options of the service. Default: ${DEFAULT-VALUE}")
+    String javaOptions;
+
+    @Option(names = "--socket-activation", description = "Enable cri-failover.socket (needs a shim that accepts systemd's socket)")
+    boolean socketActivation;
+
+    @Option(names = "--no-sniffer", negatable = false, description = "Do not install the criu stand-in")
+    boolean noSniffer;
+
+    @Option(names = "--host-exec", paramLabel = "MODE", defaultValue = "nsenter", converter = HostExec.Converter.class,
+            description = "How to run systemctl on the host: nsenter (needs hostPID), chroot, direct or none "
+                    + "(only log). Default: ${DEFAULT-VALUE}")
+    HostExec hostExec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        InstallSettings settings = new InstallSettings(source, Optional.ofNullable(runtimeEndpoint), listen,
+                metricsAddress, kubeletConfig, Optional.ofNullable(clusterConfig),
+                Optional.ofNullable(nodeName).filter(n -> !n.isBlank()), shimArgs, javaOptions, socketActivation,
+                !noSniffer);
+        InstallReport report;
+        try {
+            report = new Installer(new HostRoot(hostRoot), hostExec.commands(hostRoot)).install(settings);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("cri-failover install: " + e.getMessage());
+            return 1;
+        }
+        out.println("runtime: " + report.runtime());
+        out.println(report.unchanged() ? "host already up to date" : "changed " + report.changed().size() + " host paths");
+        report.commands().forEach(c -> out.println("ran: " + String.join(" ", c)));
+        report.warnings().forEach(w -> out.println("warning: " + w));
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,20 @@
+package io.crifailover.installer;
+
+import java.util.List;
+
+/**
+ * What an install or uninstall did.
+ *
+ * @param runtime  the runtime the shim forwards to (null for uninstall)
+ * @param changed  host paths created, modified, restored or removed
+ * @param commands host commands run, in order
+ * @param warnings things left for a human
+ */
+public record InstallReport(RuntimeEndpoint runtime, List<String> changed, List<List<String>> commands,
+                            List<String> warnings) {
+
+    /** Whether the host was left exactly as it was. */
+    public boolean unchanged() {
+        return changed.isEmpty();
+    }
+}

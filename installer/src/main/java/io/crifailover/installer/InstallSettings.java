@@ -1,0 +1,53 @@
+package io.crifailover.installer;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What to install and where.
+ *
+ * @param source          the shim's files to copy (the image's {@value HostLayout#PREFIX}: jre/, app/, bin/, sniffer/)
+ * @param runtimeEndpoint the runtime to forward to; empty means detect it
+ * @param listenEndpoint  the shim's socket, kubelet's new runtime endpoint
+ * @param metricsAddress  the shim's metrics listener ({@code host:port} or {@code none})
+ * @param kubeletConfig   host path of kubelet's configuration file
+ * @param clusterConfig   cluster settings (the mounted ConfigMap file) to copy to the host, if any
+ * @param nodeName        this node's name, passed to the shim
+ * @param extraShimArgs   more options for {@code cri-failover shim}
+ * @param javaOptions     JVM options for the service
+ * @param socketActivation enable the socket unit (needs a shim that accepts systemd's socket)
+ * @param sniffer         install the criu stand-in (always installed switched off)
+ */
+public record InstallSettings(
+        Path source,
+        Optional<String> runtimeEndpoint,
+        String listenEndpoint,
+        String metricsAddress,
+        String kubeletConfig,
+        Optional<Path> clusterConfig,
+        Optional<String> nodeName,
+        String extraShimArgs,
+        String javaOptions,
+        boolean socketActivation,
+        boolean sniffer) {
+
+    public static final String DEFAULT_LISTEN = "unix:///run/cri-failover/cri.sock";
+    public static final String DEFAULT_METRICS = "127.0.0.1:9464";
+    public static final String DEFAULT_JAVA_OPTIONS = "-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Xss512k";
+
+    /** Defaults for everything but the source. */
+    public static InstallSettings defaults(Path source) {
+        return new InstallSettings(source, Optional.empty(), DEFAULT_LISTEN, DEFAULT_METRICS,
+                KubeletWiring.DEFAULT_CONFIG, Optional.empty(), Optional.empty(), "", DEFAULT_JAVA_OPTIONS, false, true);
+    }
+
+    public InstallSettings withRuntimeEndpoint(String endpoint) {
+        return new InstallSettings(source, Optional.of(endpoint), listenEndpoint, metricsAddress, kubeletConfig,
+                clusterConfig, nodeName, extraShimArgs, javaOptions, socketActivation, sniffer);
+    }
+
+    public InstallSettings withClusterConfig(Path file) {
+        return new InstallSettings(source, runtimeEndpoint, listenEndpoint, metricsAddress, kubeletConfig,
+                Optional.of(file), nodeName, extraShimArgs, javaOptions, socketActivation, sniffer);
+    }
+}

@@ -1,0 +1,15 @@
+package io.crifailover.installer;
+
+/** Why the installer touched a host path; uninstall undoes the groups in a safe order. */
+public enum Purpose {
+    /** The installer's own state directory (undone last). */
+    STATE,
+    /** The shim's files: Java runtime, jars, launcher. */
+    PAYLOAD,
+    /** systemd units and the shim's environment file. */
+    SERVICE,
+    /** The criu stand-in's link and configuration. */
+    SNIFFER,
+    /** kubelet's configuration or flag file (undone first, then kubelet restarts). */
+    KUBELET
+}
