@@ -1,0 +1,79 @@
+package io.crifailover.shim;
+
+import io.crifailover.shim.transport.PeerPolicy;
+import io.crifailover.shim.transport.UnixEndpoint;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Settings of the shim daemon.
+ *
+ * @param listen socket kubelet connects to
+ * @param runtime socket of the real container runtime
+ * @param metricsAddress where {@code /metrics} is served, or null for no metrics endpoint
+ * @param maxMessageBytes largest message accepted in either direction
+ * @param maxMetadataBytes largest header/trailer block accepted in either direction
+ * @param peers who may use the listening socket
+ * @param drainTimeout how long shutdown waits for calls in flight
+ * @param reconnectInterval how often a lost runtime is re-dialled
+ * @param ioThreads Netty I/O threads, 0 for Netty's default (two per core)
+ */
+public record ShimConfig(UnixEndpoint listen, UnixEndpoint runtime, InetSocketAddress metricsAddress,
+        int maxMessageBytes, int maxMetadataBytes, PeerPolicy peers, Duration drainTimeout,
+        Duration reconnectInterval, int ioThreads) {
+
+    /** 64 MiB: four times kubelet's own 16 MiB limit, so the shim is never the narrower pipe. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** 1 MiB of headers/trailers, enough for large grpc-status-details-bin payloads. */
+    public static final int DEFAULT_MAX_METADATA_BYTES = 1024 * 1024;
+
+    public ShimConfig {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(peers, "peers");
+        if (listen.path().equals(runtime.path())) {
+            throw new IllegalArgumentException("--listen and --runtime are the same socket: " + listen);
+        }
+        if (maxMessageBytes < 16 * 1024 * 1024) {
+            throw new IllegalArgumentException("max message size must be at least 16 MiB (kubelet's limit), got "
+                    + maxMessageBytes + " bytes");
+        }
+        if (maxMetadataBytes < 8 * 1024) {
+            throw new IllegalArgumentException("max metadata size must be at least 8 KiB, got " + maxMetadataBytes);
+        }
+        if (drainTimeout.isNegative() || reconnectInterval.isNegative() || reconnectInterval.isZero()) {
+            throw new IllegalArgumentException("drain timeout must be >= 0 and reconnect interval > 0");
+        }
+        if (ioThreads < 0) {
+            throw new IllegalArgumentException("io threads must be >= 0, got " + ioThreads);
+        }
+    }
+
+    /** Defaults for everything but the two sockets: no metrics endpoint, root-only access. */
+    public static ShimConfig of(UnixEndpoint listen, UnixEndpoint runtime) {
+        return new ShimConfig(listen, runtime, null, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_METADATA_BYTES,
+                PeerPolicy.rootAnd(Set.of(), Set.of()), Duration.ofSeconds(5), Duration.ofMillis(250), 1);
+    }
+
+    public ShimConfig withMetricsAddress(InetSocketAddress address) {
+        return new ShimConfig(listen, runtime, address, maxMessageBytes, maxMetadataBytes, peers, drainTimeout,
+                reconnectInterval, ioThreads);
+    }
+
+    public ShimConfig withPeers(PeerPolicy policy) {
+        return new ShimConfig(listen, runtime, metricsAddress, maxMessageBytes, maxMetadataBytes, policy,
+                drainTimeout, reconnectInterval, ioThreads);
+    }
+
+    public ShimConfig withMaxMessageBytes(int bytes) {
+        return new ShimConfig(listen, runtime, metricsAddress, bytes, maxMetadataBytes, peers, drainTimeout,
+                reconnectInterval, ioThreads);
+    }
+
+    public ShimConfig withDrainTimeout(Duration drain) {
+        return new ShimConfig(listen, runtime, metricsAddress, maxMessageBytes, maxMetadataBytes, peers, drain,
+                reconnectInterval, ioThreads);
+    }
+}

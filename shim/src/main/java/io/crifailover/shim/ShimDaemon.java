@@ -1,0 +1,188 @@
+package io.crifailover.shim;
+
+import io.crifailover.shim.intercept.InterceptorRegistry;
+import io.crifailover.shim.metrics.CallMetrics;
+import io.crifailover.shim.metrics.MetricsHttpServer;
+import io.crifailover.shim.transport.EventLoops;
+import io.crifailover.shim.transport.RuntimeChannel;
+import io.crifailover.shim.transport.UnixSocketServer;
+import io.grpc.ConnectivityState;
+import io.grpc.ServerCallExecutorSupplier;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running shim: kubelet's socket, the runtime channel, interceptors and metrics, wired
+ * together. Plain forwarding runs on the Netty I/O threads; intercepted methods run on a small
+ * worker pool and their observers on a bounded observer queue, so neither ever blocks I/O.
+ */
+public final class ShimDaemon implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShimDaemon.class);
+    private static final int INTERCEPTOR_THREADS = 4;
+    private static final int OBSERVER_QUEUE = 10_000;
+
+    private final ShimConfig config;
+    private final EventLoops loops;
+    private final RuntimeChannel runtime;
+    private final UnixSocketServer server;
+    private final MetricsHttpServer metricsServer;
+    private final PrometheusMeterRegistry meterRegistry;
+    private final InterceptorRegistry interceptors;
+    private final ExecutorService interceptorPool;
+    private final ExecutorService observerPool;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    private ShimDaemon(ShimConfig config, EventLoops loops, RuntimeChannel runtime, UnixSocketServer server,
+            MetricsHttpServer metricsServer, PrometheusMeterRegistry meterRegistry, InterceptorRegistry interceptors,
+            ExecutorService interceptorPool, ExecutorService observerPool) {
+        this.config = config;
+        this.loops = loops;
+        this.runtime = runtime;
+        this.server = server;
+        this.metricsServer = metricsServer;
+        this.meterRegistry = meterRegistry;
+        this.interceptors = interceptors;
+        this.interceptorPool = interceptorPool;
+        this.observerPool = observerPool;
+    }
+
+    /** Starts serving {@code config.listen()}; returns once the socket accepts connections. */
+    public static ShimDaemon start(ShimConfig config) throws IOException {
+        PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmThreadMetrics().bindTo(meterRegistry);
+        CallMetrics metrics = new CallMetrics(meterRegistry);
+        ExecutorService interceptorPool = Executors.newFixedThreadPool(INTERCEPTOR_THREADS, daemonThreads("cri-intercept"));
+        ExecutorService observerPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(OBSERVER_QUEUE), daemonThreads("cri-observe"));
+        InterceptorRegistry interceptors = new InterceptorRegistry(observerPool, metrics);
+        EventLoops loops = EventLoops.create(config.ioThreads());
+        RuntimeChannel runtime = null;
+        UnixSocketServer server = null;
+        try {
+            runtime = RuntimeChannel.open(config.runtime(), loops, config.maxMessageBytes(),
+                    config.maxMetadataBytes(), config.reconnectInterval());
+            ForwardingCallHandler handler = new ForwardingCallHandler(runtime.channel(), interceptors, metrics);
+            ServerCallExecutorSupplier callExecutors = new ServerCallExecutorSupplier() {
+                @Override
+                public <Q, R> java.util.concurrent.Executor getExecutor(io.grpc.ServerCall<Q, R> call,
+                        io.grpc.Metadata metadata) {
+                    return interceptors.intercepts(call.getMethodDescriptor().getFullMethodName())
+                            ? interceptorPool : null;
+                }
+            };
+            server = UnixSocketServer.start(config.listen().path(), new UnixSocketServer.Settings(
+                    new ForwardingHandlerRegistry(handler), callExecutors, config.peers(),
+                    config.maxMessageBytes(), config.maxMetadataBytes()), loops);
+            Instant ready = Instant.now();
+            RuntimeChannel connected = runtime;
+            Gauge.builder("cri.shim.runtime.up", () -> connected.state(false) == ConnectivityState.READY ? 1 : 0)
+                    .description("1 while the connection to the runtime is ready, else 0")
+                    .register(meterRegistry);
+            runtime.state(true);
+            MetricsHttpServer metricsServer = config.metricsAddress() == null ? null
+                    : MetricsHttpServer.start(config.metricsAddress(), meterRegistry);
+            ShimDaemon daemon = new ShimDaemon(config, loops, runtime, server, metricsServer, meterRegistry,
+                    interceptors, interceptorPool, observerPool);
+            daemon.logStarted(ready);
+            return daemon;
+        } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            if (runtime != null) {
+                runtime.close();
+            }
+            loops.close();
+            interceptorPool.shutdownNow();
+            observerPool.shutdownNow();
+            throw e;
+        }
+    }
+
+    private void logStarted(Instant ready) {
+        String sinceJvm = ProcessHandle.current().info().startInstant()
+                .map(start -> Duration.between(start, ready).toMillis() + " ms after process start")
+                .orElse("(process start time unknown)");
+        LOG.info("serving {} -> {}; socket ready {}{}", config.listen(), config.runtime(), sinceJvm,
+                metricsServer == null ? "" : "; metrics on http://" + hostPort(metricsServer.address()) + "/metrics");
+    }
+
+    /** Where typed interceptors are plugged in; may be used while running. */
+    public InterceptorRegistry interceptors() {
+        return interceptors;
+    }
+
+    public PrometheusMeterRegistry meterRegistry() {
+        return meterRegistry;
+    }
+
+    public Path socket() {
+        return server.socket();
+    }
+
+    /** Bound address of the metrics endpoint, or null when disabled. */
+    public InetSocketAddress metricsAddress() {
+        return metricsServer == null ? null : metricsServer.address();
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    /** Drains calls in flight (bounded by the drain timeout), removes the socket, releases everything. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.info("shutting down; draining calls for up to {} ms", config.drainTimeout().toMillis());
+        try {
+            server.shutdown(config.drainTimeout());
+            runtime.close();
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            interceptorPool.shutdown();
+            observerPool.shutdown();
+            loops.close();
+            meterRegistry.close();
+            LOG.info("stopped; socket {} removed", config.listen());
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,128 @@
+package io.crifailover.shim.cli;
+
+import io.crifailover.shim.ShimConfig;
+import io.crifailover.shim.ShimDaemon;
+import io.crifailover.shim.transport.PeerPolicy;
+import io.crifailover.shim.transport.UnixEndpoint;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code cri-failover shim}: runs the CRI proxy in the foreground until SIGTERM or SIGINT. */
+@Command(name = "shim",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        usageHelpWidth = 100,
+        description = {
+            "Run the CRI proxy between kubelet and the container runtime.",
+            "",
+            "Serves the CRI API on --listen and forwards every call, unchanged, to the runtime",
+            "on --runtime. Runs in the foreground; SIGTERM or Ctrl-C drains calls in flight,",
+            "removes the socket and exits.",
+            "",
+            "Typical use (as root):",
+            "  1. cri-failover shim --runtime unix:///run/containerd/containerd.sock",
+            "  2. check it:  crictl --runtime-endpoint unix:///run/cri-failover/cri.sock version",
+            "  3. start kubelet with",
+            "       --container-runtime-endpoint=unix:///run/cri-failover/cri.sock",
+            "",
+            "Options:"
+        },
+        footer = {
+            "",
+            "Only root and the --allowed-uid/--allowed-gid peers may call the socket; others get",
+            "PERMISSION_DENIED. While the runtime is down, calls fail at once with UNAVAILABLE",
+            "and the shim reconnects by itself.",
+            "Metrics: curl http://127.0.0.1:9464/metrics"
+        })
+public final class ShimCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "ENDPOINT", converter = Converters.Endpoint.class,
+            defaultValue = "unix:///run/cri-failover/cri.sock",
+            description = "Socket kubelet connects to (created 0660, parent directory created 0750, a stale "
+                    + "socket from an earlier run is replaced). Default: ${DEFAULT-VALUE}")
+    UnixEndpoint listen;
+
+    @Option(names = "--runtime", paramLabel = "ENDPOINT", converter = Converters.Endpoint.class,
+            defaultValue = "unix:///run/containerd/containerd.sock",
+            description = "Socket of the real runtime (containerd or CRI-O, e.g. unix:///var/run/crio/crio.sock). "
+                    + "Default: ${DEFAULT-VALUE}")
+    UnixEndpoint runtime;
+
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT", converter = Converters.HostPort.class,
+            defaultValue = "127.0.0.1:9464",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics; 'none' disables. "
+                    + "Default: ${DEFAULT-VALUE}")
+    InetSocketAddress metricsAddress;
+
+    @Option(names = "--max-message-size", paramLabel = "SIZE", converter = Converters.ByteSize.class,
+            defaultValue = "64MiB",
+            description = "Largest message relayed in either direction, at least 16MiB (kubelet's limit). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int maxMessageBytes;
+
+    @Option(names = "--allowed-uid", paramLabel = "UID",
+            description = "Also allow this user id besides root (repeatable).")
+    List<Integer> allowedUids = List.of();
+
+    @Option(names = "--allowed-gid", paramLabel = "GID",
+            description = "Also allow peers whose primary group is this id (repeatable).")
+    List<Integer> allowedGids = List.of();
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.DurationValue.class,
+            defaultValue = "5s",
+            description = "On shutdown, how long calls in flight may finish before they are cancelled. "
+                    + "Default: ${DEFAULT-VALUE}")
+    Duration drainTimeout;
+
+    @Option(names = "--reconnect-interval", paramLabel = "DURATION", converter = Converters.DurationValue.class,
+            defaultValue = "250ms",
+            description = "How often an unreachable runtime is dialled again. Default: ${DEFAULT-VALUE}")
+    Duration reconnectInterval;
+
+    @Option(names = "--io-threads", paramLabel = "N", defaultValue = "1",
+            description = "Netty I/O threads; 0 means two per CPU core. One thread serves both sides "
+                    + "of a call without thread hand-offs, which is fastest for kubelet's load. "
+                    + "Default: ${DEFAULT-VALUE}")
+    int ioThreads;
+
+    /** The configuration these options describe. */
+    ShimConfig config() {
+        return new ShimConfig(listen, runtime, metricsAddress, maxMessageBytes,
+                ShimConfig.DEFAULT_MAX_METADATA_BYTES,
+                PeerPolicy.rootAnd(new HashSet<>(allowedUids), new HashSet<>(allowedGids)),
+                drainTimeout, reconnectInterval, ioThreads);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ShimConfig config;
+        try {
+            config = config();
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("cri-failover shim: " + e.getMessage());
+            return 2;
+        }
+        ShimDaemon daemon;
+        try {
+            daemon = ShimDaemon.start(config);
+        } catch (IOException | RuntimeException e) {
+            spec.commandLine().getErr().println("cri-failover shim: cannot start: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "shim-shutdown"));
+        daemon.awaitTermination();
+        return 0;
+    }
+}

@@ -1,0 +1,25 @@
+package io.crifailover.shim.intercept;
+
+/** Receives the failures of interceptors so that they can be counted. */
+public interface InterceptorFailures {
+
+    /** Where in a call an interceptor failed. */
+    enum Phase { REQUEST, RESPONSE, ERROR }
+
+    /** An interceptor of {@code fullMethodName} threw in {@code phase}. */
+    void interceptorFailed(String fullMethodName, Phase phase);
+
+    /** An observation for {@code fullMethodName} was dropped because the observer queue was full. */
+    void observationDropped(String fullMethodName);
+
+    /** Discards everything; for tests and tools. */
+    InterceptorFailures IGNORE = new InterceptorFailures() {
+        @Override
+        public void interceptorFailed(String fullMethodName, Phase phase) {
+        }
+
+        @Override
+        public void observationDropped(String fullMethodName) {
+        }
+    };
+}
