@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Replication benchmark for checkpoint-store -> bench/results/replication.json (one run, a few minutes).
 # Needs root (network namespace, criu), redis-server, criu, tar, curl.
+# Both store JVMs (and the cat they are compared with) run at nice -10 so that other work on a shared machine
+# disturbs the comparison less.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -28,7 +30,7 @@ ip addr add 10.213.88.1/30 dev "$VETH"; ip link set "$VETH" up
 ip -n "$NS" addr add 10.213.88.2/30 dev "${VETH}p"; ip -n "$NS" link set "${VETH}p" up; ip -n "$NS" link set lo up
 
 head -c 32 /dev/urandom | base64 > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
-ip netns exec "$NS" java -cp "$CP" io.crifailover.store.StoreMain serve --root "$WORK/target" \
+ip netns exec "$NS" nice -n -10 java -cp "$CP" io.crifailover.store.StoreMain serve --root "$WORK/target" \
   --listen 10.213.88.2:5000 --cluster-key "$WORK/cluster.key" --gc-interval PT1H >"$WORK/target.log" 2>&1 &
 TARGET_PID=$!
 for _ in $(seq 1 100); do
@@ -37,5 +39,5 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-java -cp "$CP" io.crifailover.store.ReplicationBench "$WORK" http://10.213.88.2:5000 "$WORK/cluster.key" \
-  "$ROOT/bench/results/replication.json"
+nice -n -10 java -cp "$CP" io.crifailover.store.ReplicationBench "$WORK" http://10.213.88.2:5000 "$WORK/cluster.key" \
+  "$ROOT/bench/results/replication.json" "$TARGET_PID"

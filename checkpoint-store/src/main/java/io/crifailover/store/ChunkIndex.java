@@ -73,6 +73,16 @@ public final class ChunkIndex {
         index(recipe);
     }
 
+    /** The remembered recipe of a stored blob, if it was chunked before (with this index's parameters). */
+    public Optional<ChunkRecipe> storedRecipe(Digest blob) throws IOException {
+        try {
+            ChunkRecipe r = ChunkRecipe.decode(Files.readAllBytes(dir.resolve(blob.hex())));
+            return r.params().equals(params) && r.blob().equals(blob) ? Optional.of(r) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The recipe of a stored blob, computed (and remembered) on first use. */
     public ChunkRecipe recipeFor(Digest blob) throws IOException {
         Path f = dir.resolve(blob.hex());

@@ -6,10 +6,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +16,8 @@ import java.util.List;
  * How a blob splits into content-defined chunks: the ordered chunk list, the chunking parameters and the
  * blob digest. Binary form (also the wire form of an offer):
  * {@code "CRCP" u8 version, i32 min, i32 avg, i32 max, 32B blob digest, i64 size, i32 count, count x (32B digest, i32 size)}.
+ * An offer may also carry one segment of a recipe (a run of consecutive chunks); {@code size} is then still
+ * the whole blob's size.
  */
 public record ChunkRecipe(Digest blob, long size, ChunkParams params, List<ChunkRef> chunks) {
     private static final int MAGIC = 0x43524350;
@@ -28,42 +27,42 @@ public record ChunkRecipe(Digest blob, long size, ChunkParams params, List<Chunk
 
     /** Chunks a file and hashes each chunk and the whole blob in one sequential read. */
     public static ChunkRecipe compute(Path file, ChunkParams params) throws IOException {
-        GearChunker chunker = new GearChunker(params);
         MessageDigest whole = Digest.newSha256();
-        MessageDigest part = Digest.newSha256();
         List<ChunkRef> chunks = new ArrayList<>();
-        int window = Math.max(8 << 20, params.max() * 4);
-        byte[] buf = new byte[window];
-        long total = 0;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            int filled = 0;
-            boolean eof = false;
-            while (true) {
-                while (!eof && filled < buf.length) {
-                    int n = ch.read(ByteBuffer.wrap(buf, filled, buf.length - filled));
-                    if (n < 0) {
-                        eof = true;
-                    } else {
-                        filled += n;
-                    }
-                }
-                int pos = 0;
-                while (filled - pos >= params.max() || (eof && pos < filled)) {
-                    int len = chunker.cut(buf, pos, filled - pos);
-                    part.update(buf, pos, len);
-                    chunks.add(new ChunkRef(Digest.fromBytes(part.digest()), len));
-                    whole.update(buf, pos, len);
-                    pos += len;
-                    total += len;
-                }
-                if (eof && pos >= filled) {
-                    break;
-                }
-                System.arraycopy(buf, pos, buf, 0, filled - pos);
-                filled -= pos;
-            }
-        }
+        long total = new FileChunker(params).run(file, (c, buf, off) -> {
+            whole.update(buf, off, c.size());
+            chunks.add(c);
+        });
         return new ChunkRecipe(Digest.fromBytes(whole.digest()), total, params, List.copyOf(chunks));
+    }
+
+    /**
+     * Checks a segment of a recipe received from a peer: chunk sizes within the chunking limits and the chunks
+     * of the segment, placed after {@code precedingBytes} bytes, not beyond the blob size.
+     */
+    public void validateSegment(Digest expectedBlob, long precedingBytes) {
+        if (!blob.equals(expectedBlob)) {
+            throw new IllegalArgumentException("recipe is for " + blob + ", not " + expectedBlob);
+        }
+        long sum = precedingBytes;
+        for (ChunkRef c : chunks) {
+            if (c.size() <= 0 || c.size() > params.max()) {
+                throw new IllegalArgumentException("chunk " + c.digest() + " has invalid size " + c.size());
+            }
+            sum += c.size();
+        }
+        if (sum > size) {
+            throw new IllegalArgumentException("chunk sizes add up to " + sum + " but blob size is " + size);
+        }
+    }
+
+    /** Total bytes of the listed chunks. */
+    public long chunkBytes() {
+        long sum = 0;
+        for (ChunkRef c : chunks) {
+            sum += c.size();
+        }
+        return sum;
     }
 
     /** Checks internal consistency of a recipe received from a peer; throws with a message naming the problem. */

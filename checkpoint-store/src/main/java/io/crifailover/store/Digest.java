@@ -5,17 +5,40 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 
 /** A validated {@code sha256:<64 hex>} content digest, the only algorithm this store accepts. */
 public record Digest(String hex) implements Comparable<Digest> {
-    private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
+    private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
     private static final String PREFIX = "sha256:";
 
     public Digest {
-        if (hex == null || !HEX.matcher(hex).matches()) {
+        if (!isLowerHex64(hex)) {
             throw new IllegalArgumentException("not a sha256 hex digest: '" + hex + "'");
         }
+    }
+
+    private static boolean isLowerHex64(String s) {
+        if (s == null || s.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True if {@code raw} (32 bytes) is this digest, without allocating. */
+    public boolean matches(byte[] raw, int off) {
+        for (int i = 0; i < 32; i++) {
+            int b = raw[off + i] & 0xff;
+            if (hex.charAt(2 * i) != HEX_DIGITS[b >>> 4] || hex.charAt(2 * i + 1) != HEX_DIGITS[b & 0xf]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Parses {@code sha256:<hex>}; anything else is rejected with a message naming the input. */
@@ -28,7 +51,7 @@ public record Digest(String hex) implements Comparable<Digest> {
     }
 
     public static boolean isDigest(String text) {
-        return text != null && text.startsWith(PREFIX) && HEX.matcher(text.substring(PREFIX.length())).matches();
+        return text != null && text.startsWith(PREFIX) && isLowerHex64(text.substring(PREFIX.length()));
     }
 
     public static Digest of(byte[] data) {

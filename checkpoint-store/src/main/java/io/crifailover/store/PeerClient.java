@@ -1,7 +1,6 @@
 package io.crifailover.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +17,7 @@ import java.util.Map;
 
 /** HMAC-signing HTTP client for one peer store's replication and registry endpoints. */
 public final class PeerClient {
+    private static final int SEND_BUFFER = 1 << 20;
     private final String baseUrl;
     private final HmacSigner signer;
     private final int readTimeoutMillis;
@@ -67,6 +67,7 @@ public final class PeerClient {
     }
 
     private byte[] exchange(HttpURLConnection c, byte[] body, String contentType) throws IOException {
+        boolean ok = false;
         try {
             if (body != null) {
                 c.setDoOutput(true);
@@ -78,9 +79,13 @@ public final class PeerClient {
                     out.write(body);
                 }
             }
-            return response(c);
+            byte[] r = response(c);
+            ok = true;
+            return r;
         } finally {
-            c.disconnect();
+            if (!ok) {
+                c.disconnect();
+            }
         }
     }
 
@@ -97,7 +102,12 @@ public final class PeerClient {
     }
 
     public OfferResponse offer(ChunkRecipe recipe, byte[] encoded) throws IOException {
-        String path = "/replication/v1/blobs/" + recipe.blob() + "/offer";
+        return offer(recipe, encoded, 0);
+    }
+
+    /** Offers a recipe segment whose first chunk is chunk {@code first} of the blob (0: whole recipe or first segment). */
+    public OfferResponse offer(ChunkRecipe recipe, byte[] encoded, int first) throws IOException {
+        String path = "/replication/v1/blobs/" + recipe.blob() + "/offer" + (first == 0 ? "" : "?first=" + first);
         JsonNode n = Exchanges.JSON.readTree(exchange(open("POST", path, encoded), encoded, "application/octet-stream"));
         List<Digest> missing = new ArrayList<>();
         for (JsonNode m : n.path("missing")) {
@@ -106,43 +116,54 @@ public final class PeerClient {
         return new OfferResponse(n.path("present").asBoolean(), n.path("resumeFrom").asInt(), missing);
     }
 
-    /** Streams the listed chunks (offset/size in {@code file}) as frames; returns the bytes sent. */
+    /**
+     * Streams the listed chunks (offset/size in {@code file}) as frames; returns the bytes sent. Frames are
+     * assembled in a large buffer straight from the file, so the socket sees few large writes.
+     */
     public long sendChunks(Digest blob, Path file, List<ChunkRef> chunks, List<Long> offsets) throws IOException {
         long length = 0;
         for (ChunkRef c : chunks) {
             length += 36L + c.size();
         }
         HttpURLConnection conn = open("POST", "/replication/v1/blobs/" + blob + "/chunks", null);
+        boolean ok = false;
         try {
             conn.setDoOutput(true);
             conn.setFixedLengthStreamingMode(length);
             conn.setRequestProperty("Content-Type", "application/octet-stream");
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-                 OutputStream out = new BufferedOutputStream(conn.getOutputStream(), 1 << 20)) {
-                byte[] buf = new byte[1 << 20];
-                byte[] header = new byte[36];
+                 OutputStream out = conn.getOutputStream()) {
+                byte[] buf = new byte[SEND_BUFFER];
+                int fill = 0;
                 for (int i = 0; i < chunks.size(); i++) {
                     ChunkRef c = chunks.get(i);
-                    System.arraycopy(c.digest().bytes(), 0, header, 0, 32);
-                    ByteBuffer.wrap(header, 32, 4).putInt(c.size());
-                    out.write(header);
-                    if (buf.length < c.size()) {
-                        buf = new byte[c.size()];
+                    if (fill + 36 + c.size() > buf.length) {
+                        out.write(buf, 0, fill);
+                        fill = 0;
                     }
-                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, c.size());
+                    if (36 + c.size() > buf.length) {
+                        buf = new byte[36 + c.size()];
+                    }
+                    System.arraycopy(c.digest().bytes(), 0, buf, fill, 32);
+                    ByteBuffer.wrap(buf, fill + 32, 4).putInt(c.size());
+                    ByteBuffer bb = ByteBuffer.wrap(buf, fill + 36, c.size());
                     long pos = offsets.get(i);
                     while (bb.hasRemaining()) {
-                        if (ch.read(bb, pos + bb.position()) < 0) {
+                        if (ch.read(bb, pos + bb.position() - fill - 36) < 0) {
                             throw new IOException("blob " + blob + " shorter than its recipe");
                         }
                     }
-                    out.write(buf, 0, c.size());
+                    fill += 36 + c.size();
                 }
+                out.write(buf, 0, fill);
             }
             response(conn);
+            ok = true;
             return length;
         } finally {
-            conn.disconnect();
+            if (!ok) {
+                conn.disconnect();
+            }
         }
     }
 

@@ -11,8 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Peer-only replication endpoints (HMAC-signed requests):
- * {@code POST /replication/v1/blobs/<digest>/offer} (body: binary recipe, answer: {@link OfferResponse} as JSON),
- * {@code POST /replication/v1/blobs/<digest>/chunks} (body: chunk frames),
+ * {@code POST /replication/v1/blobs/<digest>/offer[?first=N]} (body: binary recipe or the recipe segment starting at
+ * chunk N; answer: {@link OfferResponse} as JSON),
+ * {@code POST /replication/v1/blobs/<digest>/chunks} (body: chunk frames; 201 when the blob is published, 202 when
+ * more segments are expected),
  * {@code POST /replication/v1/history/<container>} (body: {"sequence","repository","tag"}).
  */
 final class ReplicationHandler implements HttpHandler {
@@ -52,7 +54,8 @@ final class ReplicationHandler implements HttpHandler {
         } catch (RegistryError e) {
             Exchanges.error(ex, e);
         } catch (TransferRejectedException e) {
-            Exchanges.error(ex, new RegistryError(400, "TRANSFER_REJECTED", e.getMessage()));
+            Exchanges.error(ex, e.conflict() ? new RegistryError(409, "TRANSFER_CONFLICT", e.getMessage())
+                    : new RegistryError(400, "TRANSFER_REJECTED", e.getMessage()));
         } catch (DigestMismatchException e) {
             log.warn("rejected replication request {}: {}", ex.getRequestURI().getPath(), e.getMessage());
             Exchanges.error(ex, new RegistryError(401, "UNAUTHORIZED", "signed body does not match: " + e.getMessage()));
@@ -78,7 +81,7 @@ final class ReplicationHandler implements HttpHandler {
             } catch (IOException e) {
                 throw new RegistryError(400, "INVALID", "bad offer: " + e.getMessage());
             }
-            OfferResponse r = receiver.offer(blob, recipe);
+            OfferResponse r = receiver.offer(blob, recipe, firstChunk(ex.getRequestURI().getRawQuery()));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("present", r.present());
             body.put("resumeFrom", r.resumeFrom());
@@ -86,8 +89,8 @@ final class ReplicationHandler implements HttpHandler {
             Exchanges.json(ex, 200, body);
         } else if (parts.length == 3 && parts[0].equals("blobs") && parts[2].equals("chunks")) {
             Digest blob = Digest.parse(parts[1]);
-            receiver.receive(blob, ex.getRequestBody());
-            Exchanges.empty(ex, 201);
+            boolean published = receiver.receive(blob, ex.getRequestBody());
+            Exchanges.empty(ex, published ? 201 : 202);
         } else if (parts.length == 2 && parts[0].equals("history")) {
             requireSigned(caller);
             JsonNode n = Exchanges.JSON.readTree(Exchanges.readBody(ex, 1 << 16));
@@ -97,6 +100,17 @@ final class ReplicationHandler implements HttpHandler {
         } else {
             throw new RegistryError(404, "NOT_FOUND", "no such replication endpoint " + rest);
         }
+    }
+
+    /** {@code first=<chunk index>} of a segmented offer; 0 (a whole recipe or its first segment) if absent. */
+    private static int firstChunk(String query) throws RegistryError {
+        if (query == null || query.isEmpty()) {
+            return 0;
+        }
+        if (!query.matches("first=\\d{1,9}")) {
+            throw new RegistryError(400, "INVALID", "bad offer query '" + query + "' (expected first=<chunk index>)");
+        }
+        return Integer.parseInt(query.substring("first=".length()));
     }
 
     private static void requireSigned(Caller caller) throws RegistryError {

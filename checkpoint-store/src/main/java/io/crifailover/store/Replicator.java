@@ -1,10 +1,13 @@
 package io.crifailover.store;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -87,33 +90,15 @@ public final class Replicator {
         out.add(m);
     }
 
-    /** Returns {logical, wire} bytes. */
+    /**
+     * Pushes one blob; returns {logical, wire} bytes. A blob whose recipe is already known is offered whole;
+     * otherwise it is chunked on a background thread while earlier segments are offered and sent.
+     */
     long[] pushBlob(PeerClient peer, Digest blob) throws IOException {
-        ChunkRecipe recipe = store.chunks().recipeFor(blob);
-        byte[] encoded = recipe.encode();
-        long wire = 0;
         IOException last = null;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             try {
-                OfferResponse offer = peer.offer(recipe, encoded);
-                wire += encoded.length;
-                if (offer.present()) {
-                    return new long[] {recipe.size(), wire};
-                }
-                Set<Digest> missing = new HashSet<>(offer.missing());
-                List<ChunkRef> send = new ArrayList<>();
-                List<Long> offsets = new ArrayList<>();
-                long off = 0;
-                for (int i = 0; i < recipe.chunks().size(); i++) {
-                    ChunkRef c = recipe.chunks().get(i);
-                    if (i >= offer.resumeFrom() && missing.remove(c.digest())) {
-                        send.add(c);
-                        offsets.add(off);
-                    }
-                    off += c.size();
-                }
-                wire += peer.sendChunks(blob, store.blobs().path(blob), send, offsets);
-                return new long[] {recipe.size(), wire};
+                return pushOnce(peer, blob);
             } catch (PeerClient.PeerException e) {
                 if (e.rejected()) {
                     throw e;
@@ -134,5 +119,65 @@ public final class Replicator {
             }
         }
         throw last;
+    }
+
+    private long[] pushOnce(PeerClient peer, Digest blob) throws IOException {
+        Path file = store.blobs().path(blob);
+        Optional<ChunkRecipe> known = store.chunks().storedRecipe(blob);
+        if (known.isPresent()) {
+            ChunkRecipe r = known.get();
+            List<Long> offsets = new ArrayList<>(r.chunks().size());
+            long off = 0;
+            for (ChunkRef c : r.chunks()) {
+                offsets.add(off);
+                off += c.size();
+            }
+            SegmentPush sent = pushSegment(peer, r, new RecipeSegmenter.Segment(0, r.chunks(), offsets), file);
+            return new long[] {r.size(), sent.wireBytes()};
+        }
+        long size = store.blobs().size(blob).orElseThrow(() -> new NoSuchFileException("blob not in store: " + blob));
+        ChunkParams params = store.chunks().params();
+        long wire = 0;
+        try (RecipeSegmenter segments = new RecipeSegmenter(file, params)) {
+            RecipeSegmenter.Segment s;
+            while ((s = segments.next()) != null) {
+                SegmentPush sent = pushSegment(peer, new ChunkRecipe(blob, size, params, s.chunks()), s, file);
+                wire += sent.wireBytes();
+                if (sent.peerHadBlob()) {
+                    return new long[] {size, wire};
+                }
+            }
+            store.chunks().add(segments.recipe(blob, size, params));
+        }
+        return new long[] {size, wire};
+    }
+
+    private record SegmentPush(long wireBytes, boolean peerHadBlob) {
+    }
+
+    /** Offers one segment and sends what the peer lacks. */
+    private static SegmentPush pushSegment(PeerClient peer, ChunkRecipe part, RecipeSegmenter.Segment s, Path file)
+            throws IOException {
+        byte[] encoded = part.encode();
+        long t0 = System.nanoTime();
+        OfferResponse offer = peer.offer(part, encoded, s.first());
+        long t1 = System.nanoTime();
+        if (offer.present()) {
+            return new SegmentPush(encoded.length, true);
+        }
+        Set<Digest> missing = new HashSet<>(offer.missing());
+        List<ChunkRef> send = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
+        for (int j = 0; j < s.chunks().size(); j++) {
+            ChunkRef c = s.chunks().get(j);
+            if (s.first() + j >= offer.resumeFrom() && missing.remove(c.digest())) {
+                send.add(c);
+                offsets.add(s.offsets().get(j));
+            }
+        }
+        long sent = peer.sendChunks(part.blob(), file, send, offsets);
+        log.debug("blob {} segment from chunk {} ({} chunks): offer {} ms, {} chunks sent in {} ms", part.blob(),
+                s.first(), s.chunks().size(), (t1 - t0) / 1_000_000, send.size(), (System.nanoTime() - t1) / 1_000_000);
+        return new SegmentPush(encoded.length + sent, false);
     }
 }

@@ -61,6 +61,26 @@ public final class SecureFiles {
         }
     }
 
+    /**
+     * Writes bytes to a temp file and renames it over {@code target} without fsync: readers see the old or the
+     * new content, never a mix, but after a power loss the file may be missing or empty. Only for state that is
+     * verified when read back (replication transfer recipes).
+     */
+    public static void replaceUnsynced(Path target, byte[] content) throws IOException {
+        Path tmp = target.resolveSibling(".tmp-" + target.getFileName() + "-" + UUID.randomUUID());
+        try {
+            try (FileChannel ch = createPrivate(tmp)) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /** Atomically renames a fully written and synced temp file to its final name and syncs the directory. */
     public static void publish(Path tmp, Path target) throws IOException {
         try {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * containerd (real, from the harness) pulls the counter image from the store over plain HTTP on loopback,
- * anonymously, and runs it. The checkpoint-restore variant needs oci-image-builder's checkpoint images.
+ * anonymously, and runs it. The checkpoint-restore variant is {@link ContainerdRestoreFromStoreIT}.
  */
 @Tag("integration")
 class ContainerdPullIT {

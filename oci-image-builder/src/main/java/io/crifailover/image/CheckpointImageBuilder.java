@@ -134,7 +134,7 @@ public final class CheckpointImageBuilder {
         SafeFiles.createPrivateDirectories(parent);
         Path staging = SafeFiles.createPrivateTempDirectory(parent, "." + outTar.getFileName() + ".staging-");
         try {
-            CheckpointImage image = buildInto(OciLayout.openOrCreate(staging), archive, meta);
+            CheckpointImage image = buildInto(OciLayout.createScratch(staging), archive, meta);
             OciArchiveWriter.write(staging, outTar);
             return image;
         } finally {
@@ -160,6 +160,7 @@ public final class CheckpointImageBuilder {
                                   List<BlobSink.Committed> created) throws IOException {
         MetadataCollector collector = new MetadataCollector(limits.maxMetadataSize());
         ArchiveSummary summary;
+        CheckpointArchiveInfo info;
         BlobSink.Committed layer;
         String diffId;
         try (BlobSink sink = layout.newBlob()) {
@@ -169,6 +170,7 @@ public final class CheckpointImageBuilder {
             DigestingOutputStream plain = gzip != null ? new DigestingOutputStream(gzip) : null;
             LayerTarWriter tar = new LayerTarWriter(plain != null ? plain : blobOut);
             summary = new CheckpointArchiveReader(limits).read(archive, collector.teeTo(tar));
+            info = CheckpointInfoParser.parse(collector);
             tar.finish();
             if (gzip != null) {
                 gzip.finish();
@@ -180,7 +182,6 @@ public final class CheckpointImageBuilder {
                 LOG.warn("{}: {} link entries left out of the layer", archive, tar.skippedLinks());
             }
         }
-        CheckpointArchiveInfo info = CheckpointInfoParser.parse(collector);
         ImageFacts facts = ImageFacts.of(meta, info);
         SortedMap<String, String> annotations = facts.annotations();
 

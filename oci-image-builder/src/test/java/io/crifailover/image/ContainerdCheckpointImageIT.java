@@ -30,7 +30,7 @@ class ContainerdCheckpointImageIT {
         try (ContainerdNode node = ContainerdNode.start("oib")) {
             CriClient cri = node.cri();
             Path work = node.workDir();
-            String source = runCounter(cri, "counter-src", images.counterImage());
+            String source = runCounter(node, "counter-src", images.counterImage());
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> cri.counter(source) >= 50);
             long before = cri.counter(source);
             Path archive = work.resolve("counter.tar");
@@ -51,7 +51,7 @@ class ContainerdCheckpointImageIT {
             assertThat(push.exitCode()).as(push.output()).isZero();
 
             cri.pull(ref);
-            String restored = runCounter(cri, "counter-restored", ref);
+            String restored = runCounter(node, "counter-restored", ref);
             assertRestored(cri, restored, before);
 
             Path roundTripped = work.resolve("round-tripped.tar");
@@ -60,7 +60,7 @@ class ContainerdCheckpointImageIT {
             assertThat(show.exitCode()).as(show.output()).isZero();
             assertThat(show.output()).contains("counter");
 
-            String fromFile = runCounter(cri, "counter-from-file", roundTripped.toString());
+            String fromFile = runCounter(node, "counter-from-file", roundTripped.toString());
             assertRestored(cri, fromFile, before);
         }
     }
@@ -78,28 +78,19 @@ class ContainerdCheckpointImageIT {
         assertThat(first).as("first value after restore").isGreaterThanOrEqualTo(checkpointed);
     }
 
-    /** The CRIU log a runtime error message points to, for the failure message. */
-    private static String criuLog(String message) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("log file: (\\S+)").matcher(String.valueOf(message));
-        if (!m.find()) {
-            return "no CRIU log named";
-        }
-        try {
-            java.util.List<String> lines = java.nio.file.Files.readAllLines(Path.of(m.group(1)));
-            return "CRIU log tail:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (java.io.IOException e) {
-            return "CRIU log unreadable: " + e;
-        }
-    }
-
-    private static String runCounter(CriClient cri, String podName, String image) {
+    /** Runs the counter from {@code image} in a new pod; a failed restore reports CRIU's log tail. */
+    private static String runCounter(ContainerdNode node, String podName, String image) {
+        CriClient cri = node.cri();
         PodSandboxConfig pod = cri.podConfig(podName, Map.of());
         String podId = cri.runPod(pod);
         String id = cri.createContainer(podId, pod, "counter", image);
-        try {
-            cri.startContainer(id);
-        } catch (RuntimeException e) {
-            throw new AssertionError("start of " + podName + " failed; " + criuLog(e.getMessage()), e);
+        try (CriuRestoreLogCapture restoreLog = CriuRestoreLogCapture.start(node.workDir().getParent(), id,
+                Duration.ofMinutes(3))) {
+            try {
+                cri.startContainer(id);
+            } catch (RuntimeException e) {
+                throw new AssertionError("start of " + podName + " failed; " + restoreLog.tail(40), e);
+            }
         }
         return id;
     }

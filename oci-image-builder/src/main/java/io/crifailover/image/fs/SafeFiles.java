@@ -74,15 +74,23 @@ public final class SafeFiles {
 
     /** Atomically replaces {@code target} with {@code source} (same file system) and syncs the parent. */
     public static void atomicMove(Path source, Path target) throws IOException {
+        rename(source, target);
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent != null) {
+            fsyncDirectory(parent);
+        }
+    }
+
+    /**
+     * Atomically replaces {@code target} with {@code source} (same file system) without syncing the
+     * directory: for renames whose directory is synced once later, before anything refers to them.
+     */
+    public static void rename(Path source, Path target) throws IOException {
         try {
             Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot atomically rename " + source + " to " + target
                     + " (different file systems?)", e);
-        }
-        Path parent = target.toAbsolutePath().getParent();
-        if (parent != null) {
-            fsyncDirectory(parent);
         }
     }
 

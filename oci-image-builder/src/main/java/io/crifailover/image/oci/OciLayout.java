@@ -4,11 +4,14 @@ import io.crifailover.image.fs.SafeFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * An OCI image layout directory ({@code oci-layout}, {@code index.json}, {@code blobs/sha256/}).
  * Blobs are written through temporary files and renamed to their digest; {@code index.json} is
- * replaced atomically.
+ * replaced atomically. A durable layout syncs each blob before its rename and the blob directory
+ * once before {@code index.json} (which then refers to the blobs) is written; a scratch layout (an
+ * intermediate that is packed into an oci-archive and deleted) syncs nothing.
  */
 public final class OciLayout {
 
@@ -16,19 +19,29 @@ public final class OciLayout {
 
     private final Path root;
     private final Path blobDir;
+    private final boolean durable;
 
-    private OciLayout(Path root) {
+    private OciLayout(Path root, boolean durable) {
         this.root = root;
         this.blobDir = root.resolve("blobs").resolve("sha256");
+        this.durable = durable;
     }
 
     /** Opens {@code dir} as a layout, initialising it (0700 directories) when it is empty or missing. */
     public static OciLayout openOrCreate(Path dir) throws IOException {
-        OciLayout layout = new OciLayout(dir);
+        return init(new OciLayout(dir, true));
+    }
+
+    /** Like {@link #openOrCreate} for a temporary layout whose files need not survive a crash. */
+    public static OciLayout createScratch(Path dir) throws IOException {
+        return init(new OciLayout(dir, false));
+    }
+
+    private static OciLayout init(OciLayout layout) throws IOException {
         SafeFiles.createPrivateDirectories(layout.blobDir);
-        Path marker = dir.resolve(OciLayoutMarker.FILE_NAME);
+        Path marker = layout.root.resolve(OciLayoutMarker.FILE_NAME);
         if (!Files.exists(marker)) {
-            SafeFiles.writeAtomically(marker, OciJson.write(OciLayoutMarker.current()));
+            layout.replaceFile(marker, OciJson.write(OciLayoutMarker.current()));
         }
         return layout;
     }
@@ -40,7 +53,7 @@ public final class OciLayout {
             throw new IOException(dir + " is not an OCI image layout (no " + OciLayoutMarker.FILE_NAME + " file)");
         }
         OciJson.read(Files.readAllBytes(marker), OciLayoutMarker.class, marker.toString());
-        return new OciLayout(dir);
+        return new OciLayout(dir, true);
     }
 
     /** Whether {@code dir} looks like a layout. */
@@ -54,15 +67,12 @@ public final class OciLayout {
 
     /** Starts streaming a new blob. */
     public BlobSink newBlob() throws IOException {
-        return new BlobSink(blobDir);
+        return new BlobSink(blobDir, durable);
     }
 
     /** Stores a small blob (JSON document). */
     public BlobSink.Committed writeBlob(byte[] bytes) throws IOException {
-        try (BlobSink sink = newBlob()) {
-            sink.stream().write(bytes);
-            return sink.commit();
-        }
+        return BlobSink.write(blobDir, bytes, durable);
     }
 
     /** Where the blob with {@code digest} lives. */
@@ -74,13 +84,31 @@ public final class OciLayout {
     public ImageIndex readIndex() throws IOException {
         Path file = root.resolve(INDEX_FILE);
         if (!Files.exists(file)) {
-            return ImageIndex.of(java.util.List.of(), null);
+            return ImageIndex.of(List.of(), null);
         }
         return OciJson.read(Files.readAllBytes(file), ImageIndex.class, file.toString());
     }
 
-    /** Atomically replaces {@code index.json}. */
+    /** Atomically replaces {@code index.json}, after making the blobs it may refer to durable. */
     public void writeIndex(ImageIndex index) throws IOException {
-        SafeFiles.writeAtomically(root.resolve(INDEX_FILE), OciJson.write(index));
+        if (durable) {
+            SafeFiles.fsyncDirectory(blobDir);
+            SafeFiles.fsyncDirectory(blobDir.getParent());
+        }
+        replaceFile(root.resolve(INDEX_FILE), OciJson.write(index));
+    }
+
+    private void replaceFile(Path target, byte[] bytes) throws IOException {
+        if (durable) {
+            SafeFiles.writeAtomically(target, bytes);
+        } else {
+            Path temp = SafeFiles.createPrivateTempFile(root, "." + target.getFileName() + ".");
+            try {
+                Files.write(temp, bytes);
+                SafeFiles.rename(temp, target);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        }
     }
 }

@@ -16,10 +16,11 @@ import java.util.Locale;
 
 /**
  * Benchmark driver for bench/image-builder.sh: packs one archive {@code reps} times in this JVM and
- * prints one JSON object with the wall times, the peak heap in use and the layer size.
+ * prints one JSON object with the wall times, the CPU time of this process per pack (all threads,
+ * user + system), the peak heap in use and the layer size.
  * Args: ARCHIVE OUTDIR none|gzip1|gzip6 REPS [TREE]; with TREE, each repetition first times
  * {@code tar -cf} of TREE (and {@code tar -cf} + {@code sync}) so both are measured alternately under
- * the same disk conditions.
+ * the same disk and CPU conditions; tar's CPU time comes from {@code /usr/bin/time}.
  */
 public final class PackBenchmark {
 
@@ -43,6 +44,10 @@ public final class PackBenchmark {
         List<Double> millis = new ArrayList<>();
         List<Double> tarMillis = new ArrayList<>();
         List<Double> tarSyncMillis = new ArrayList<>();
+        List<Double> cpuMillis = new ArrayList<>();
+        List<Double> tarCpuMillis = new ArrayList<>();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long layerBytes = 0;
         String digest = null;
         System.gc();
@@ -50,19 +55,26 @@ public final class PackBenchmark {
         for (int i = 0; i < reps; i++) {
             if (tree != null) {
                 Path tar = outDir.resolve("tar-" + i + ".tar");
+                Path times = outDir.resolve("tar-" + i + ".time");
                 long t0 = System.nanoTime();
-                run("tar", "-cf", tar.toString(), "-C", tree.toString(), ".");
+                run("/usr/bin/time", "-f", "%U %S", "-o", times.toString(),
+                        "tar", "-cf", tar.toString(), "-C", tree.toString(), ".");
                 long t1 = System.nanoTime();
                 run("sync", tar.toString());
                 long t2 = System.nanoTime();
                 tarMillis.add((t1 - t0) / 1e6);
                 tarSyncMillis.add((t2 - t0) / 1e6);
+                String[] userSys = java.nio.file.Files.readString(times).trim().split("\\s+");
+                tarCpuMillis.add((Double.parseDouble(userSys[0]) + Double.parseDouble(userSys[1])) * 1000);
                 java.nio.file.Files.delete(tar);
+                java.nio.file.Files.delete(times);
             }
             Path out = outDir.resolve("layout-" + mode + "-" + i);
+            long cpuStart = os.getProcessCpuTime();
             long start = System.nanoTime();
             CheckpointImage image = builder.buildLayout(archive, meta, out);
             millis.add((System.nanoTime() - start) / 1e6);
+            cpuMillis.add((os.getProcessCpuTime() - cpuStart) / 1e6);
             layerBytes = image.layerSize();
             if (digest != null && !digest.equals(image.manifestDigest())) {
                 throw new IllegalStateException("non-deterministic manifest digest");
@@ -72,9 +84,10 @@ public final class PackBenchmark {
         }
         long peak = peakHeapUsed();
         System.out.printf(Locale.ROOT,
-                "{\"mode\":\"%s\",\"ms\":[%s],\"tar_ms\":[%s],\"tar_sync_ms\":[%s],\"peak_heap_used_bytes\":%d,\"max_heap_bytes\":%d,\"layer_bytes\":%d,"
-                        + "\"manifest_digest\":\"%s\"}%n",
-                mode, join(millis), join(tarMillis), join(tarSyncMillis), peak, Runtime.getRuntime().maxMemory(), layerBytes, digest);
+                "{\"mode\":\"%s\",\"ms\":[%s],\"cpu_ms\":[%s],\"tar_ms\":[%s],\"tar_cpu_ms\":[%s],\"tar_sync_ms\":[%s],"
+                        + "\"peak_heap_used_bytes\":%d,\"max_heap_bytes\":%d,\"layer_bytes\":%d,\"manifest_digest\":\"%s\"}%n",
+                mode, join(millis), join(cpuMillis), join(tarMillis), join(tarCpuMillis), join(tarSyncMillis), peak,
+                Runtime.getRuntime().maxMemory(), layerBytes, digest);
     }
 
     private static String join(List<Double> values) {
