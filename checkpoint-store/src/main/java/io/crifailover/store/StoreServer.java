@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class StoreServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StoreServer.class);
     private final List<HttpServer> servers = new ArrayList<>();
+    private final List<TlsRejectingFront> fronts = new ArrayList<>();
+    private final List<InetSocketAddress> publicAddresses = new ArrayList<>();
     private final ExecutorService executor;
 
     private StoreServer(ExecutorService executor) {
@@ -28,24 +30,35 @@ public final class StoreServer implements AutoCloseable {
     /** Starts serving {@code store} on every address (port 0 picks a free port). */
     public static StoreServer start(CheckpointStore store, AccessPolicy policy, List<InetSocketAddress> addresses)
             throws IOException {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        // core == max: with an unbounded queue a pool never grows beyond its core size
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(16, 16, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 r -> {
                     Thread t = new Thread(r, "store-http");
                     t.setDaemon(true);
                     return t;
                 });
+        pool.allowCoreThreadTimeOut(true);
         StoreServer s = new StoreServer(pool);
         try {
             RegistryHandler registry = new RegistryHandler(store, new UploadSessions(store.root(), store.blobs()), policy);
             ReplicationHandler replication = new ReplicationHandler(store, new ReplicationReceiver(store), policy);
             for (InetSocketAddress a : addresses) {
-                HttpServer http = HttpServer.create(a, 128);
+                // the runtime pulls over loopback and probes TLS first: answer it at once (see TlsRejectingFront)
+                boolean loopback = a.getAddress() != null && a.getAddress().isLoopbackAddress();
+                HttpServer http = HttpServer.create(loopback ? new InetSocketAddress(a.getAddress(), 0) : a, 128);
                 http.createContext("/v2", registry);
                 http.createContext(ReplicationHandler.PREFIX, replication);
                 http.setExecutor(pool);
                 http.start();
                 s.servers.add(http);
-                log.info("checkpoint store serving {} on {}", store.root(), http.getAddress());
+                InetSocketAddress published = http.getAddress();
+                if (loopback) {
+                    TlsRejectingFront front = TlsRejectingFront.start(a, http.getAddress());
+                    s.fronts.add(front);
+                    published = front.address();
+                }
+                s.publicAddresses.add(published);
+                log.info("checkpoint store serving {} on {}", store.root(), published);
             }
         } catch (IOException | RuntimeException e) {
             s.close();
@@ -55,7 +68,7 @@ public final class StoreServer implements AutoCloseable {
     }
 
     public List<InetSocketAddress> addresses() {
-        return servers.stream().map(HttpServer::getAddress).toList();
+        return List.copyOf(publicAddresses);
     }
 
     /** The first listen address as {@code http://host:port}. */
@@ -66,6 +79,7 @@ public final class StoreServer implements AutoCloseable {
 
     @Override
     public void close() {
+        fronts.forEach(TlsRejectingFront::close);
         for (HttpServer s : servers) {
             s.stop(0);
         }

@@ -50,6 +50,11 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
   private final DistributionSummary size;
   private final Timer frozen;
   private final Timer replication;
+  private final Map<String, LastCheckpoint> last = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The newest checkpoint this node took of a container (for the status page). */
+  public record LastCheckpoint(String container, long sequence, String digest, Instant at,
+      long layerBytes, long frozenMs, List<String> holders) {}
 
   /** What a checkpoint records about its source node. */
   public record NodeIdentity(String name, String arch, List<String> cpuFlags, String cpuFlagsDigest) {}
@@ -79,7 +84,8 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     long start = System.nanoTime();
     ContainerKey key = workloads.keyOf(c);
     String id = key.toString();
-    long sequence = nextSequence(id);
+    String storeId = key.storeId();
+    long sequence = nextSequence(storeId);
     Path archive = workDir.resolve("archive-" + UUID.randomUUID() + ".tar");
     Path layout = workDir.resolve("layout-" + UUID.randomUUID());
     try {
@@ -91,7 +97,7 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
           .cpuFlagsDigest(node.cpuFlagsDigest()).build(), layout);
       String tag = Long.toString(sequence);
       LayoutImport.importImage(store, layout, image, key.repository(), tag);
-      store.recordCheckpoint(id, sequence, key.repository(), tag);
+      store.recordCheckpoint(storeId, sequence, key.repository(), tag);
 
       List<String> holders = replicate(id, key, tag, sequence);
       Result.Ack ack = placement.call(p -> p.recordCheckpoint(id, image.manifestDigest(), sequence,
@@ -99,7 +105,10 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
       if (!ack.accepted()) {
         throw new IllegalStateException("placement refused checkpoint " + sequence + ": " + ack.detail());
       }
-      store.retain(id, settings.keep());
+      store.retain(storeId, settings.keep());
+      last.put(c.containerId(), new LastCheckpoint(id, sequence, image.manifestDigest(), Instant.now(),
+          image.layerSize(), image.info().stats() == null ? -1 : image.info().stats().frozenTimeUs() / 1000,
+          holders));
 
       long layerBytes = image.layerSize();
       size.record(layerBytes);
@@ -123,6 +132,11 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     }
   }
 
+  /** Newest checkpoint per container id of this node. */
+  public Map<String, LastCheckpoint> lastCheckpoints() {
+    return Map.copyOf(last);
+  }
+
   private long nextSequence(String id) throws java.io.IOException {
     List<CheckpointRecord> history = store.history(id);
     return history.isEmpty() ? 1 : history.get(history.size() - 1).sequence() + 1;
@@ -141,7 +155,7 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
         continue;
       }
       try {
-        new Replicator(store).push(peer, key.repository(), tag, id, sequence);
+        new Replicator(store).push(peer, key.repository(), tag, key.storeId(), sequence);
         holders.add(standby);
       } catch (Exception e) {
         LOG.warn("replicating {} #{} to {} failed: {}", id, sequence, standby, e.toString());

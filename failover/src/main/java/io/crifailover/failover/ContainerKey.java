@@ -37,6 +37,11 @@ public record ContainerKey(String namespace, String workloadKind, String workloa
     return new RestoreGuard.Identity(namespace, workload());
   }
 
+  /** The id the store files this container's history under ('_' cannot occur in Kubernetes names). */
+  public String storeId() {
+    return String.join("_", namespace, workloadKind, workloadName, pod, container);
+  }
+
   /** A repository name for the checkpoint images of this container in the store. */
   public String repository() {
     return ("ckpt/" + namespace + "/" + pod + "/" + container).toLowerCase();

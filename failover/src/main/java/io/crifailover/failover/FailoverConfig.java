@@ -9,7 +9,9 @@ import java.util.Objects;
  * Everything a node's failover needs to know. Timing defaults aim at a sub-second verdict:
  * probes every 100 ms, 3 misses (~300-400 ms) -> suspicion; heartbeats every 100 ms renew the
  * fence lease; a node without quorum for {@code fenceTimeout} stops its protected containers; the
- * restoring node waits {@code fenceTimeout + restoreMargin} after it sees the decision.
+ * restoring node waits {@code fenceTimeout + restoreMargin} after it sees the decision. A node
+ * fences only when its lease ran out and its own probes reach fewer than 2f peers, so a stalled
+ * but connected quorum (a BFT-SMaRt leader change takes 1.0-1.2 s here) never fences anyone.
  *
  * @param nodeName this node's name (also in placement and Kubernetes)
  * @param nodeAddress this node's address on the node network (probes, store, placement)
@@ -34,8 +36,8 @@ public record FailoverConfig(String nodeName, String nodeAddress, Path stateDir,
   public record Timing(Duration probeInterval, int probeThreshold, Duration heartbeat,
       Duration fenceTimeout, Duration restoreMargin, Duration placementTimeout) {
     public static Timing defaults() {
-      return new Timing(Duration.ofMillis(100), 3, Duration.ofMillis(100), Duration.ofMillis(600),
-          Duration.ofMillis(300), Duration.ofSeconds(1));
+      return new Timing(Duration.ofMillis(100), 3, Duration.ofMillis(100), Duration.ofMillis(700),
+          Duration.ofMillis(250), Duration.ofSeconds(1));
     }
 
     /** How long the restoring node waits after it sees a decision. */

@@ -71,6 +71,7 @@ public final class FailoverNode implements AutoCloseable {
   private final ScheduledExecutorService timers;
   private final ExecutorService checkpointWorkers;
   private CheckpointStore store;
+  private CheckpointPipeline pipeline;
   private CheckpointScheduler scheduler;
   private RestoreController restore;
   private PlacementLink link;
@@ -137,25 +138,6 @@ public final class FailoverNode implements AutoCloseable {
 
     CpuInfo cpu = CpuInfo.local();
     List<String> flags = config.cpuFlags() == null ? cpu.flags() : config.cpuFlags();
-    SelfFence fence = new SelfFence(config.timing().fenceTimeout(), Clock.systemUTC().instant());
-    link = new PlacementLink(client, new PlacementLink.Self(config.nodeName(), config.nodeAddress(),
-        cpu.arch(), flags, config.capacity()), fence, Clock.systemUTC(), this::fenceProtectedContainers);
-    resources.add(link);
-
-    CheckpointPipeline pipeline = new CheckpointPipeline(runtime, store, work,
-        new CheckpointPipeline.NodeIdentity(config.nodeName(), CheckpointMetadata.localArchitecture(),
-            flags, flagsDigest(flags)), workloads, link, peerStores, events, metrics);
-    scheduler = new CheckpointScheduler(TaskScheduler.of(timers), checkpointWorkers, pipeline,
-        interval -> ThreadLocalRandom.current().nextLong(Math.max(1, interval)), Duration.ofMinutes(5));
-    restore = new RestoreController(config.nodeName(), config.timing().fenceWait(),
-        new PodReplacer(kube, config.nodeName()), workloads, link, store,
-        "127.0.0.1:" + config.storePort(), ImageServiceGrpc.newBlockingStub(runtimeChannel), events,
-        timers, timeline);
-    resources.add(restore);
-
-    Gauge.builder("crif.protected.containers", () -> scheduled.size()).register(metrics);
-
-    resources.add(ProbeListener.start(new InetSocketAddress(config.nodeAddress(), config.probePort())));
     FailureDetector detector = new FailureDetector(config.timing().probeThreshold(),
         new FailureDetector.Listener() {
           @Override
@@ -170,13 +152,33 @@ public final class FailoverNode implements AutoCloseable {
             link.forgetEpoch(peer);
           }
         });
+    SelfFence fence = new SelfFence(config.timing().fenceTimeout());
+    link = new PlacementLink(client, new PlacementLink.Self(config.nodeName(), config.nodeAddress(),
+        cpu.arch(), flags, config.capacity()), fence, Clock.systemUTC(), this::fenceProtectedContainers,
+        () -> detector.answeredWithin(config.timing().fenceTimeout()) < 2 * config.f());
+    resources.add(link);
+
+    pipeline = new CheckpointPipeline(runtime, store, work,
+        new CheckpointPipeline.NodeIdentity(config.nodeName(), CheckpointMetadata.localArchitecture(),
+            flags, flagsDigest(flags)), workloads, link, peerStores, events, metrics);
+    scheduler = new CheckpointScheduler(TaskScheduler.of(timers), checkpointWorkers, pipeline,
+        interval -> ThreadLocalRandom.current().nextLong(Math.max(1, interval)), Duration.ofMinutes(5));
+    restore = new RestoreController(config.nodeName(), config.timing().fenceWait(),
+        new PodReplacer(kube, config.nodeName()), workloads, link, store,
+        "127.0.0.1:" + config.storePort(), ImageServiceGrpc.newBlockingStub(runtimeChannel), events,
+        timers, timeline);
+    resources.add(restore);
+
+    Gauge.builder("crif.protected.containers", () -> scheduled.size()).register(metrics);
+
+    resources.add(ProbeListener.start(new InetSocketAddress(config.nodeAddress(), config.probePort())));
     Map<String, InetSocketAddress> peers = new TreeMap<>();
     config.members().stream().filter(m -> !m.name().equals(config.nodeName()))
         .forEach(m -> peers.put(m.name(), new InetSocketAddress(m.address(), config.probePort())));
     resources.add(new PeerProber(peers, config.timing().probeInterval(), config.timing().probeInterval(),
         detector).start());
 
-    sandboxes.rebuildFrom(runtime);
+    sandboxes.syncWith(runtime);
     optIn = new NodeOptIn(kube, config.nodeName(), enabled -> timers.execute(this::reconcile)).start();
     resources.add(optIn);
     link.start(config.timing().heartbeat(), () -> scheduled.size(), restore::onDecisions);
@@ -197,6 +199,9 @@ public final class FailoverNode implements AutoCloseable {
   private void reconcile() {
     try {
       boolean active = optIn != null && optIn.enabled() && !link.fenced();
+      if (active) {
+        sandboxes.syncWith(runtime);
+      }
       List<ProtectedSandboxes.Protected> running =
           active ? sandboxes.runningProtectedContainers(runtime) : List.of();
       Set<String> runningIds = new java.util.HashSet<>();
@@ -278,6 +283,12 @@ public final class FailoverNode implements AutoCloseable {
   public void onContainerGone(String containerId) {
     scheduler.unprotect(containerId);
     scheduled.remove(containerId);
+  }
+
+  /** The status page: protected containers, their last checkpoint and holders, the cluster's verdicts. */
+  public byte[] statusJson() {
+    return StatusReport.of(config, link, optIn != null && optIn.enabled(), scheduled, pipeline.lastCheckpoints(),
+        restore.pendingDecisions(), timeline);
   }
 
   public FailoverTimeline timeline() {

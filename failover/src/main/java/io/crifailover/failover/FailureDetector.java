@@ -22,6 +22,7 @@ public final class FailureDetector {
   private final Listener listener;
   private final Map<String, Integer> misses = new HashMap<>();
   private final Set<String> suspected = new HashSet<>();
+  private final Map<String, Long> lastAnswerNanos = new HashMap<>();
 
   public FailureDetector(int threshold, Listener listener) {
     if (threshold < 1) {
@@ -34,6 +35,7 @@ public final class FailureDetector {
   /** Records one probe of {@code peer}. */
   public synchronized void record(String peer, boolean answered) {
     if (answered) {
+      lastAnswerNanos.put(peer, System.nanoTime());
       misses.remove(peer);
       if (suspected.remove(peer)) {
         listener.reachableAgain(peer);
@@ -44,6 +46,12 @@ public final class FailureDetector {
     if (n >= threshold && suspected.add(peer)) {
       listener.suspect(peer);
     }
+  }
+
+  /** How many peers answered a probe within the last {@code window}. */
+  public synchronized int answeredWithin(java.time.Duration window) {
+    long since = System.nanoTime() - window.toNanos();
+    return (int) lastAnswerNanos.values().stream().filter(t -> t - since >= 0).count();
   }
 
   public synchronized boolean isSuspected(String peer) {

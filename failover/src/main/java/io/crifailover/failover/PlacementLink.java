@@ -37,6 +37,7 @@ public final class PlacementLink implements AutoCloseable {
   private final SelfFence fence;
   private final Clock clock;
   private final Runnable onFence;
+  private final java.util.function.BooleanSupplier isolated;
   private final ExecutorService calls = Executors.newSingleThreadExecutor(PeerProber.daemon("placement-calls"));
   private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1,
       PeerProber.daemon("placement-timers"));
@@ -46,12 +47,18 @@ public final class PlacementLink implements AutoCloseable {
   private volatile boolean registered;
   private volatile int reportedLoad = -1;
 
-  public PlacementLink(PlacementClient client, Self self, SelfFence fence, Clock clock, Runnable onFence) {
+  /**
+   * @param isolated whether this node's own probes currently reach too few peers to be part of a
+   *     quorum; the lease fences only an isolated node
+   */
+  public PlacementLink(PlacementClient client, Self self, SelfFence fence, Clock clock, Runnable onFence,
+      java.util.function.BooleanSupplier isolated) {
     this.client = client;
     this.self = self;
     this.fence = fence;
     this.clock = clock;
     this.onFence = onFence;
+    this.isolated = isolated;
   }
 
   /**
@@ -73,7 +80,13 @@ public final class PlacementLink implements AutoCloseable {
             register();
             return;
           }
-          c.heartbeat(self.name());
+          Result.Ack beat = c.heartbeat(self.name());
+          if (beat.detail().contains("recovered")) {
+            // placement had declared this node failed: its containers may run elsewhere now
+            LOG.warn("placement had declared {} failed ({}): fencing", self.name(), beat.detail());
+            fence.fenceOnce();
+            runFence();
+          }
           int now = load.getAsInt();
           if (now != reportedLoad) {
             c.reportLoad(self.name(), now);
@@ -142,14 +155,18 @@ public final class PlacementLink implements AutoCloseable {
   }
 
   private void checkFence() {
-    if (fence.shouldFence(clock.instant())) {
-      LOG.warn("no placement quorum for {} ms: fencing this node's protected containers",
-          fence.timeout().toMillis());
-      try {
-        onFence.run();
-      } catch (RuntimeException e) {
-        LOG.error("fencing failed: {}", e.toString());
-      }
+    if (fence.leaseExpired(clock.instant()) && isolated.getAsBoolean() && fence.fenceOnce()) {
+      LOG.warn("no placement quorum for {} ms and too few peers answer probes: fencing this node's "
+          + "protected containers", fence.timeout().toMillis());
+      runFence();
+    }
+  }
+
+  private void runFence() {
+    try {
+      onFence.run();
+    } catch (RuntimeException e) {
+      LOG.error("fencing failed: {}", e.toString());
     }
   }
 

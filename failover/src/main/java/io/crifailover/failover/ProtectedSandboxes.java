@@ -38,9 +38,15 @@ public final class ProtectedSandboxes {
   public Optional<String> record(String sandboxId, String namespace, String podName, String podUid,
       Map<String, String> labels, Map<String, String> annotations) {
     try {
-      ProtectionSettings.fromAnnotations(annotations).ifPresent(s -> byId.put(sandboxId,
-          new Sandbox(sandboxId, namespace, podName, podUid, Map.copyOf(labels),
-              Map.copyOf(annotations), s)));
+      ProtectionSettings.fromAnnotations(annotations).ifPresent(s -> {
+        Sandbox previous = byId.put(sandboxId, new Sandbox(sandboxId, namespace, podName, podUid,
+            Map.copyOf(labels), Map.copyOf(annotations), s));
+        if (previous != null && previous.settings().equals(s)) {
+          return;
+        }
+        LOG.info("pod {}/{} is protected: checkpoint every {}, keep {}, containers {}", namespace, podName,
+            s.interval(), s.keep(), s.containers().isEmpty() ? "all" : s.containers());
+      });
       return Optional.empty();
     } catch (InvalidSettingsException e) {
       LOG.warn("pod {}/{} not protected: {}", namespace, podName, e.getMessage());
@@ -60,15 +66,21 @@ public final class ProtectedSandboxes {
     return List.copyOf(byId.values());
   }
 
-  /** Re-reads every ready sandbox from the runtime (after a shim restart). */
-  public void rebuildFrom(RuntimeServiceBlockingStub runtime) {
+  /**
+   * Brings the registry in line with the runtime's ready sandboxes (their annotations carry the
+   * settings): after a shim restart, and periodically, so a sandbox created while the shim was not
+   * yet intercepting, or an observation that was dropped, is never missed.
+   */
+  public void syncWith(RuntimeServiceBlockingStub runtime) {
+    java.util.Set<String> ready = new java.util.HashSet<>();
     for (PodSandbox pod : runtime.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
       if (pod.getState() == PodSandboxState.SANDBOX_READY) {
+        ready.add(pod.getId());
         record(pod.getId(), pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
             pod.getMetadata().getUid(), pod.getLabelsMap(), pod.getAnnotationsMap());
       }
     }
-    LOG.info("rebuilt protection state from the runtime: {} protected sandboxes", byId.size());
+    byId.keySet().retainAll(ready);
   }
 
   /** A running container that its pod's settings protect. */

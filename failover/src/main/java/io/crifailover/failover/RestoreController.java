@@ -135,8 +135,10 @@ public final class RestoreController implements AutoCloseable {
       return request;
     }
     ContainerKey key = ContainerKey.parse(keyText);
+    long lookupStart = System.nanoTime();
     RestoreGuard.Identity target = new RestoreGuard.Identity(ns,
         workloads.workloadOf(ns, pod).orElse(null));
+    long lookupMs = (System.nanoTime() - lookupStart) / 1_000_000;
     RestoreGuard.Verdict verdict = RestoreGuard.check(key.identity(), target);
     if (!verdict.allowed()) {
       events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_REFUSED, verdict.reason());
@@ -145,6 +147,7 @@ public final class RestoreController implements AutoCloseable {
     }
     String image = storeHostPort + "/" + key.repository() + "@" + d.checkpointDigest();
     RestorePins.Pin pin = store.pins().pin(Digest.parse(d.checkpointDigest()));
+    long pullStart = System.nanoTime();
     try {
       images.withDeadlineAfter(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).pullImage(
           PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
@@ -157,7 +160,8 @@ public final class RestoreController implements AutoCloseable {
     pending.remove(keyText);
     restoring.put(keyText, new InFlight(d, key, pin));
     timeline.mark(keyText, FailoverTimeline.Phase.RESTORE_CREATE);
-    LOG.info("{}: restoring from {}", keyText, image);
+    LOG.info("{}: restoring from {} (workload lookup {} ms, image pull {} ms)", keyText, image, lookupMs,
+        (System.nanoTime() - pullStart) / 1_000_000);
     return request.toBuilder().setConfig(request.getConfig().toBuilder()
         .setImage(ImageSpec.newBuilder().setImage(image))).build();
   }

@@ -10,8 +10,15 @@ class SelfFenceTest {
   private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
 
   @Test
+  void neverFencesBeforeTheFirstQuorumContact() {
+    SelfFence fence = new SelfFence(Duration.ofMillis(800));
+    assertThat(fence.shouldFence(t0.plusSeconds(3600))).isFalse();
+  }
+
+  @Test
   void fencesOnceWhenTheLeaseExpiresAndAgainOnlyAfterRenewal() {
-    SelfFence fence = new SelfFence(Duration.ofMillis(800), t0);
+    SelfFence fence = new SelfFence(Duration.ofMillis(800));
+    fence.quorumContact(t0);
     assertThat(fence.shouldFence(t0.plusMillis(800))).isFalse();
     assertThat(fence.shouldFence(t0.plusMillis(801))).isTrue();
     assertThat(fence.shouldFence(t0.plusMillis(2000))).isFalse();
@@ -25,7 +32,7 @@ class SelfFenceTest {
 
   @Test
   void staleContactDoesNotMoveTheLeaseBack() {
-    SelfFence fence = new SelfFence(Duration.ofMillis(800), t0);
+    SelfFence fence = new SelfFence(Duration.ofMillis(800));
     fence.quorumContact(t0.plusMillis(500));
     fence.quorumContact(t0.plusMillis(100));
     assertThat(fence.shouldFence(t0.plusMillis(1200))).isFalse();

@@ -132,6 +132,18 @@ public final class ShimDaemon implements AutoCloseable {
         return interceptors;
     }
 
+    /** Serves {@code body()} as JSON at {@code path} on the metrics endpoint, when one is configured. */
+    public void addStatusPage(String path, java.util.function.Supplier<byte[]> body) {
+        if (metricsServer != null) {
+            metricsServer.addJsonPage(path, body);
+        }
+    }
+
+    /** The channel to the real runtime, for the shim's own calls (checkpoints, restores). */
+    public io.grpc.Channel runtimeChannel() {
+        return runtime.channel();
+    }
+
     public PrometheusMeterRegistry meterRegistry() {
         return meterRegistry;
     }

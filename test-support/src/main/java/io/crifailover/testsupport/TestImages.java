@@ -24,12 +24,13 @@ public final class TestImages {
       "  usleep 100000",
       "done",
       "");
-  /** Sandbox (pause) process: sleeps until told to stop. */
-  public static final String PAUSE_SCRIPT = String.join("\n",
-      "#!/bin/sh",
-      "trap 'exit 0' TERM INT",
-      "while true; do sleep 3600 & wait $!; done",
-      "");
+  /**
+   * Sandbox (pause) process: one process that never forks. Pods share the sandbox's PID
+   * namespace; a forking pause could take a PID that CRIU must recreate when a checkpoint is
+   * restored into the pod ("Can't fork for 8: File exists", errno 17). containerd stops sandboxes
+   * with SIGKILL, so no signal handling is needed.
+   */
+  public static final String PAUSE_SCRIPT = "#!/bin/sh\nexec sleep inf\n";
 
   private static TestImages shared;
 

@@ -1,5 +1,11 @@
 package io.crifailover.shim.cli;
 
+import io.crifailover.image.cli.ImageCommand;
+import io.crifailover.installer.InstallCommand;
+import io.crifailover.installer.UninstallCommand;
+import io.crifailover.placement.PlacementReplicaCommand;
+import io.crifailover.sniffer.SniffCommand;
+import io.crifailover.store.StoreCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,7 +22,9 @@ import picocli.CommandLine.Command;
             "the shim's socket. 'cri-failover help <command>' shows the options of a command.",
             ""
         },
-        subcommands = {ShimCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ShimCommand.class, StatusCommand.class, ImageCommand.class, StoreCommand.class,
+            PlacementReplicaCommand.class, SniffCommand.class, InstallCommand.class, UninstallCommand.class,
+            CommandLine.HelpCommand.class})
 public final class CriFailoverCli implements Runnable {
 
     @CommandLine.Spec

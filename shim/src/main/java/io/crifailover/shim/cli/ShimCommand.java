@@ -48,6 +48,9 @@ public final class ShimCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    FailoverOptions failover;
+
     @Option(names = "--listen", paramLabel = "ENDPOINT", converter = Converters.Endpoint.class,
             defaultValue = "unix:///run/cri-failover/cri.sock",
             description = "Socket kubelet connects to (created 0660, parent directory created 0750, a stale "
@@ -108,9 +111,11 @@ public final class ShimCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ShimConfig config;
+        java.util.Optional<io.crifailover.failover.FailoverConfig> failoverConfig;
         try {
             config = config();
-        } catch (IllegalArgumentException e) {
+            failoverConfig = failover.config();
+        } catch (IllegalArgumentException | IOException e) {
             spec.commandLine().getErr().println("cri-failover shim: " + e.getMessage());
             return 2;
         }
@@ -121,8 +126,33 @@ public final class ShimCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("cri-failover shim: cannot start: " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "shim-shutdown"));
+        io.crifailover.failover.FailoverNode node = failoverConfig.map(c -> startFailover(c, daemon)).orElse(null);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (node != null) {
+                node.close();
+            }
+            daemon.close();
+        }, "shim-shutdown"));
         daemon.awaitTermination();
         return 0;
+    }
+
+    /**
+     * Starts checkpointing and failover once the socket serves kubelet. If that fails the shim
+     * keeps proxying (kubelet first) and says why.
+     */
+    private io.crifailover.failover.FailoverNode startFailover(io.crifailover.failover.FailoverConfig c,
+            ShimDaemon daemon) {
+        try {
+            io.crifailover.failover.FailoverNode node = io.crifailover.failover.FailoverNode.start(c,
+                    daemon.runtimeChannel(), daemon.meterRegistry());
+            io.crifailover.shim.failover.FailoverInterceptors.register(daemon.interceptors(), node);
+            daemon.addStatusPage("/status", node::statusJson);
+            return node;
+        } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(ShimCommand.class).error(
+                    "checkpointing and failover NOT running, the shim only proxies: {}", e.toString(), e);
+            return null;
+        }
     }
 }

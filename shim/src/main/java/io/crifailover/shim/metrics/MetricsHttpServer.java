@@ -38,6 +38,26 @@ public final class MetricsHttpServer implements AutoCloseable {
         return new MetricsHttpServer(server, executor);
     }
 
+    /** Also serves {@code body()} as JSON at {@code path} (e.g. the failover status page). */
+    public void addJsonPage(String path, java.util.function.Supplier<byte[]> body) {
+        server.createContext(path, exchange -> {
+            try (exchange) {
+                byte[] bytes;
+                try {
+                    bytes = body.get();
+                } catch (RuntimeException e) {
+                    bytes = ("{\"error\":\"" + e.getMessage().replace("\"", "'") + "\"}")
+                            .getBytes(StandardCharsets.UTF_8);
+                }
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, bytes.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        });
+    }
+
     /** The bound address (useful with port 0). */
     public InetSocketAddress address() {
         return server.getAddress();

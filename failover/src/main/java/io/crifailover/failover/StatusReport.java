@@ -1,0 +1,84 @@
+package io.crifailover.failover;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crifailover.placement.NodeInfo;
+import io.crifailover.placement.PlacementClient;
+import io.crifailover.placement.RestoreDecision;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The JSON behind {@code cri-failover status}: this node's view plus the cluster's verdicts. */
+final class StatusReport {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(2);
+
+  private StatusReport() {}
+
+  static byte[] of(FailoverConfig config, PlacementLink link, boolean optedIn, Set<String> protectedIds,
+      Map<String, CheckpointPipeline.LastCheckpoint> last, Map<String, RestoreDecision> pending,
+      FailoverTimeline timeline) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("node", config.nodeName());
+    root.put("address", config.nodeAddress());
+    root.put("optedIn", optedIn);
+    root.put("fenced", link.fenced());
+    ArrayNode containers = root.putArray("protected");
+    for (String id : new java.util.TreeSet<>(protectedIds)) {
+      ObjectNode c = containers.addObject();
+      c.put("containerId", id);
+      CheckpointPipeline.LastCheckpoint cp = last.get(id);
+      if (cp != null) {
+        c.put("key", cp.container());
+        c.put("lastSequence", cp.sequence());
+        c.put("lastDigest", cp.digest());
+        c.put("lastAt", cp.at().toString());
+        c.put("layerBytes", cp.layerBytes());
+        c.put("criuFrozenMs", cp.frozenMs());
+        ArrayNode holders = c.putArray("holders");
+        cp.holders().forEach(holders::add);
+      }
+    }
+    try {
+      List<NodeInfo> nodes = link.call(PlacementClient::nodes, QUERY_TIMEOUT);
+      ArrayNode ns = root.putArray("cluster");
+      for (NodeInfo n : nodes) {
+        ObjectNode o = ns.addObject();
+        o.put("name", n.name());
+        o.put("status", n.status().name());
+        o.put("epoch", n.epoch());
+        o.put("load", n.load());
+        o.put("capacity", n.capacity());
+      }
+      List<RestoreDecision> decisions = link.call(p -> p.decisions(""), QUERY_TIMEOUT);
+      ArrayNode ds = root.putArray("decisions");
+      for (RestoreDecision d : decisions) {
+        ObjectNode o = ds.addObject();
+        o.put("container", d.containerId());
+        o.put("failedNode", d.failedNode());
+        o.put("target", d.target());
+        o.put("status", d.status().name());
+        o.put("checkpointSequence", d.checkpointSequence());
+        o.put("reason", d.reason());
+      }
+    } catch (IllegalStateException e) {
+      root.put("clusterError", e.getMessage());
+    }
+    ArrayNode waiting = root.putArray("pendingRestoresHere");
+    pending.keySet().forEach(waiting::add);
+    ObjectNode tl = root.putObject("failoverTimeline");
+    timeline.snapshot().forEach((container, phases) -> {
+      ObjectNode p = tl.putObject(container);
+      phases.forEach((phase, at) -> p.put(phase.name().toLowerCase(), at.toString()));
+    });
+    try {
+      return JSON.writeValueAsBytes(root);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

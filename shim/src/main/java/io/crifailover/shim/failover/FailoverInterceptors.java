@@ -1,0 +1,89 @@
+package io.crifailover.shim.failover;
+
+import io.crifailover.failover.FailoverNode;
+import io.crifailover.protos.cri.CreateContainerRequest;
+import io.crifailover.protos.cri.CreateContainerResponse;
+import io.crifailover.protos.cri.RemoveContainerRequest;
+import io.crifailover.protos.cri.RemoveContainerResponse;
+import io.crifailover.protos.cri.RemovePodSandboxRequest;
+import io.crifailover.protos.cri.RemovePodSandboxResponse;
+import io.crifailover.protos.cri.RunPodSandboxRequest;
+import io.crifailover.protos.cri.RunPodSandboxResponse;
+import io.crifailover.protos.cri.RuntimeServiceGrpc;
+import io.crifailover.protos.cri.StartContainerRequest;
+import io.crifailover.protos.cri.StartContainerResponse;
+import io.crifailover.protos.cri.StopContainerRequest;
+import io.crifailover.protos.cri.StopContainerResponse;
+import io.crifailover.protos.cri.StopPodSandboxRequest;
+import io.crifailover.protos.cri.StopPodSandboxResponse;
+import io.crifailover.shim.intercept.CriInterceptor;
+import io.crifailover.shim.intercept.InterceptorRegistry;
+import io.grpc.Metadata;
+
+/**
+ * Plugs a {@link FailoverNode} into the shim: it learns protection settings from RunPodSandbox,
+ * swaps the image of a container being restored in CreateContainer, acknowledges restores and
+ * starts protection on StartContainer, and forgets containers and sandboxes that go away. Only
+ * the CreateContainer rewrite runs before the call; everything else observes answers kubelet
+ * already has.
+ */
+public final class FailoverInterceptors {
+  private FailoverInterceptors() {}
+
+  public static void register(InterceptorRegistry registry, FailoverNode node) {
+    registry.register(RuntimeServiceGrpc.getRunPodSandboxMethod(),
+        new CriInterceptor<RunPodSandboxRequest, RunPodSandboxResponse>() {
+          @Override
+          public void onResponse(RunPodSandboxRequest request, RunPodSandboxResponse response) {
+            node.onRunPodSandbox(request, response);
+          }
+        });
+    registry.register(RuntimeServiceGrpc.getCreateContainerMethod(),
+        new CriInterceptor<CreateContainerRequest, CreateContainerResponse>() {
+          @Override
+          public CreateContainerRequest onRequest(CreateContainerRequest request, Metadata headers) {
+            return node.rewriteCreateContainer(request);
+          }
+
+          @Override
+          public void onResponse(CreateContainerRequest request, CreateContainerResponse response) {
+            node.onCreateContainer(request, response);
+          }
+        });
+    registry.register(RuntimeServiceGrpc.getStartContainerMethod(),
+        new CriInterceptor<StartContainerRequest, StartContainerResponse>() {
+          @Override
+          public void onResponse(StartContainerRequest request, StartContainerResponse response) {
+            node.onStartContainer(request.getContainerId());
+          }
+        });
+    registry.register(RuntimeServiceGrpc.getStopContainerMethod(),
+        new CriInterceptor<StopContainerRequest, StopContainerResponse>() {
+          @Override
+          public void onResponse(StopContainerRequest request, StopContainerResponse response) {
+            node.onContainerGone(request.getContainerId());
+          }
+        });
+    registry.register(RuntimeServiceGrpc.getRemoveContainerMethod(),
+        new CriInterceptor<RemoveContainerRequest, RemoveContainerResponse>() {
+          @Override
+          public void onResponse(RemoveContainerRequest request, RemoveContainerResponse response) {
+            node.onContainerGone(request.getContainerId());
+          }
+        });
+    registry.register(RuntimeServiceGrpc.getStopPodSandboxMethod(),
+        new CriInterceptor<StopPodSandboxRequest, StopPodSandboxResponse>() {
+          @Override
+          public void onResponse(StopPodSandboxRequest request, StopPodSandboxResponse response) {
+            node.onPodSandboxGone(request.getPodSandboxId());
+          }
+        });
+    registry.register(RuntimeServiceGrpc.getRemovePodSandboxMethod(),
+        new CriInterceptor<RemovePodSandboxRequest, RemovePodSandboxResponse>() {
+          @Override
+          public void onResponse(RemovePodSandboxRequest request, RemovePodSandboxResponse response) {
+            node.onPodSandboxGone(request.getPodSandboxId());
+          }
+        });
+  }
+}

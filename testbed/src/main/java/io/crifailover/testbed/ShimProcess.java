@@ -1,0 +1,100 @@
+package io.crifailover.testbed;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/**
+ * The shim of one bed node, run as its own JVM inside the node's network namespace
+ * ({@code nsenter --net}), with the same class path as this JVM. Can be killed (SIGKILL) and
+ * started again with the same arguments, like a crashing daemon under systemd.
+ */
+public final class ShimProcess implements AutoCloseable {
+  private final List<String> command;
+  private final Path socket;
+  private final Path log;
+  private Process process;
+
+  private ShimProcess(List<String> command, Path socket, Path log) {
+    this.command = command;
+    this.socket = socket;
+    this.log = log;
+  }
+
+  /** Starts {@code cri-failover shim <args>} in {@code netnsPath}; returns when its socket exists. */
+  public static ShimProcess start(Path netnsPath, Path socket, Path log, List<String> shimArgs) {
+    List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + netnsPath, "--",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"),
+        "io.crifailover.shim.cli.CriFailoverCli", "shim"));
+    command.addAll(shimArgs);
+    ShimProcess shim = new ShimProcess(command, socket, log);
+    shim.launch();
+    return shim;
+  }
+
+  public void launch() {
+    try {
+      Files.deleteIfExists(socket);
+      process = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Process started = process;
+    try {
+      Awaitility.await("shim socket " + socket).atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(50)).until(() -> {
+            if (!started.isAlive()) {
+              throw new IllegalStateException("shim exited with " + started.exitValue() + "; log " + log);
+            }
+            return Files.exists(socket);
+          });
+    } catch (RuntimeException e) {
+      kill();
+      throw e;
+    }
+  }
+
+  public Path socket() {
+    return socket;
+  }
+
+  public Path log() {
+    return log;
+  }
+
+  public boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** SIGKILL, no shutdown hooks: a crash. */
+  public void kill() {
+    if (process != null) {
+      process.destroyForcibly();
+      BedNode.waitQuietly(process, 10);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+          kill();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        kill();
+      }
+    }
+  }
+}
