@@ -25,7 +25,7 @@ final class ContainerdConfig {
               "hairpinMode": true,
               "ipam": {
                 "type": "host-local",
-                "ranges": [[{"subnet": "10.212.%1$d.0/24"}]],
+                "ranges": [[{"subnet": "%4$s"}]],
                 "routes": [{"dst": "0.0.0.0/0"}],
                 "dataDir": "%3$s"
               }
@@ -33,7 +33,7 @@ final class ContainerdConfig {
             {"type": "loopback"}
           ]
         }
-        """.formatted(slot, bridgeName(slot), work.resolve("cni/ipam")));
+        """.formatted(slot, bridgeName(slot), work.resolve("cni/ipam"), podSubnet(slot)));
     Path certs = work.resolve("certs.d");
     for (String hostPort : plainHttpRegistries) {
       Path dir = Files.createDirectories(certs.resolve(hostPort));
@@ -92,6 +92,10 @@ final class ContainerdConfig {
           [plugins.'io.containerd.internal.v1.opt']
             path = '%1$s/opt'
         """.formatted(work, pauseImage, streamAddress));
+  }
+
+  static String podSubnet(int slot) {
+    return "10.212." + slot + ".0/24";
   }
 
   static String bridgeName(int slot) {

@@ -170,6 +170,11 @@ public final class ContainerdNode implements AutoCloseable {
     return ContainerdConfig.cgroupParent(slot);
   }
 
+  /** The CNI subnet of this node's pods. */
+  public String podSubnet() {
+    return ContainerdConfig.podSubnet(slot);
+  }
+
   /** The cgroup parent pods of this node must use, so that teardown finds every process. */
   public String cgroupParent() {
     return ContainerdConfig.cgroupParent(slot);

@@ -130,6 +130,18 @@ public final class CriClient implements AutoCloseable {
     return Long.parseLong(exec(containerId, "cat", "/data/count").trim());
   }
 
+  /** The counter's value, failing with DEADLINE_EXCEEDED after {@code deadline}. */
+  public long counter(String containerId, java.time.Duration deadline) {
+    ExecSyncResponse r = RuntimeServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .execSync(ExecSyncRequest.newBuilder().setContainerId(containerId)
+            .addAllCmd(java.util.List.of("cat", "/data/count")).setTimeout(1).build());
+    if (r.getExitCode() != 0) {
+      throw new IllegalStateException("reading the counter exited " + r.getExitCode());
+    }
+    return Long.parseLong(r.getStdout().toString(StandardCharsets.UTF_8).trim());
+  }
+
   /** Checkpoints the running container into the archive {@code archive} (it keeps running). */
   public void checkpoint(String containerId, Path archive) {
     runtime().checkpointContainer(CheckpointContainerRequest.newBuilder().setContainerId(containerId)

@@ -123,16 +123,35 @@ public final class NetworkNamespace implements AutoCloseable {
     }
   }
 
-  /** Drops every packet in and out of the namespace's uplink (the node keeps running). */
+  /**
+   * Drops every packet in and out of the namespace's uplink (the node keeps running): its own
+   * traffic (INPUT/OUTPUT) and its pods' traffic, which the namespace forwards (FORWARD).
+   */
   public void cutOff() {
-    exec("iptables", "-I", "INPUT", "-i", "eth0", "-j", "DROP").orThrow();
-    exec("iptables", "-I", "OUTPUT", "-o", "eth0", "-j", "DROP").orThrow();
+    for (String[] rule : CUT_RULES) {
+      exec(concat("iptables", "-I", rule)).orThrow();
+    }
   }
 
   /** Undoes {@link #cutOff()}. */
   public void reconnect() {
-    exec("iptables", "-D", "INPUT", "-i", "eth0", "-j", "DROP");
-    exec("iptables", "-D", "OUTPUT", "-o", "eth0", "-j", "DROP");
+    for (String[] rule : CUT_RULES) {
+      exec(concat("iptables", "-D", rule));
+    }
+  }
+
+  private static final String[][] CUT_RULES = {
+      {"INPUT", "-i", "eth0", "-j", "DROP"},
+      {"OUTPUT", "-o", "eth0", "-j", "DROP"},
+      {"FORWARD", "-i", "eth0", "-j", "DROP"},
+      {"FORWARD", "-o", "eth0", "-j", "DROP"}};
+
+  private static String[] concat(String command, String verb, String[] rule) {
+    String[] all = new String[rule.length + 2];
+    all[0] = command;
+    all[1] = verb;
+    System.arraycopy(rule, 0, all, 2, rule.length);
+    return all;
   }
 
   public boolean exists() {

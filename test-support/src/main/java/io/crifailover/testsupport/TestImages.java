@@ -11,7 +11,13 @@ import java.util.Map;
  * port to the host.
  */
 public final class TestImages {
-  /** The counter: +1 every 100 ms into /data/count, also served on :8080 by busybox httpd. */
+  /**
+   * The counter: +1 every 100 ms into /data/count, also served on :8080 by busybox httpd. httpd
+   * daemonises, so it re-parents to the pod's PID-namespace init (the pause process) and is not
+   * part of the checkpointed process tree: CRIU 4.1 cannot dump a listening TCP socket on this
+   * kernel (6.18: "Can't get 1:16 opt", EOPNOTSUPP), so a restored counter keeps counting but does
+   * not serve HTTP. Read the restored value with {@link CriClient#counter}.
+   */
   public static final String COUNTER_SCRIPT = String.join("\n",
       "#!/bin/sh",
       "i=0",

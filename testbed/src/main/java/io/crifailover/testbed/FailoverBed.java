@@ -45,6 +45,7 @@ public final class FailoverBed implements AutoCloseable {
   private final Map<String, BedNode> nodes = new LinkedHashMap<>();
   /** Namespaces created but not yet owned by a started node (closed by {@link #close()} on failure). */
   private final List<NetworkNamespace> unowned = new ArrayList<>();
+  private final List<String> routes = new ArrayList<>();
 
   private FailoverBed(Path dir, KubeApiServer api, KubernetesClient kube) {
     this.dir = dir;
@@ -127,12 +128,39 @@ public final class FailoverBed implements AutoCloseable {
         NodeAgent agent = new NodeAgent(name, api.client(), cri, containerd.cgroupParent(),
             nodeDir.resolve("pod-logs")).start();
         nodes.put(name, new BedNode(name, ns, containerd, shim, cri, agent));
+        // pods of this node are reachable from the host through its namespace (clients, benchmarks)
+        io.crifailover.testsupport.Shell.run("ip", "route", "replace", containerd.podSubnet(), "via", ns.address());
+        routes.add(containerd.podSubnet());
       } catch (RuntimeException e) {
         containerd.close();
         throw e;
       }
       unowned.remove(ns);
       LOG.info("bed: {} up at {}", name, ns.address());
+    }
+    for (BedNode n : nodes.values()) {
+      org.awaitility.Awaitility.await("failover of " + n.name() + " sees the whole cluster live")
+          .atMost(java.time.Duration.ofSeconds(90)).pollInterval(java.time.Duration.ofMillis(250))
+          .until(() -> liveMembers(n) == options.nodes());
+    }
+    LOG.info("bed: all {} nodes see each other live in placement", options.nodes());
+  }
+
+  /** How many nodes the node's status page lists as LIVE (read inside its namespace). */
+  private static int liveMembers(BedNode node) {
+    var r = node.netns().exec("curl", "-sf", "-m", "5", "http://127.0.0.1:9464/status");
+    if (!r.ok()) {
+      return 0;
+    }
+    try {
+      var cluster = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.output()).path("cluster");
+      int live = 0;
+      for (var member : cluster) {
+        live += "LIVE".equals(member.path("status").asText()) ? 1 : 0;
+      }
+      return live;
+    } catch (IOException e) {
+      return 0;
     }
   }
 
@@ -177,6 +205,19 @@ public final class FailoverBed implements AutoCloseable {
         .map(p -> p.containerIds().get("app")).filter(java.util.Objects::nonNull).findFirst();
   }
 
+  /** The pod's IP as its node reported it in the API, if running. */
+  public Optional<String> podIp(String pod) {
+    return Optional.ofNullable(kube.pods().inNamespace("default").withName(pod).get())
+        .map(Pod::getStatus).map(io.fabric8.kubernetes.api.model.PodStatus::getPodIP).filter(ip -> !ip.isBlank());
+  }
+
+  /** Undoes {@link #cutOff}. */
+  public void reconnect(String node) {
+    BedNode n = node(node);
+    n.netns().reconnect();
+    n.agent().setApiReachable(true);
+  }
+
   /** Cuts the node off the node network with a firewall rule; its processes keep running. */
   public void cutOff(String node) {
     BedNode n = node(node);
@@ -195,6 +236,7 @@ public final class FailoverBed implements AutoCloseable {
         LOG.warn("closing {} failed: {}", n.name(), e.toString());
       }
     }
+    routes.forEach(r -> io.crifailover.testsupport.Shell.run("ip", "route", "del", r));
     unowned.forEach(NetworkNamespace::close);
     kube.close();
     api.close();

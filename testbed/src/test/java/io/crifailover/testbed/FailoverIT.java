@@ -112,8 +112,10 @@ class FailoverIT {
       node1.shim().kill();
       node1.shim().launch();
 
-      assertThat(node1.cri().runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
-          .getItemsList()).as("kubelet-facing calls work again").isNotEmpty();
+      // kubelet relists every second: its calls succeed again without anyone's help
+      await("kubelet-facing calls work again").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+          .until(() -> !node1.cri().runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+              .getItemsList().isEmpty());
       long after = events.count("default", "phoenix", PodEvents.CHECKPOINTED);
       await().atMost(Duration.ofSeconds(60)).until(
           () -> events.count("default", "phoenix", PodEvents.CHECKPOINTED) > after);

@@ -1,0 +1,36 @@
+package io.crifailover.testbed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Reads a bed node's {@code /status} page (inside its namespace, as an operator on that host would). */
+final class StatusPage {
+  private StatusPage() {}
+
+  static JsonNode read(BedNode node) throws IOException {
+    var r = node.netns().exec("curl", "-sf", "-m", "5", "http://127.0.0.1:9464/status");
+    if (!r.ok()) {
+      throw new IOException("status of " + node.name() + " unavailable: " + r.output());
+    }
+    return new ObjectMapper().readTree(r.output());
+  }
+
+  /** The failover phases the node recorded, in ms after {@code faultEpochMs} (latest failover). */
+  static Map<String, Long> timeline(BedNode node, long faultEpochMs) {
+    Map<String, Long> phases = new TreeMap<>();
+    try {
+      JsonNode tl = read(node).path("failoverTimeline");
+      tl.fields().forEachRemaining(container -> container.getValue().fields().forEachRemaining(p -> {
+        long at = Instant.parse(p.getValue().asText()).toEpochMilli() - faultEpochMs;
+        phases.merge(p.getKey(), at, Math::max);
+      }));
+    } catch (IOException e) {
+      phases.put("error", -1L);
+    }
+    return phases;
+  }
+}
