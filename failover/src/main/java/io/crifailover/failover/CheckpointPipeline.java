@@ -9,6 +9,7 @@ import io.crifailover.protos.cri.CheckpointContainerRequest;
 import io.crifailover.protos.cri.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.crifailover.store.CheckpointRecord;
 import io.crifailover.store.CheckpointStore;
+import io.crifailover.store.OciLayoutImporter;
 import io.crifailover.store.PeerClient;
 import io.crifailover.store.Replicator;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -96,7 +97,7 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
           .container(key.container()).sequence(sequence).checkpointTime(Instant.now())
           .cpuFlagsDigest(node.cpuFlagsDigest()).build(), layout);
       String tag = Long.toString(sequence);
-      LayoutImport.importImage(store, layout, image, key.repository(), tag);
+      new OciLayoutImporter(store).importImage(layout, image.tag(), key.repository(), tag);
       store.recordCheckpoint(storeId, sequence, key.repository(), tag);
 
       List<String> holders = replicate(id, key, tag, sequence);

@@ -17,8 +17,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code cri-failover status}: protected containers, their checkpoints and the cluster's verdicts. */
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-    description = {"Show what the local shim protects, the last checkpoint of each container and",
-        "who holds it, the nodes' verdicts and the restore decisions, as placement agreed them."})
+    description = {"Show protected containers, their checkpoints, and the cluster's verdicts.",
+        "Reads the local shim's status page: each protected container's last checkpoint and the nodes",
+        "holding it, every node's verdict and epoch, and the restore decisions placement agreed on."})
 public final class StatusCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
