@@ -44,15 +44,24 @@ public final class TestImageBuilder {
    */
   public static PushedImage buildAndPush(LocalRegistry registry, String repo, String tag,
       Map<String, String> scripts, List<String> cmd) {
+    return buildAndPush(registry, repo, tag, scripts, List.of(), cmd);
+  }
+
+  /**
+   * Like {@link #buildAndPush(LocalRegistry, String, String, Map, List)}, also copying {@code hostFiles}
+   * (absolute paths on this machine, links followed) to the same paths in the image.
+   */
+  public static PushedImage buildAndPush(LocalRegistry registry, String repo, String tag,
+      Map<String, String> scripts, List<Path> hostFiles, List<String> cmd) {
     try {
-      byte[] layer = layer(scripts);
+      byte[] layer = layer(scripts, hostFiles);
       String layerDigest = sha256(layer);
       ObjectNode config = JSON.createObjectNode();
       config.put("created", "2024-01-01T00:00:00Z");
       config.put("architecture", "amd64");
       config.put("os", "linux");
       ObjectNode cfg = config.putObject("config");
-      cfg.putArray("Env").add("PATH=/bin");
+      cfg.putArray("Env").add("PATH=/bin:/usr/bin");
       ArrayNode cmdNode = cfg.putArray("Cmd");
       cmd.forEach(cmdNode::add);
       cfg.put("WorkingDir", "/");
@@ -116,7 +125,7 @@ public final class TestImageBuilder {
     return d;
   }
 
-  private static byte[] layer(Map<String, String> scripts) throws IOException {
+  private static byte[] layer(Map<String, String> scripts, List<Path> hostFiles) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -138,6 +147,21 @@ public final class TestImageBuilder {
       file(tar, "etc/passwd", "root:x:0:0:root:/:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644);
       for (Map.Entry<String, String> s : new java.util.TreeMap<>(scripts).entrySet()) {
         file(tar, s.getKey(), s.getValue().getBytes(StandardCharsets.UTF_8), 0755);
+      }
+      java.util.Set<String> dirs = new java.util.TreeSet<>(List.of("bin/", "data/", "tmp/", "etc/", "proc/",
+          "sys/", "dev/"));
+      for (Path host : new java.util.TreeSet<>(hostFiles)) {
+        String name = host.toString().substring(1);
+        for (Path parent = Path.of(name).getParent(); parent != null; parent = parent.getParent()) {
+          if (dirs.add(parent + "/")) {
+            TarArchiveEntry d = new TarArchiveEntry(parent + "/");
+            d.setMode(0755);
+            d.setModTime(MTIME * 1000);
+            tar.putArchiveEntry(d);
+            tar.closeArchiveEntry();
+          }
+        }
+        file(tar, name, Files.readAllBytes(host), 0755);
       }
     }
     return bytes.toByteArray();

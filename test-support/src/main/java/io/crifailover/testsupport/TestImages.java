@@ -38,7 +38,19 @@ public final class TestImages {
    */
   public static final String PAUSE_SCRIPT = "#!/bin/sh\nexec sleep inf\n";
 
+  /**
+   * Redis holding data in memory, listening only on a unix socket (/data/redis.sock): CRIU 4.1
+   * cannot dump a TCP listener on this kernel. Clients: {@code redis-cli -s /data/redis.sock}.
+   */
+  public static final String REDIS_SCRIPT = String.join("\n",
+      "#!/bin/sh",
+      "mkdir -p /data",
+      "exec /usr/bin/redis-server --port 0 --unixsocket /data/redis.sock --unixsocketperm 700 "
+          + "--save '' --appendonly no --daemonize no --dir /data",
+      "");
+
   private static TestImages shared;
+  private TestImageBuilder.PushedImage redis;
 
   private final LocalRegistry registry;
   private final TestImageBuilder.PushedImage pause;
@@ -76,6 +88,18 @@ public final class TestImages {
 
   public String counterImage() {
     return counter.tagRef();
+  }
+
+  /** The redis image (built from the host's Debian redis binaries on first use). */
+  public synchronized String redisImage() {
+    if (redis == null) {
+      java.util.List<java.nio.file.Path> files = new java.util.ArrayList<>(java.util.List.of(
+          java.nio.file.Path.of("/usr/bin/redis-server"), java.nio.file.Path.of("/usr/bin/redis-cli")));
+      files.addAll(SharedLibraries.of(files));
+      redis = TestImageBuilder.buildAndPush(registry, "crif/redis", "1", Map.of("bin/redis", REDIS_SCRIPT),
+          files, List.of("/bin/redis"));
+    }
+    return redis.tagRef();
   }
 
   public String counterDigestRef() {

@@ -17,7 +17,8 @@ import org.awaitility.Awaitility;
 /**
  * {@code bench/failover.sh}: repeated failovers of the protected counter on one bed. Each run
  * protects a fresh pod on a live node, waits for two checkpoints, cuts the node off, measures,
- * then reconnects the node (it rejoins in a new epoch) and deletes the pod.
+ * then reconnects the node (it rejoins in a new epoch) and deletes the pod. Sources rotate over
+ * the nodes; a run whose pod does not come back within the bound is recorded as failed.
  */
 public final class FailoverBenchmark {
   private FailoverBenchmark() {}
@@ -27,6 +28,7 @@ public final class FailoverBenchmark {
     int runs = Integer.parseInt(args.length > 0 ? args[0] : "10");
     Path out = Path.of(args.length > 1 ? args[1] : "bench/results/failover.json");
     List<FailoverScenario.Result> results = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
     try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults())) {
       PodEventsView events = new PodEventsView(bed.kube());
       for (int i = 0; i < runs; i++) {
@@ -35,10 +37,15 @@ public final class FailoverBenchmark {
         bed.createProtectedPod(pod, source, TestImages.shared().counterImage(), "1s");
         Awaitility.await().atMost(Duration.ofSeconds(90)).until(
             () -> events.count("default", pod, PodEvents.CHECKPOINTED) >= 2);
-        FailoverScenario.Result r = FailoverScenario.cutOff(bed, pod, source);
-        results.add(r);
-        System.out.printf("run %d: %s -> %s decided %d ms, restored %d ms, first good %d ms, lost %d units%n",
-            i + 1, r.source(), r.target(), r.decidedMs(), r.restoredMs(), r.firstGoodMs(), r.lostUnits());
+        try {
+          FailoverScenario.Result r = FailoverScenario.cutOff(bed, pod, source);
+          results.add(r);
+          System.out.printf("run %d: %s -> %s decided %d ms, restored %d ms, first good %d ms, lost %d units%n",
+              i + 1, r.source(), r.target(), r.decidedMs(), r.restoredMs(), r.firstGoodMs(), r.lostUnits());
+        } catch (RuntimeException e) {
+          failed.add("run " + (i + 1) + " from " + source + ": " + e.getMessage());
+          System.out.printf("run %d: %s FAILED: %s%n", i + 1, source, e.getMessage());
+        }
         bed.reconnect(source);
         bed.kube().pods().inNamespace("default").withName(pod).delete();
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> bed.nodes().stream()
@@ -50,7 +57,9 @@ public final class FailoverBenchmark {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "failover");
     json.put("workload", "counter (busybox, +1 every 100 ms), checkpoint interval 1 s");
-    json.put("runs", results.size());
+    json.put("runs", runs);
+    json.put("runs_succeeded", results.size());
+    json.put("runs_failed", failed);
     json.put("detect_decide_ms", median(results, FailoverScenario.Result::decidedMs));
     json.put("pod_replaced_ms", median(results, FailoverScenario.Result::podReplacedMs));
     json.put("restore_ms", median(results, FailoverScenario.Result::restoredMs));

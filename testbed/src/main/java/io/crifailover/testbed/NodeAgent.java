@@ -99,8 +99,22 @@ public final class NodeAgent implements AutoCloseable {
   public void setApiReachable(boolean reachable) {
     this.apiReachable = reachable;
     if (reachable) {
-      submit(() -> kube.pods().inAnyNamespace().list().getItems().forEach(this::sync));
+      submit(this::resync);
     }
+  }
+
+  /** Like kubelet after a lost connection: start what is bound here, remove what no longer is. */
+  private void resync() {
+    List<Pod> bound = kube.pods().inAnyNamespace().list().getItems().stream()
+        .filter(p -> nodeName.equals(p.getSpec().getNodeName())).toList();
+    java.util.Set<String> uids = new java.util.HashSet<>();
+    bound.forEach(p -> uids.add(p.getMetadata().getUid()));
+    for (String uid : List.copyOf(pods.keySet())) {
+      if (!uids.contains(uid)) {
+        remove(uid);
+      }
+    }
+    bound.forEach(this::sync);
   }
 
   /** The pods this agent has running, by pod UID. */
@@ -140,6 +154,7 @@ public final class NodeAgent implements AutoCloseable {
     pods.put(uid, new LocalPod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid,
         sandboxId, containerIds));
     for (var c : pod.getSpec().getContainers()) {
+      pullIfNotPresent(c.getImage());
       ContainerConfig config = PodSandboxConfigs.container(pod, c);
       String id = cri.runtime().createContainer(CreateContainerRequest.newBuilder()
           .setPodSandboxId(sandboxId).setConfig(config).setSandboxConfig(sandbox).build())
@@ -150,6 +165,16 @@ public final class NodeAgent implements AutoCloseable {
     LOG.info("agent {}: started pod {}/{} ({} containers)", nodeName,
         pod.getMetadata().getNamespace(), pod.getMetadata().getName(), containerIds.size());
     writeStatus(pods.get(uid));
+  }
+
+  /** kubelet's default pull policy for tagged images: pull only when the runtime lacks the image. */
+  private void pullIfNotPresent(String image) {
+    var spec = io.crifailover.protos.cri.ImageSpec.newBuilder().setImage(image).build();
+    boolean present = cri.images().imageStatus(io.crifailover.protos.cri.ImageStatusRequest.newBuilder()
+        .setImage(spec).build()).hasImage();
+    if (!present) {
+      cri.images().pullImage(io.crifailover.protos.cri.PullImageRequest.newBuilder().setImage(spec).build());
+    }
   }
 
   private void remove(String uid) {

@@ -66,6 +66,38 @@ class FailoverIT {
   }
 
   @Test
+  void redisKeepsEveryKeyWrittenBeforeTheLastCheckpoint() {
+    try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults())) {
+      PodEventsView events = new PodEventsView(bed.kube());
+      String redisImage = TestImages.shared().redisImage();
+      bed.createProtectedPod("redis", "node-1", redisImage, "1s");
+      String id = await().atMost(Duration.ofSeconds(60)).until(
+          () -> bed.appContainer("node-1", "redis").orElse(null), c -> c != null);
+      var cri = bed.node("node-1").cri();
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .until(() -> cri.exec(id, "redis-cli", "-s", "/data/redis.sock", "ping").contains("PONG"));
+      cri.exec(id, "sh", "-c", "for i in $(seq 1 200); do redis-cli -s /data/redis.sock set key$i value$i >/dev/null; done");
+      assertThat(cri.exec(id, "redis-cli", "-s", "/data/redis.sock", "dbsize").trim()).isEqualTo("200");
+      long checkpoints = events.count("default", "redis", PodEvents.CHECKPOINTED);
+      await().atMost(Duration.ofSeconds(60)).until(
+          () -> events.count("default", "redis", PodEvents.CHECKPOINTED) > checkpoints);
+
+      bed.cutOff("node-1");
+
+      String target = await().atMost(Duration.ofSeconds(30)).until(
+          () -> bed.nodeOf("redis").orElse("node-1"), n -> !n.equals("node-1"));
+      String restored = await().atMost(Duration.ofSeconds(60)).until(
+          () -> bed.appContainer(target, "redis").orElse(null), c -> c != null);
+      var targetCri = bed.node(target).cri();
+      String dbsize = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(
+          () -> targetCri.exec(restored, "redis-cli", "-s", "/data/redis.sock", "dbsize").trim(), v -> !v.isEmpty());
+      assertThat(dbsize).as("every key written before the last checkpoint").isEqualTo("200");
+      assertThat(targetCri.exec(restored, "redis-cli", "-s", "/data/redis.sock", "get", "key137").trim())
+          .isEqualTo("value137");
+    }
+  }
+
+  @Test
   void oneNodeThatCannotSeeAHealthyNodeCausesNoFailover() {
     try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults())) {
       PodEventsView events = new PodEventsView(bed.kube());

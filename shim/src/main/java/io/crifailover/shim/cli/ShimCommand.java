@@ -51,6 +51,17 @@ public final class ShimCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     FailoverOptions failover;
 
+    @Option(names = "--sniffer-socket", paramLabel = "PATH",
+            description = "Also serve the criu-sniffer's debug stream (recent history, then live decoded runc<->CRIU "
+                    + "messages) on this root-only unix socket, e.g. /run/cri-failover/sniffer.sock; read it with "
+                    + "'cri-failover sniff tail'. Default: off.")
+    java.nio.file.Path snifferSocket;
+
+    @Option(names = "--sniffer-captures", paramLabel = "DIR",
+            defaultValue = io.crifailover.sniffer.SnifferSettings.DEFAULT_CAPTURE_DIR,
+            description = "The criu-sniffer's capture directory. Default: ${DEFAULT-VALUE}")
+    java.nio.file.Path snifferCaptures;
+
     @Option(names = "--listen", paramLabel = "ENDPOINT", converter = Converters.Endpoint.class,
             defaultValue = "unix:///run/cri-failover/cri.sock",
             description = "Socket kubelet connects to (created 0660, parent directory created 0750, a stale "
@@ -127,7 +138,15 @@ public final class ShimCommand implements Callable<Integer> {
             return 1;
         }
         io.crifailover.failover.FailoverNode node = failoverConfig.map(c -> startFailover(c, daemon)).orElse(null);
+        io.crifailover.sniffer.DebugServer sniffer = snifferSocket == null ? null : startSnifferStream();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (sniffer != null) {
+                try {
+                    sniffer.close();
+                } catch (IOException e) {
+                    org.slf4j.LoggerFactory.getLogger(ShimCommand.class).warn("closing the sniffer socket: {}", e.toString());
+                }
+            }
             if (node != null) {
                 node.close();
             }
@@ -135,6 +154,19 @@ public final class ShimCommand implements Callable<Integer> {
         }, "shim-shutdown"));
         daemon.awaitTermination();
         return 0;
+    }
+
+    /** Serves the sniffer's debug stream; a failure is logged and the shim goes on proxying. */
+    private io.crifailover.sniffer.DebugServer startSnifferStream() {
+        try {
+            return io.crifailover.sniffer.DebugServer.start(snifferSocket,
+                    new io.crifailover.sniffer.CaptureStore(snifferCaptures),
+                    io.crifailover.sniffer.DebugServer.Options.defaults());
+        } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(ShimCommand.class).error("sniffer stream NOT served on {}: {}",
+                    snifferSocket, e.toString());
+            return null;
+        }
     }
 
     /**
