@@ -47,7 +47,10 @@ class PlacementClusterTest {
             System.out.printf("healthy p50 %.2f ms, one down %s%n", healthy, degraded);
             assertThat(degraded.p50()).as("p50 with one replica down vs healthy %.2f ms", healthy)
                     .isLessThanOrEqualTo(3 * healthy);
-            assertThat(degraded.max()).isLessThan(900);
+            // the library's stall hit every request (~1 s each); p99 catches it, while one scheduling
+            // outlier on a loaded 2-core machine (seen once: 1.9 s) must not fail the build
+            assertThat(degraded.p99()).as("p99 with one replica down (max %.0f ms)", degraded.max())
+                    .isLessThan(900);
         }
     }
 
