@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,9 +28,8 @@ public final class InstallCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host-root", paramLabel = "DIR", defaultValue = "/host",
-            description = "Where the host's / is mounted. Default: ${DEFAULT-VALUE}")
-    Path hostRoot;
+    @Mixin
+    HostAccess host;
 
     @Option(names = "--source", paramLabel = "DIR", defaultValue = HostLayout.PREFIX,
             description = "The files to install (jre/, app/, bin/cri-failover, sniffer/). Default: ${DEFAULT-VALUE}")
@@ -73,11 +73,6 @@ public final class InstallCommand implements Callable<Integer> {
     @Option(names = "--no-sniffer", negatable = false, description = "Do not install the criu stand-in")
     boolean noSniffer;
 
-    @Option(names = "--host-exec", paramLabel = "MODE", defaultValue = "nsenter", converter = HostExec.Converter.class,
-            description = "How to run systemctl on the host: nsenter (needs hostPID), chroot, direct or none "
-                    + "(only log). Default: ${DEFAULT-VALUE}")
-    HostExec hostExec;
-
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -88,15 +83,14 @@ public final class InstallCommand implements Callable<Integer> {
                 !noSniffer);
         InstallReport report;
         try {
-            report = new Installer(new HostRoot(hostRoot), hostExec.commands(hostRoot)).install(settings);
+            report = new Installer(host.root(), host.commands()).install(settings);
         } catch (IOException | IllegalArgumentException e) {
             err.println("cri-failover install: " + e.getMessage());
             return 1;
         }
         out.println("runtime: " + report.runtime());
         out.println(report.unchanged() ? "host already up to date" : "changed " + report.changed().size() + " host paths");
-        report.commands().forEach(c -> out.println("ran: " + String.join(" ", c)));
-        report.warnings().forEach(w -> out.println("warning: " + w));
+        report.printCommandsAndWarnings(out);
         out.flush();
         return 0;
     }

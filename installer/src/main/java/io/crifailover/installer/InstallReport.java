@@ -14,6 +14,12 @@ public record InstallReport(RuntimeEndpoint runtime, List<String> changed, List<
                             List<String> warnings) {
 
     /** Whether the host was left exactly as it was. */
+    /** Prints the host commands that ran and the warnings, one per line. */
+    public void printCommandsAndWarnings(java.io.PrintWriter out) {
+        commands.forEach(c -> out.println("ran: " + String.join(" ", c)));
+        warnings.forEach(w -> out.println("warning: " + w));
+    }
+
     public boolean unchanged() {
         return changed.isEmpty();
     }
