@@ -129,7 +129,7 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
       throw e;
     } finally {
       Files.deleteIfExists(archive);
-      deleteTree(layout);
+      Directories.deleteTree(layout);
     }
   }
 
@@ -166,14 +166,4 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     return holders;
   }
 
-  private static void deleteTree(Path root) throws java.io.IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var walk = Files.walk(root)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

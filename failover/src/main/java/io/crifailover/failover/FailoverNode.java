@@ -327,11 +327,7 @@ public final class FailoverNode implements AutoCloseable {
   private static void clearDirectory(Path dir) throws IOException {
     try (var entries = Files.list(dir)) {
       for (Path p : entries.toList()) {
-        try (var walk = Files.walk(p)) {
-          for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-            Files.deleteIfExists(q);
-          }
-        }
+        Directories.deleteTree(p);
       }
     }
   }

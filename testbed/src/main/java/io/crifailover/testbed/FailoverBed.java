@@ -141,27 +141,9 @@ public final class FailoverBed implements AutoCloseable {
     for (BedNode n : nodes.values()) {
       org.awaitility.Awaitility.await("failover of " + n.name() + " sees the whole cluster live")
           .atMost(java.time.Duration.ofSeconds(90)).pollInterval(java.time.Duration.ofMillis(250))
-          .until(() -> liveMembers(n) == options.nodes());
+          .until(() -> StatusPage.liveMembers(n) == options.nodes());
     }
     LOG.info("bed: all {} nodes see each other live in placement", options.nodes());
-  }
-
-  /** How many nodes the node's status page lists as LIVE (read inside its namespace). */
-  private static int liveMembers(BedNode node) {
-    var r = node.netns().exec("curl", "-sf", "-m", "5", "http://127.0.0.1:9464/status");
-    if (!r.ok()) {
-      return 0;
-    }
-    try {
-      var cluster = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.output()).path("cluster");
-      int live = 0;
-      for (var member : cluster) {
-        live += "LIVE".equals(member.path("status").asText()) ? 1 : 0;
-      }
-      return live;
-    } catch (IOException e) {
-      return 0;
-    }
   }
 
   public KubernetesClient kube() {

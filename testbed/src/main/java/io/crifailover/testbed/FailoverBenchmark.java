@@ -51,7 +51,7 @@ public final class FailoverBenchmark {
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> bed.nodes().stream()
             .allMatch(n -> n.agent().pods().values().stream().noneMatch(p -> p.name().equals(pod))));
         Awaitility.await("nodes live again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-            .until(() -> bed.nodes().stream().allMatch(n -> statusLive(n) == 4));
+            .until(() -> bed.nodes().stream().allMatch(n -> StatusPage.liveMembers(n) == 4));
       }
     }
     Map<String, Object> json = new LinkedHashMap<>();
@@ -76,18 +76,6 @@ public final class FailoverBenchmark {
     Files.createDirectories(out.toAbsolutePath().getParent());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
     System.out.println("wrote " + out);
-  }
-
-  private static int statusLive(BedNode n) {
-    try {
-      int live = 0;
-      for (var m : StatusPage.read(n).path("cluster")) {
-        live += "LIVE".equals(m.path("status").asText()) ? 1 : 0;
-      }
-      return live;
-    } catch (java.io.IOException e) {
-      return 0;
-    }
   }
 
   private static long median(List<FailoverScenario.Result> rs, ToLongFunction<FailoverScenario.Result> f) {

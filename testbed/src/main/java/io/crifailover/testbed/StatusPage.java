@@ -19,6 +19,19 @@ final class StatusPage {
     return new ObjectMapper().readTree(r.output());
   }
 
+  /** How many cluster members the node's status page lists as LIVE; 0 while it is unavailable. */
+  static int liveMembers(BedNode node) {
+    try {
+      int live = 0;
+      for (JsonNode member : read(node).path("cluster")) {
+        live += "LIVE".equals(member.path("status").asText()) ? 1 : 0;
+      }
+      return live;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   /** The failover phases the node recorded, in ms after {@code faultEpochMs} (latest failover). */
   static Map<String, Long> timeline(BedNode node, long faultEpochMs) {
     Map<String, Long> phases = new TreeMap<>();
