@@ -52,6 +52,8 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
   private final Timer frozen;
   private final Timer replication;
   private final Map<String, LastCheckpoint> last = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ExecutorService replicationWorkers =
+      java.util.concurrent.Executors.newCachedThreadPool(PeerProber.daemon("replication"));
 
   /** The newest checkpoint this node took of a container (for the status page). */
   public record LastCheckpoint(String container, long sequence, String digest, Instant at,
@@ -92,6 +94,7 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     try {
       runtime.withDeadlineAfter(120, TimeUnit.SECONDS).checkpointContainer(CheckpointContainerRequest.newBuilder()
           .setContainerId(c.containerId()).setLocation(archive.toString()).setTimeout(120).build());
+      long dumped = System.nanoTime();
       CheckpointImage image = CheckpointImageBuilder.build(archive, CheckpointMetadata.builder()
           .sourceNode(node.name()).namespace(key.namespace()).pod(key.pod()).podUid(c.podUid())
           .container(key.container()).sequence(sequence).checkpointTime(Instant.now())
@@ -99,8 +102,10 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
       String tag = Long.toString(sequence);
       new OciLayoutImporter(store).importImage(layout, image.tag(), key.repository(), tag);
       store.recordCheckpoint(storeId, sequence, key.repository(), tag);
+      long stored = System.nanoTime();
 
       List<String> holders = replicate(id, key, tag, sequence);
+      long replicated = System.nanoTime();
       Result.Ack ack = placement.call(p -> p.recordCheckpoint(id, image.manifestDigest(), sequence,
           node.name(), node.cpuFlags(), holders), PLACEMENT_TIMEOUT);
       if (!ack.accepted()) {
@@ -118,10 +123,13 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
       if (stats != null) {
         frozen.record(Duration.ofNanos(stats.frozenTimeUs() * 1000));
       }
-      duration.record(Duration.ofNanos(System.nanoTime() - start));
+      long end = System.nanoTime();
+      duration.record(Duration.ofNanos(end - start));
       String message = "checkpoint " + sequence + " (" + (layerBytes >> 10) + " KiB, CRIU frozen "
-          + frozenMs + " ms) held by " + String.join(",", holders);
-      LOG.info("{}: {}", c, message);
+          + frozenMs + " ms, " + millis(end - start) + " ms end to end) held by " + String.join(",", holders);
+      LOG.info("{}: {}; {} ms: runtime checkpoint {}, pack and store {}, replicate {}, record {}", c, message,
+          millis(end - start), millis(dumped - start), millis(stored - dumped), millis(replicated - stored),
+          millis(end - replicated));
       events.normal(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINTED, message);
     } catch (Exception e) {
       events.warning(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINT_FAILED,
@@ -131,6 +139,18 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
       Files.deleteIfExists(archive);
       Directories.deleteTree(layout);
     }
+  }
+
+  @Override
+  public void intervalMissed(ContainerRef c, Duration slowest, Duration interval) {
+    events.warning(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINT_SLOW, "checkpoints of "
+        + c.containerName() + " take up to " + slowest.toMillis() + " ms, so they run back to back and the "
+        + interval.toMillis() + " ms interval cannot be held: up to " + 2 * slowest.toMillis()
+        + " ms of state can be lost; raise cri-failover.io/checkpoint-interval");
+  }
+
+  private static long millis(long nanos) {
+    return nanos / 1_000_000;
   }
 
   /** Newest checkpoint per container id of this node. */
@@ -143,23 +163,36 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     return history.isEmpty() ? 1 : history.get(history.size() - 1).sequence() + 1;
   }
 
-  /** Pushes to the standbys placement assigns; returns the nodes that hold the image now. */
+  /**
+   * Pushes to the standbys placement assigns, all at once; returns the nodes that hold the image
+   * now (this one first, then the standbys in placement's order).
+   */
   private List<String> replicate(String id, ContainerKey key, String tag, long sequence) {
-    List<String> holders = new ArrayList<>(List.of(node.name()));
     Result.Standbys standbys = placement.call(p -> p.assignStandbys(id, node.name(), STANDBYS),
         PLACEMENT_TIMEOUT);
     long start = System.nanoTime();
+    List<java.util.concurrent.CompletableFuture<Boolean>> pushes = new ArrayList<>();
     for (String standby : standbys.nodes()) {
       PeerClient peer = peerStores.get(standby);
       if (peer == null) {
         LOG.warn("no store address known for standby {}", standby);
+        pushes.add(java.util.concurrent.CompletableFuture.completedFuture(false));
         continue;
       }
-      try {
-        new Replicator(store).push(peer, key.repository(), tag, key.storeId(), sequence);
-        holders.add(standby);
-      } catch (Exception e) {
-        LOG.warn("replicating {} #{} to {} failed: {}", id, sequence, standby, e.toString());
+      pushes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          new Replicator(store).push(peer, key.repository(), tag, key.storeId(), sequence);
+          return true;
+        } catch (Exception e) {
+          LOG.warn("replicating {} #{} to {} failed: {}", id, sequence, standby, e.toString());
+          return false;
+        }
+      }, replicationWorkers));
+    }
+    List<String> holders = new ArrayList<>(List.of(node.name()));
+    for (int i = 0; i < pushes.size(); i++) {
+      if (pushes.get(i).join()) {
+        holders.add(standbys.nodes().get(i));
       }
     }
     replication.record(Duration.ofNanos(System.nanoTime() - start));

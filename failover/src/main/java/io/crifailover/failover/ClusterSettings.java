@@ -21,7 +21,7 @@ import java.util.List;
  * members:
  *   - {name: node-1, address: 10.0.0.1, replicaId: 0}
  *   - {name: node-2, address: 10.0.0.2, replicaId: 1}
- * timing: {probeIntervalMs: 100, probeThreshold: 3, heartbeatMs: 100, fenceTimeoutMs: 600, restoreMarginMs: 300}
+ * timing: {probeIntervalMs: 100, probeThreshold: 3, heartbeatMs: 100, fenceTimeoutMs: 500, restoreMarginMs: 200}
  * </pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)

@@ -36,8 +36,8 @@ public record FailoverConfig(String nodeName, String nodeAddress, Path stateDir,
   public record Timing(Duration probeInterval, int probeThreshold, Duration heartbeat,
       Duration fenceTimeout, Duration restoreMargin, Duration placementTimeout) {
     public static Timing defaults() {
-      return new Timing(Duration.ofMillis(100), 3, Duration.ofMillis(100), Duration.ofMillis(700),
-          Duration.ofMillis(250), Duration.ofSeconds(1));
+      return new Timing(Duration.ofMillis(100), 3, Duration.ofMillis(100), Duration.ofMillis(500),
+          Duration.ofMillis(200), Duration.ofSeconds(1));
     }
 
     /** How long the restoring node waits after it sees a decision. */

@@ -70,6 +70,7 @@ public final class FailoverNode implements AutoCloseable {
   private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService timers;
   private final ExecutorService checkpointWorkers;
+  private final ExecutorService restoreWorkers;
   private CheckpointStore store;
   private CheckpointPipeline pipeline;
   private CheckpointScheduler scheduler;
@@ -84,6 +85,7 @@ public final class FailoverNode implements AutoCloseable {
     this.runtime = RuntimeServiceGrpc.newBlockingStub(runtimeChannel);
     this.timers = Executors.newScheduledThreadPool(2, PeerProber.daemon("failover-timer"));
     this.checkpointWorkers = Executors.newFixedThreadPool(2, PeerProber.daemon("checkpoint-worker"));
+    this.restoreWorkers = Executors.newFixedThreadPool(2, PeerProber.daemon("restore-worker"));
   }
 
   /** Starts everything; {@code runtimeChannel} reaches the real runtime (not the shim). */
@@ -143,13 +145,14 @@ public final class FailoverNode implements AutoCloseable {
           @Override
           public void suspect(String peer) {
             LOG.warn("peer {} missed {} probes: suspecting it", peer, config.timing().probeThreshold());
+            timeline.suspected(peer);
             link.suspect(peer);
           }
 
           @Override
           public void reachableAgain(String peer) {
             LOG.info("peer {} answers again", peer);
-            link.forgetEpoch(peer);
+            link.cleared(peer);
           }
         });
     SelfFence fence = new SelfFence(config.timing().fenceTimeout());
@@ -166,7 +169,7 @@ public final class FailoverNode implements AutoCloseable {
     restore = new RestoreController(config.nodeName(), config.timing().fenceWait(),
         new PodReplacer(kube, config.nodeName()), workloads, link, store,
         "127.0.0.1:" + config.storePort(), ImageServiceGrpc.newBlockingStub(runtimeChannel), events,
-        timers, timeline);
+        restoreWorkers, timeline);
     resources.add(restore);
 
     Gauge.builder("crif.protected.containers", () -> scheduled.size()).register(metrics);
@@ -336,6 +339,7 @@ public final class FailoverNode implements AutoCloseable {
   public void close() {
     timers.shutdownNow();
     checkpointWorkers.shutdownNow();
+    restoreWorkers.shutdownNow();
     for (int i = resources.size() - 1; i >= 0; i--) {
       try {
         resources.get(i).close();

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * When each failover phase happened on this node, per container, logged and exported as timers
- * ({@code crif.failover.phase{phase=...}}, measured from the decision).
+ * ({@code crif.failover.phase{phase=...}}, measured from the decision), and when this node last
+ * began to suspect each peer (the detection phase, seen by the reporters).
  */
 public final class FailoverTimeline {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverTimeline.class);
@@ -21,6 +22,7 @@ public final class FailoverTimeline {
   public enum Phase { DECIDED, POD_REPLACED, RESTORE_CREATE, RESTORED }
 
   private final Map<String, Map<Phase, Instant>> marks = new ConcurrentHashMap<>();
+  private final Map<String, Instant> suspected = new ConcurrentHashMap<>();
   private final MeterRegistry metrics;
 
   public FailoverTimeline(MeterRegistry metrics) {
@@ -40,6 +42,16 @@ public final class FailoverTimeline {
         LOG.info("failover {}: {} at +{} ms after the decision", container, phase, since.toMillis());
       }
     }
+  }
+
+  /** This node's probes of {@code peer} just reached the miss threshold. */
+  public void suspected(String peer) {
+    suspected.put(peer, Instant.now());
+  }
+
+  /** Peer -> when this node last began to suspect it. */
+  public Map<String, Instant> suspicions() {
+    return new java.util.TreeMap<>(suspected);
   }
 
   public Map<String, Map<Phase, Instant>> snapshot() {

@@ -41,7 +41,9 @@ public final class PlacementLink implements AutoCloseable {
   private final ExecutorService calls = Executors.newSingleThreadExecutor(PeerProber.daemon("placement-calls"));
   private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1,
       PeerProber.daemon("placement-timers"));
-  private final Map<String, Long> epochs = new ConcurrentHashMap<>();
+  /** Peers this node's probes currently fail, and whether placement has accepted this node's vote. */
+  private final Map<String, Boolean> suspected = new ConcurrentHashMap<>();
+  private final Map<String, String> lastOutcome = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicBoolean periodicInFlight =
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean registered;
@@ -94,6 +96,11 @@ public final class PlacementLink implements AutoCloseable {
             reportedLoad = now;
           }
           decisions.accept(c.decisions(self.name()));
+          suspected.forEach((peer, voted) -> {
+            if (!voted) {
+              voteAgainst(c, peer);
+            }
+          });
         } finally {
           periodicInFlight.set(false);
         }
@@ -115,24 +122,37 @@ public final class PlacementLink implements AutoCloseable {
     LOG.info("registered {} with placement ({})", self.name(), ack.detail());
   }
 
-  /** Reports a peer whose probes failed; the verdict is the state machine's. */
+  /**
+   * Reports a peer whose probes failed; the verdict is the state machine's. The vote is cast in
+   * the peer's epoch current when it is sent, and sent again with every heartbeat until placement
+   * accepts it (a vote lost to a leader change or cast before the peer registered is not lost), as
+   * long as the peer stays suspected.
+   */
   public void suspect(String peer) {
-    submit(c -> {
-      long epoch = epochs.computeIfAbsent(peer, p -> epochOf(p));
-      Result.SuspectOutcome outcome = c.suspect(self.name(), peer, epoch);
+    suspected.put(peer, false);
+    submit(c -> voteAgainst(c, peer));
+  }
+
+  /** A suspected peer answers probes again: no vote against it is sent any more. */
+  public void cleared(String peer) {
+    suspected.remove(peer);
+    lastOutcome.remove(peer);
+  }
+
+  private void voteAgainst(PlacementClient c, String peer) {
+    if (suspected.getOrDefault(peer, true)) {
+      return;
+    }
+    long epoch = c.nodes().stream().filter(n -> n.name().equals(peer)).mapToLong(NodeInfo::epoch)
+        .findFirst().orElse(0L);
+    Result.SuspectOutcome outcome = c.suspect(self.name(), peer, epoch);
+    if (outcome.accepted()) {
+      suspected.replace(peer, false, true);
+    }
+    if (!outcome.detail().equals(lastOutcome.put(peer, outcome.detail()))) {
       LOG.info("suspected {} (epoch {}): {} votes, status {} ({})", peer, epoch, outcome.votes(),
           outcome.status(), outcome.detail());
-    });
-  }
-
-  /** A previously suspected peer answers again: its next suspicion uses its current epoch. */
-  public void forgetEpoch(String peer) {
-    epochs.remove(peer);
-  }
-
-  private long epochOf(String peer) {
-    return client.nodes().stream().filter(n -> n.name().equals(peer)).mapToLong(NodeInfo::epoch)
-        .findFirst().orElse(0L);
+    }
   }
 
   /** Runs {@code call} against placement on the placement thread; failures are logged. */

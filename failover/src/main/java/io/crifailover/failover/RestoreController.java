@@ -15,19 +15,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out the restore decisions that target this node. A decision is acted on only after the
- * fence wait (the failed node's lease has run out, so its copy is stopped); then the pod is
- * replaced through the API. When kubelet creates the replacement's container, {@link
- * #rewrite} swaps its image for the checkpoint image in the local store — only for a pending
- * decision for this node and only if the pod's namespace and workload (read from the API) match
- * the checkpoint's; otherwise the container cold-starts and a RestoreRefused event says why.
- * When the restored container starts, the decision is acknowledged to placement.
+ * Carries out the restore decisions that target this node. As soon as a decision is seen, the pod
+ * is replaced through the API and the checkpoint image is pulled from the local store into the
+ * runtime, so the sandbox and the image are ready while the failed node's fence lease runs out.
+ * When kubelet creates the replacement's container, {@link #rewrite} swaps its image for the
+ * checkpoint image — only for a pending decision for this node and only if the pod's namespace and
+ * workload (read from the API) match the checkpoint's; otherwise the container cold-starts and a
+ * RestoreRefused event says why. That one CreateContainer call (the restore itself) is held until
+ * the fence wait since the decision has passed, so the failed node's copy is stopped before the
+ * restored one exists; no other kubelet call ever waits. When the restored container starts, the
+ * decision is acknowledged to placement.
  */
 public final class RestoreController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreController.class);
@@ -42,20 +45,24 @@ public final class RestoreController implements AutoCloseable {
   private final String storeHostPort;
   private final ImageServiceBlockingStub images;
   private final PodEvents events;
-  private final ScheduledExecutorService executor;
+  private final Executor executor;
   private final FailoverTimeline timeline;
   private final Set<Long> scheduled = ConcurrentHashMap.newKeySet();
   private final Set<Long> reported = ConcurrentHashMap.newKeySet();
-  private final Map<String, RestoreDecision> pending = new ConcurrentHashMap<>();
+  private final Map<String, Prepared> pending = new ConcurrentHashMap<>();
   private final Map<String, InFlight> restoring = new ConcurrentHashMap<>();
 
   /** A container created from a checkpoint whose start has not been seen yet. */
   private record InFlight(RestoreDecision decision, ContainerKey key, RestorePins.Pin pin) {}
 
+  /** A decision for this node: when its fence wait ends, and its checkpoint image pulled into the runtime. */
+  private record Prepared(RestoreDecision decision, long notBeforeNanos, String image,
+      java.util.concurrent.CompletableFuture<RestorePins.Pin> pulled) {}
+
   public RestoreController(String nodeName, Duration fenceWait, PodReplacer replacer,
       WorkloadResolver workloads, PlacementLink placement, CheckpointStore store,
       String storeHostPort, ImageServiceBlockingStub images, PodEvents events,
-      ScheduledExecutorService executor, FailoverTimeline timeline) {
+      Executor executor, FailoverTimeline timeline) {
     this.nodeName = nodeName;
     this.fenceWait = fenceWait;
     this.replacer = replacer;
@@ -79,11 +86,41 @@ public final class RestoreController implements AutoCloseable {
           || !scheduled.add(d.decisionId())) {
         continue;
       }
-      pending.put(d.containerId(), d);
       timeline.mark(d.containerId(), FailoverTimeline.Phase.DECIDED);
-      LOG.info("decision {}: restore {} (checkpoint #{}) here after the fence wait of {} ms",
-          d.decisionId(), d.containerId(), d.checkpointSequence(), fenceWait.toMillis());
-      executor.schedule(() -> replace(d), fenceWait.toMillis(), TimeUnit.MILLISECONDS);
+      Prepared prepared;
+      try {
+        ContainerKey key = ContainerKey.parse(d.containerId());
+        prepared = new Prepared(d, System.nanoTime() + fenceWait.toNanos(),
+            storeHostPort + "/" + key.repository() + "@" + d.checkpointDigest(),
+            new java.util.concurrent.CompletableFuture<>());
+      } catch (IllegalArgumentException e) {
+        LOG.warn("decision {} names an unknown container key: {}", d.decisionId(), d.containerId());
+        continue;
+      }
+      Prepared replaced = pending.put(d.containerId(), prepared);
+      if (replaced != null) {
+        replaced.pulled().thenAccept(RestorePins.Pin::close);
+      }
+      LOG.info("decision {}: restore {} (checkpoint #{}) here; the container starts after the fence wait "
+          + "of {} ms", d.decisionId(), d.containerId(), d.checkpointSequence(), fenceWait.toMillis());
+      executor.execute(() -> replace(d));
+      executor.execute(() -> pull(prepared));
+    }
+  }
+
+  /** Pulls the checkpoint image from the local store into the runtime, pinned against retention. */
+  private void pull(Prepared p) {
+    RestorePins.Pin pin = store.pins().pin(Digest.parse(p.decision().checkpointDigest()));
+    long start = System.nanoTime();
+    try {
+      images.withDeadlineAfter(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).pullImage(
+          PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(p.image())).build());
+      LOG.info("decision {}: checkpoint image pulled in {} ms", p.decision().decisionId(),
+          (System.nanoTime() - start) / 1_000_000);
+      p.pulled().complete(pin);
+    } catch (RuntimeException e) {
+      pin.close();
+      p.pulled().completeExceptionally(e);
     }
   }
 
@@ -127,13 +164,16 @@ public final class RestoreController implements AutoCloseable {
     }
     String containerName = request.getConfig().getMetadata().getName();
     String keyText = from + "/" + containerName;
-    RestoreDecision d = pending.get(keyText);
+    Prepared p = pending.get(keyText);
     String ns = sandbox.getMetadata().getNamespace();
     String pod = sandbox.getMetadata().getName();
-    if (d == null) {
+    if (p == null) {
       LOG.info("{}: no pending restore decision for this node: cold start", keyText);
       return request;
     }
+    // held before anything else, so that neither the restore nor a cold-start fallback runs beside the old copy
+    long heldMs = waitForFence(p);
+    RestoreDecision d = p.decision();
     ContainerKey key = ContainerKey.parse(keyText);
     long lookupStart = System.nanoTime();
     RestoreGuard.Identity target = new RestoreGuard.Identity(ns,
@@ -145,25 +185,41 @@ public final class RestoreController implements AutoCloseable {
       LOG.warn("{}: restore refused: {}", keyText, verdict.reason());
       return request;
     }
-    String image = storeHostPort + "/" + key.repository() + "@" + d.checkpointDigest();
-    RestorePins.Pin pin = store.pins().pin(Digest.parse(d.checkpointDigest()));
-    long pullStart = System.nanoTime();
+    if (p.pulled().isCompletedExceptionally()) {
+      // kubelet retries a failed CreateContainer: pull again rather than repeat the old failure
+      Prepared again = new Prepared(d, p.notBeforeNanos(), p.image(), new java.util.concurrent.CompletableFuture<>());
+      pending.put(keyText, again);
+      pull(again);
+      p = again;
+    }
+    RestorePins.Pin pin;
     try {
-      images.withDeadlineAfter(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).pullImage(
-          PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-    } catch (RuntimeException e) {
-      pin.close();
+      pin = p.pulled().get(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      Throwable why = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
       events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_REFUSED,
-          "checkpoint image " + image + " could not be pulled: " + e.getMessage());
-      throw e;
+          "checkpoint image " + p.image() + " could not be pulled: " + why.getMessage());
+      throw why instanceof RuntimeException r ? r : new IllegalStateException(why);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for the checkpoint image", e);
     }
     pending.remove(keyText);
     restoring.put(keyText, new InFlight(d, key, pin));
     timeline.mark(keyText, FailoverTimeline.Phase.RESTORE_CREATE);
-    LOG.info("{}: restoring from {} (workload lookup {} ms, image pull {} ms)", keyText, image, lookupMs,
-        (System.nanoTime() - pullStart) / 1_000_000);
+    LOG.info("{}: restoring from {} (workload lookup {} ms, held {} ms for the fence wait)", keyText,
+        p.image(), lookupMs, heldMs);
     return request.toBuilder().setConfig(request.getConfig().toBuilder()
-        .setImage(ImageSpec.newBuilder().setImage(image))).build();
+        .setImage(ImageSpec.newBuilder().setImage(p.image()))).build();
+  }
+
+  /** Holds the restore until the failed node's fence lease has run out; returns how long it held. */
+  private static long waitForFence(Prepared p) {
+    long held = Math.max(0, p.notBeforeNanos() - System.nanoTime());
+    while (System.nanoTime() - p.notBeforeNanos() < 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(p.notBeforeNanos() - System.nanoTime());
+    }
+    return held / 1_000_000;
   }
 
   /** StartContainer succeeded for a container created from {@code request}'s sandbox and name. */
@@ -186,15 +242,18 @@ public final class RestoreController implements AutoCloseable {
 
   /** Containers waiting for a restore (for status output). */
   public Map<String, RestoreDecision> pendingDecisions() {
-    return Map.copyOf(pending);
+    Map<String, RestoreDecision> out = new java.util.TreeMap<>();
+    pending.forEach((k, p) -> out.put(k, p.decision()));
+    return out;
   }
 
   public Optional<RestoreDecision> pendingFor(String containerKey) {
-    return Optional.ofNullable(pending.get(containerKey));
+    return Optional.ofNullable(pending.get(containerKey)).map(Prepared::decision);
   }
 
   @Override
   public void close() {
     restoring.values().forEach(f -> f.pin().close());
+    pending.values().forEach(p -> p.pulled().thenAccept(RestorePins.Pin::close));
   }
 }

@@ -75,6 +75,8 @@ final class StatusReport {
       ObjectNode p = tl.putObject(container);
       phases.forEach((phase, at) -> p.put(phase.name().toLowerCase(), at.toString()));
     });
+    ObjectNode suspicions = root.putObject("suspectedPeers");
+    timeline.suspicions().forEach((peer, at) -> suspicions.put(peer, at.toString()));
     try {
       return JSON.writeValueAsBytes(root);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

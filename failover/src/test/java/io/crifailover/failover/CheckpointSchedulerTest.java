@@ -16,12 +16,50 @@ class CheckpointSchedulerTest {
   private final ProtectionSettings every1s = new ProtectionSettings(Duration.ofSeconds(1), Set.of(), 3);
 
   @Test
-  void firstRunAfterJitterThenEveryIntervalAfterTheEndOfTheLast() {
+  void firstRunAfterJitterThenEveryIntervalWhenCheckpointsAreInstant() {
     CheckpointScheduler s = new CheckpointScheduler(timer, Runnable::run,
         (c, st) -> runs.add(timer.now()), interval -> 300, Duration.ofMinutes(5));
     s.protect(ref, every1s);
     timer.advance(Duration.ofMillis(3400));
     assertThat(runs).containsExactly(300L, 1300L, 2300L, 3300L);
+  }
+
+  @Test
+  void eachCheckpointFinishesOneIntervalAfterThePreviousStarted() {
+    CheckpointScheduler s = new CheckpointScheduler(timer, Runnable::run, (c, st) -> {
+      runs.add(timer.now());
+      timer.advance(Duration.ofMillis(250));
+    }, interval -> 0, Duration.ofMinutes(5));
+    s.protect(ref, every1s);
+    timer.advance(Duration.ofMillis(3000));
+    // starts every 750 ms, so each finishes (start + 250) exactly 1 s after the previous started
+    assertThat(runs).containsExactly(0L, 750L, 1500L, 2250L, 3000L);
+  }
+
+  @Test
+  void plansWithTheSlowestRecentCheckpoint() {
+    long[] durations = {100, 400, 100, 100, 100, 100};
+    AtomicInteger n = new AtomicInteger();
+    CheckpointScheduler s = new CheckpointScheduler(timer, Runnable::run, (c, st) -> {
+      runs.add(timer.now());
+      int i = n.getAndIncrement();
+      timer.advance(Duration.ofMillis(durations[Math.min(i, durations.length - 1)]));
+    }, interval -> 0, Duration.ofMinutes(5));
+    s.protect(ref, every1s);
+    timer.advance(Duration.ofMillis(4000));
+    // the 400 ms run shortens the next three cycles to 600 ms; then back to 900 ms
+    assertThat(runs).startsWith(0L, 900L, 1500L, 2100L, 2700L, 3600L);
+  }
+
+  @Test
+  void checkpointsSlowerThanTheIntervalRunBackToBack() {
+    CheckpointScheduler s = new CheckpointScheduler(timer, Runnable::run, (c, st) -> {
+      runs.add(timer.now());
+      timer.advance(Duration.ofMillis(1500));
+    }, interval -> 0, Duration.ofMinutes(5));
+    s.protect(ref, every1s);
+    timer.advance(Duration.ofMillis(4000));
+    assertThat(runs).containsExactly(0L, 1500L, 3000L);
   }
 
   @Test

@@ -35,7 +35,7 @@ class ClusterSettingsTest {
     assertThat(c.clientId()).isEqualTo(1002);
     assertThat(c.timing().fenceTimeout()).isEqualTo(Duration.ofMillis(900));
     assertThat(c.timing().probeInterval()).isEqualTo(Duration.ofMillis(100));
-    assertThat(c.timing().fenceWait()).isEqualTo(Duration.ofMillis(1150));
+    assertThat(c.timing().fenceWait()).isEqualTo(Duration.ofMillis(1100));
   }
 
   @Test

@@ -52,4 +52,9 @@ final class ManualScheduler implements TaskScheduler {
   synchronized long now() {
     return nowMillis;
   }
+
+  @Override
+  public long nowMillis() {
+    return now();
+  }
 }

@@ -132,14 +132,22 @@ public final class CriClient implements AutoCloseable {
 
   /** The counter's value, failing with DEADLINE_EXCEEDED after {@code deadline}. */
   public long counter(String containerId, java.time.Duration deadline) {
+    return Long.parseLong(execWithin(containerId, deadline, "cat", "/data/count").trim());
+  }
+
+  /**
+   * Runs a command in the container within {@code deadline} (the whole call, as a client with a
+   * timeout sees it) and returns its stdout; throws on a non-zero exit or DEADLINE_EXCEEDED.
+   */
+  public String execWithin(String containerId, java.time.Duration deadline, String... cmd) {
     ExecSyncResponse r = RuntimeServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
         .execSync(ExecSyncRequest.newBuilder().setContainerId(containerId)
-            .addAllCmd(java.util.List.of("cat", "/data/count")).setTimeout(1).build());
+            .addAllCmd(Arrays.asList(cmd)).setTimeout(Math.max(1, deadline.toSeconds())).build());
     if (r.getExitCode() != 0) {
-      throw new IllegalStateException("reading the counter exited " + r.getExitCode());
+      throw new IllegalStateException("exec " + String.join(" ", cmd) + " exited " + r.getExitCode());
     }
-    return Long.parseLong(r.getStdout().toString(StandardCharsets.UTF_8).trim());
+    return r.getStdout().toString(StandardCharsets.UTF_8);
   }
 
   /** Checkpoints the running container into the archive {@code archive} (it keeps running). */

@@ -44,12 +44,13 @@ public final class Demo {
     System.out.println();
     System.out.printf("failover timeline (ms after node-1 was cut off; restored on %s)%n", r.target());
     System.out.printf("  %-44s %6d%n", "fault: node-1 cut off", 0);
-    System.out.printf("  %-44s %6d%n", "detected, decided by placement, seen on " + r.target(), r.decidedMs());
+    System.out.printf("  %-44s %6d%n", "suspected by a peer (3 missed probes)", r.detectedMs());
+    System.out.printf("  %-44s %6d%n", "decided by placement (f+1 suspicions), seen on " + r.target(), r.decidedMs());
     System.out.printf("  %-44s %6d%n", "pod replaced through the Kubernetes API", r.podReplacedMs());
     System.out.printf("  %-44s %6d%n", "container restored from checkpoint (CRIU)", r.restoredMs());
     System.out.printf("  %-44s %6d%n", "first good response to the client", r.firstGoodMs());
     System.out.printf("state lost: %d counter units = %d ms of the app's work (last value before the fault %d, "
-        + "first after %d)%n", r.lostUnits(), r.lostUnits() * 100, r.lastValueBefore(), r.firstValueAfter());
+        + "first after %d)%n", r.lostUnits(), r.stateLostMs(), r.lastValueBefore(), r.firstValueAfter());
   }
 
   static void write(FailoverScenario.Result r, Path out) throws IOException {
@@ -60,12 +61,13 @@ public final class Demo {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("source", r.source());
     json.put("target", r.target());
+    json.put("detected_ms", r.detectedMs());
     json.put("decided_ms", r.decidedMs());
     json.put("pod_replaced_ms", r.podReplacedMs());
     json.put("restored_ms", r.restoredMs());
     json.put("first_good_ms", r.firstGoodMs());
     json.put("state_lost_units", r.lostUnits());
-    json.put("state_lost_ms", r.lostUnits() * 100);
+    json.put("state_lost_ms", r.stateLostMs());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("failover-timeline.json")
         .toFile(), json);
   }

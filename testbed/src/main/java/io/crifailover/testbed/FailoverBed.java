@@ -168,8 +168,13 @@ public final class FailoverBed implements AutoCloseable {
 
   /** A bare pod protected at {@code interval} (e.g. "1s") bound to {@code node}. */
   public Pod createProtectedPod(String name, String node, String image, String interval) {
+    return createPod(name, node, image, Map.of(ProtectionSettings.INTERVAL, interval));
+  }
+
+  /** A bare pod with one container "app" and these annotations, bound to {@code node}. */
+  public Pod createPod(String name, String node, String image, Map<String, String> annotations) {
     Pod pod = new PodBuilder().withNewMetadata().withName(name).withNamespace("default")
-        .addToAnnotations(ProtectionSettings.INTERVAL, interval).endMetadata()
+        .addToAnnotations(annotations).endMetadata()
         .withNewSpec().withNodeName(node).addNewContainer().withName("app").withImage(image)
         .endContainer().endSpec().build();
     return kube.pods().resource(pod).create();

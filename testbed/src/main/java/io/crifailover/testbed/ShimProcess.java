@@ -28,11 +28,14 @@ public final class ShimProcess implements AutoCloseable {
   }
 
   /** Starts {@code cri-failover shim <args>} in {@code netnsPath}; returns when its socket exists. */
+  /** The shim JVM's options (system property {@code crif.shim.javaOpts} overrides them). */
+  static final String JAVA_OPTIONS = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+
   public static ShimProcess start(Path netnsPath, Path socket, Path log, List<String> shimArgs) {
     List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + netnsPath, "--",
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"),
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(List.of(System.getProperty("crif.shim.javaOpts", JAVA_OPTIONS).trim().split("\\s+")));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         "io.crifailover.shim.cli.CriFailoverCli", "shim"));
     command.addAll(shimArgs);
     ShimProcess shim = new ShimProcess(command, socket, log);

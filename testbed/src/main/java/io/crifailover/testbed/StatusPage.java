@@ -32,6 +32,20 @@ final class StatusPage {
     }
   }
 
+  /** When the node last began to suspect {@code peer}, in ms after {@code faultEpochMs}; -1 if never or before. */
+  static long suspectedAt(BedNode node, String peer, long faultEpochMs) {
+    try {
+      JsonNode at = read(node).path("suspectedPeers").path(peer);
+      if (at.isMissingNode()) {
+        return -1;
+      }
+      long ms = Instant.parse(at.asText()).toEpochMilli() - faultEpochMs;
+      return ms >= 0 ? ms : -1;
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** The failover phases the node recorded, in ms after {@code faultEpochMs} (latest failover). */
   static Map<String, Long> timeline(BedNode node, long faultEpochMs) {
     Map<String, Long> phases = new TreeMap<>();
