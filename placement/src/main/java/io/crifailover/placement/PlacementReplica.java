@@ -9,6 +9,7 @@ import bftsmart.tom.server.defaultservices.DefaultSingleRecoverable;
  */
 public class PlacementReplica extends DefaultSingleRecoverable {
     private PlacementState state;
+    private final PlacementStateManager stateManager = new PlacementStateManager();
 
     public PlacementReplica(int f) {
         this.state = new PlacementState(f);
@@ -50,6 +51,11 @@ public class PlacementReplica extends DefaultSingleRecoverable {
             return;
         }
         state = StateCodec.restore(snapshot);
+    }
+
+    @Override
+    public PlacementStateManager getStateManager() {
+        return stateManager;
     }
 
     /** Hex SHA-256 of the current state. */

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code placement-replica}: runs one replica of the placement cluster as its own process. Prints
  * {@code READY <id>} once started. With {@code --stdin-control} it answers {@code digest} lines on stdin with
- * {@code DIGEST <sha256> <applied-commands>} and exits when stdin closes (so it never outlives its parent).
+ * {@code DIGEST <sha256> <applied-commands>}, {@code status} lines with {@code STATUS }{@link ReplicaStatus#line()} and exits when stdin closes (so it never outlives its parent).
  */
 @Command(name = "placement-replica", mixinStandardHelpOptions = true,
         description = "Run one BFT-SMaRt replica of the cri-failover placement state machine.")
@@ -53,6 +53,10 @@ public final class PlacementReplicaCommand implements Callable<Integer> {
                     synchronized (service) {
                         out.println("DIGEST " + service.digest() + " " + service.appliedCommands());
                     }
+                    out.flush();
+                } else if (line.trim().equals("status")) {
+                    ReplicaStatus status = server.status();
+                    out.println("STATUS " + (status == null ? "none" : status.line()));
                     out.flush();
                 }
             }

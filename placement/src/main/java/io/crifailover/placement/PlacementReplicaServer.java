@@ -1,6 +1,7 @@
 package io.crifailover.placement;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import bftsmart.reconfiguration.util.TOMConfiguration;
 import bftsmart.reconfiguration.views.FileSystemViewStorage;
@@ -9,15 +10,18 @@ import bftsmart.tom.server.defaultservices.DefaultReplier;
 
 /**
  * Runs one BFT-SMaRt replica of the placement service from a directory written by {@link ClusterConfigWriter}.
- * The view is stored in that directory (never under the working directory).
+ * The view is stored in that directory (never under the working directory). A {@link ReplicaWatchdog} runs with
+ * the replica and withdraws leader changes that no quorum joined (nothing for the caller to do).
  */
 public final class PlacementReplicaServer implements AutoCloseable {
     private final ServiceReplica replica;
     private final PlacementReplica service;
+    private final ReplicaWatchdog watchdog;
 
-    private PlacementReplicaServer(ServiceReplica replica, PlacementReplica service) {
+    private PlacementReplicaServer(ServiceReplica replica, PlacementReplica service, ReplicaWatchdog watchdog) {
         this.replica = replica;
         this.service = service;
+        this.watchdog = watchdog;
     }
 
     /** Starts replica {@code id} with the default service. */
@@ -32,11 +36,19 @@ public final class PlacementReplicaServer implements AutoCloseable {
         PlacementReplica service = factory.apply(conf.getF());
         ServiceReplica replica = new ServiceReplica(conf, new FileSystemViewStorage(null, configDir.toFile()),
                 service, service, null, new DefaultReplier());
-        return new PlacementReplicaServer(replica, service);
+        // a leader change nobody joined for 4 request timeouts while the current leader kept deciding is stale
+        ReplicaWatchdog watchdog = new ReplicaWatchdog(service.getStateManager(),
+                Duration.ofMillis(4L * conf.getRequestTimeout()), ReplicaWatchdog.PERIOD);
+        return new PlacementReplicaServer(replica, service, watchdog);
     }
 
     public PlacementReplica service() {
         return service;
+    }
+
+    /** Regency, leader, last executed consensus and pending requests of this replica, as it sees them. */
+    public ReplicaStatus status() {
+        return service.getStateManager().status();
     }
 
     public int id() {
@@ -45,6 +57,7 @@ public final class PlacementReplicaServer implements AutoCloseable {
 
     @Override
     public void close() {
+        watchdog.close();
         replica.kill();
     }
 }

@@ -67,6 +67,53 @@ final class ReplicaCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts n replicas one after the other, {@code gap} apart, like shims of a bed coming up (a replica's start
+     * returns only once a quorum is up); {@code afterReady} runs, on a thread of its own, as soon as a replica
+     * announced READY (e.g. to start that node's client). Returns when all are ready.
+     */
+    static ReplicaCluster startStaggered(int n, int f, Duration gap,
+                                         java.util.function.ObjIntConsumer<ReplicaCluster> afterReady)
+            throws Exception {
+        Path base = Files.createTempDirectory("placement-it-");
+        ReplicaCluster cluster = new ReplicaCluster(base,
+                new ClusterConfig(members(n), f, ClusterConfig.DEFAULT_REQUEST_TIMEOUT));
+        List<Thread> waiters = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            ClusterConfigWriter.write(cluster.configDir, cluster.config);
+            for (int id = 0; id < n; id++) {
+                if (id > 0) {
+                    Thread.sleep(gap.toMillis());
+                }
+                cluster.mainClasses.put(id, PlacementReplicaCommand.class.getName());
+                cluster.launch(id);
+                int replica = id;
+                Thread waiter = new Thread(() -> {
+                    try {
+                        cluster.awaitReady(replica);
+                        afterReady.accept(cluster, replica);
+                    } catch (Exception | Error e) {
+                        failures.add(e);
+                    }
+                }, "await-ready-" + id);
+                waiter.setDaemon(true);
+                waiter.start();
+                waiters.add(waiter);
+            }
+            for (Thread waiter : waiters) {
+                waiter.join(START_TIMEOUT.toMillis());
+            }
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("staggered start failed", failures.get(0));
+            }
+            return cluster;
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
     static ReplicaCluster start(int n, int f) throws Exception {
         return start(n, f, ClusterConfig.DEFAULT_REQUEST_TIMEOUT, Map.of());
     }
@@ -77,6 +124,11 @@ final class ReplicaCluster implements AutoCloseable {
 
     int size() {
         return config.members().size();
+    }
+
+    /** A client with the given id and invoke timeout. */
+    PlacementClient client(int clientId, Duration timeout) {
+        return PlacementClient.connect(clientId, configDir, timeout);
     }
 
     PlacementClient client() {
@@ -113,7 +165,21 @@ final class ReplicaCluster implements AutoCloseable {
         return line;
     }
 
+    /** Asks replica {@code id} for its {@link ReplicaStatus}. */
+    ReplicaStatus status(int id) throws IOException, InterruptedException {
+        Writer w = stdins.get(id);
+        statuses.get(id).clear();
+        w.write("status\n");
+        w.flush();
+        String line = statuses.get(id).poll(5, TimeUnit.SECONDS);
+        if (line == null || line.equals("none")) {
+            throw new IOException("replica " + id + " did not report its status");
+        }
+        return ReplicaStatus.parse(line);
+    }
+
     private final Map<Integer, BlockingQueue<String>> ready = new ConcurrentHashMap<>();
+    private final Map<Integer, BlockingQueue<String>> statuses = new ConcurrentHashMap<>();
 
     private void launch(int id) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -126,14 +192,17 @@ final class ReplicaCluster implements AutoCloseable {
         stdins.put(id, new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8));
         BlockingQueue<String> digestQueue = new LinkedBlockingQueue<>();
         BlockingQueue<String> readyQueue = new LinkedBlockingQueue<>();
+        BlockingQueue<String> statusQueue = new LinkedBlockingQueue<>();
         digests.put(id, digestQueue);
         ready.put(id, readyQueue);
-        Thread reader = new Thread(() -> pump(p, log, readyQueue, digestQueue), "replica-" + id + "-out");
+        statuses.put(id, statusQueue);
+        Thread reader = new Thread(() -> pump(p, log, readyQueue, digestQueue, statusQueue), "replica-" + id + "-out");
         reader.setDaemon(true);
         reader.start();
     }
 
-    private static void pump(Process p, Path log, BlockingQueue<String> readyQueue, BlockingQueue<String> digests) {
+    private static void pump(Process p, Path log, BlockingQueue<String> readyQueue, BlockingQueue<String> digests,
+                             BlockingQueue<String> statuses) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
              Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -141,7 +210,11 @@ final class ReplicaCluster implements AutoCloseable {
                     readyQueue.add(line);
                 } else if (line.startsWith("DIGEST ")) {
                     digests.add(line.substring("DIGEST ".length()));
+                } else if (line.startsWith("STATUS ")) {
+                    statuses.add(line.substring("STATUS ".length()));
                 }
+                out.write(java.time.LocalTime.now().toString());
+                out.write(' ');
                 out.write(line);
                 out.write('\n');
                 out.flush();
@@ -210,6 +283,17 @@ final class ReplicaCluster implements AutoCloseable {
                 p.waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        String keep = System.getProperty("placement.it.keepLogs");
+        if (keep != null) {
+            try (Stream<Path> logs = Files.list(baseDir)) {
+                Path target = Files.createDirectories(Path.of(keep).resolve(baseDir.getFileName()));
+                for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+                    Files.copy(log, target.resolve(log.getFileName()));
+                }
+            } catch (IOException ignored) {
+                // diagnostics only
             }
         }
         try (Stream<Path> files = Files.walk(baseDir)) {
