@@ -79,6 +79,7 @@ public final class FailoverNode implements AutoCloseable {
   private NodeOptIn optIn;
   private PodEvents events;
   private FailoverTimeline timeline;
+  private WorkloadResolver workloads;
 
   private FailoverNode(FailoverConfig config, Channel runtimeChannel) {
     this.config = config;
@@ -135,7 +136,7 @@ public final class FailoverNode implements AutoCloseable {
     resources.add(kube);
     events = new PodEvents(kube, config.nodeName());
     resources.add(events);
-    WorkloadResolver workloads = new WorkloadResolver(kube);
+    workloads = new WorkloadResolver(kube);
     timeline = new FailoverTimeline(metrics);
 
     CpuInfo cpu = CpuInfo.local();
@@ -254,10 +255,32 @@ public final class FailoverNode implements AutoCloseable {
             PodEvents.CHECKPOINT_FAILED, "not protected: " + problem));
   }
 
-  /** StopPodSandbox / RemovePodSandbox: stop protecting it. */
+  /**
+   * StopPodSandbox / RemovePodSandbox: stop protecting it; if its pod was deleted, its containers
+   * leave placement's catalog, so they are never restored (a pod recreated under the same name,
+   * as a StatefulSet does, starts a fresh checkpoint history).
+   */
   public void onPodSandboxGone(String sandboxId) {
+    sandboxes.get(sandboxId).ifPresent(sb -> restoreWorkers.execute(() -> forgetIfDeleted(sb)));
     sandboxes.forget(sandboxId);
     timers.execute(this::reconcile);
+  }
+
+  private void forgetIfDeleted(ProtectedSandboxes.Sandbox sb) {
+    try {
+      if (!workloads.podDeleted(sb.namespace(), sb.podName(), sb.podUid())) {
+        return;
+      }
+      for (CheckpointPipeline.LastCheckpoint cp : pipeline.lastCheckpoints().values()) {
+        ContainerKey key = ContainerKey.parse(cp.container());
+        if (key.namespace().equals(sb.namespace()) && key.pod().equals(sb.podName())) {
+          link.submit(c -> LOG.info("pod {}/{} was deleted: {}", sb.namespace(), sb.podName(),
+              c.forgetContainer(cp.container(), config.nodeName()).detail()));
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not tell whether pod {}/{} was deleted: {}", sb.namespace(), sb.podName(), e.toString());
+    }
   }
 
   /** CreateContainer request: swapped for the checkpoint image when this is a restore for this node. */

@@ -141,6 +141,15 @@ public final class RestoreController implements AutoCloseable {
       PodReplacer.Outcome outcome = replacer.replace(key);
       timeline.mark(d.containerId(), FailoverTimeline.Phase.POD_REPLACED);
       LOG.info("decision {}: pod {}/{} {}", d.decisionId(), key.namespace(), key.pod(), outcome);
+      if (outcome == PodReplacer.Outcome.POD_GONE) {
+        // deleted while its node was failed: nothing to restore, and it must never be restored later
+        Prepared dropped = pending.remove(d.containerId());
+        if (dropped != null) {
+          dropped.pulled().thenAccept(RestorePins.Pin::close);
+        }
+        placement.submit(c -> LOG.info("decision {}: {}", d.decisionId(),
+            c.forgetContainer(d.containerId(), nodeName).detail()));
+      }
       if (outcome == PodReplacer.Outcome.REPLACED) {
         events.normal(key.namespace(), key.pod(), "", PodEvents.RESTORING, "node " + d.failedNode()
             + " failed; restoring " + key.container() + " from checkpoint #" + d.checkpointSequence()

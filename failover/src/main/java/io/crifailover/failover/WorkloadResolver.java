@@ -18,6 +18,12 @@ public final class WorkloadResolver {
   }
 
   /** "Kind/name" of the pod's controller, "Pod/name" for a bare pod, empty if the pod is gone. */
+  /** Whether the pod {@code namespace/podName} with this uid is gone from the API (deleted, or replaced by another). */
+  public boolean podDeleted(String namespace, String podName, String podUid) {
+    Pod pod = kube.pods().inNamespace(namespace).withName(podName).get();
+    return pod == null || !podUid.equals(pod.getMetadata().getUid());
+  }
+
   public Optional<String> workloadOf(String namespace, String podName) {
     Pod pod = kube.pods().inNamespace(namespace).withName(podName).get();
     return Optional.ofNullable(pod).map(WorkloadResolver::workloadOf);

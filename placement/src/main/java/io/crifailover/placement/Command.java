@@ -83,6 +83,17 @@ public sealed interface Command {
         }
     }
 
+    /**
+     * The calling node {@code node} says the container is gone (its pod was deleted): it leaves the catalog, with
+     * its standbys and decision. Only the container's home may say so, or the target of its pending decision.
+     */
+    record ForgetContainer(String containerId, String node) implements Command {
+        public ForgetContainer {
+            requireName(containerId, "container id");
+            requireName(node, "node name");
+        }
+    }
+
     /** Lists restore decisions, all of them when {@code target} is empty, else those targeting that node. */
     record QueryDecisions(String target) implements Command {
         public QueryDecisions {

@@ -12,6 +12,7 @@ public final class CommandCodec {
     private static final int DECISIONS = 8;
     private static final int NODES = 9;
     private static final int EVENTS = 10;
+    private static final int FORGET = 11;
 
     private CommandCodec() {
     }
@@ -33,6 +34,8 @@ public final class CommandCodec {
             out.tag(STANDBYS).str(c.containerId()).str(c.sourceNode()).i32(c.count());
         } else if (command instanceof Command.AckRestore c) {
             out.tag(ACK).str(c.containerId()).i64(c.decisionId()).str(c.target());
+        } else if (command instanceof Command.ForgetContainer c) {
+            out.tag(FORGET).str(c.containerId()).str(c.node());
         } else if (command instanceof Command.QueryDecisions c) {
             out.tag(DECISIONS).str(c.target());
         } else if (command instanceof Command.QueryNodes) {
@@ -62,6 +65,7 @@ public final class CommandCodec {
                 case DECISIONS -> new Command.QueryDecisions(in.str());
                 case NODES -> new Command.QueryNodes();
                 case EVENTS -> new Command.QueryEvents(in.i64());
+                case FORGET -> new Command.ForgetContainer(in.str(), in.str());
                 default -> throw in.fail("unknown command tag " + tag);
             };
         });

@@ -64,6 +64,11 @@ public final class PlacementClient implements AutoCloseable {
         return invoke(new Command.Suspect(reporter, node, epoch), Result.SuspectOutcome.class);
     }
 
+    /** The container is gone (its pod was deleted); only its home or its pending decision's target may say so. */
+    public Result.Ack forgetContainer(String containerId, String node) {
+        return invoke(new Command.ForgetContainer(containerId, node), Result.Ack.class);
+    }
+
     public Result.Ack heartbeat(String node) {
         return invoke(new Command.Heartbeat(node), Result.Ack.class);
     }

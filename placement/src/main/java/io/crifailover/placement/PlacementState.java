@@ -94,6 +94,8 @@ public final class PlacementState {
             return assignStandbys(c, clientId);
         } else if (command instanceof Command.AckRestore c) {
             return ackRestore(c, clientId);
+        } else if (command instanceof Command.ForgetContainer c) {
+            return forget(c, clientId);
         } else if (command instanceof Command.QueryDecisions c) {
             return queryDecisions(c);
         } else if (command instanceof Command.QueryEvents c) {
@@ -241,6 +243,29 @@ public final class PlacementState {
         homes.put(c.containerId(), c.target());
         event(PlacementEvent.Kind.RESTORE_COMPLETED, c.containerId(), "on " + c.target());
         return new Result.Ack(true, "restore of " + c.containerId() + " completed on " + c.target());
+    }
+
+    private Result forget(Command.ForgetContainer c, int clientId) {
+        Optional<String> refusal = refuseUnlessOwner(c.node(), clientId);
+        if (refusal.isPresent()) {
+            return new Result.Ack(false, refusal.get());
+        }
+        RestoreDecision decision = decisions.get(c.containerId());
+        boolean restoring = decision != null && decision.status() == DecisionStatus.PENDING;
+        String entitled = restoring ? decision.target() : homes.get(c.containerId());
+        if (entitled == null) {
+            return new Result.Ack(true, c.containerId() + " is not in the catalog");
+        }
+        if (!entitled.equals(c.node())) {
+            return new Result.Ack(false, c.containerId() + (restoring ? " is being restored on " : " runs on ")
+                    + entitled + ", not " + c.node());
+        }
+        checkpoints.remove(c.containerId());
+        homes.remove(c.containerId());
+        standbys.remove(c.containerId());
+        decisions.remove(c.containerId());
+        event(PlacementEvent.Kind.CONTAINER_FORGOTTEN, c.containerId(), "by " + c.node());
+        return new Result.Ack(true, c.containerId() + " forgotten");
     }
 
     private Result queryDecisions(Command.QueryDecisions c) {

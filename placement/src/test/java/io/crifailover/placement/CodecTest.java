@@ -17,6 +17,7 @@ class CodecTest {
             new Command.RecordCheckpoint("ns/p/c", "sha256:ab", 9, "n", List.of("avx"), List.of("m", "k")),
             new Command.AssignStandbys("ns/p/c", "n", 2),
             new Command.AckRestore("ns/p/c", 4, "m"),
+            new Command.ForgetContainer("ns/p/c", "m"),
             new Command.QueryDecisions(""),
             new Command.QueryNodes(),
             new Command.QueryEvents(12));

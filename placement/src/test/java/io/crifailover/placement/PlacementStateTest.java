@@ -198,4 +198,32 @@ class PlacementStateTest {
         state.apply(new Command.QueryEvents(0), 5);
         assertThat(StateCodec.digest(state)).isEqualTo(before);
     }
+
+    @Test
+    void aDeletedContainerIsForgottenOnlyByItsHomeOrItsRestoreTarget() {
+        register("a", 1, List.of());
+        register("b", 2, List.of());
+        register("c", 3, List.of());
+        assertThat(ack(new Command.RecordCheckpoint("ns/p/c", "sha256:1", 1, "a", List.of(), List.of("b")), 1)
+                .accepted()).isTrue();
+        assertThat(ack(new Command.ForgetContainer("ns/p/c", "b"), 2).detail()).contains("runs on a, not b");
+        assertThat(ack(new Command.ForgetContainer("ns/p/c", "a"), 2).detail()).contains("may not act for node a");
+
+        suspect("b", 2, "a", 1);
+        suspect("c", 3, "a", 1);
+        assertThat(state.decisions().get("ns/p/c").target()).isEqualTo("b");
+        assertThat(ack(new Command.ForgetContainer("ns/p/c", "a"), 1).accepted()).isFalse();
+
+        Result.Ack forgotten = ack(new Command.ForgetContainer("ns/p/c", "b"), 2);
+        assertThat(forgotten.accepted()).isTrue();
+        assertThat(state.decisions()).doesNotContainKey("ns/p/c");
+        assertThat(state.checkpoints()).doesNotContainKey("ns/p/c");
+        assertThat(state.events()).extracting(PlacementEvent::kind).contains(PlacementEvent.Kind.CONTAINER_FORGOTTEN);
+        assertThat(ack(new Command.ForgetContainer("ns/p/c", "c"), 3).detail()).contains("not in the catalog");
+
+        ack(new Command.Heartbeat("a"), 1);
+        suspect("a", 1, "b", 1);
+        suspect("c", 3, "b", 1);
+        assertThat(state.decisions()).as("a forgotten container is not restored again").isEmpty();
+    }
 }

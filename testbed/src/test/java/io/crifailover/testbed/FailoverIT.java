@@ -128,6 +128,45 @@ class FailoverIT {
     }
   }
 
+  @Test
+  void aDeletedPodIsNeverRestored() {
+    try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults())) {
+      PodEventsView events = new PodEventsView(bed.kube());
+      bed.createProtectedPod("deleted", "node-1", TestImages.shared().counterImage(), "1s");
+      await().atMost(Duration.ofSeconds(60)).until(
+          () -> events.count("default", "deleted", PodEvents.CHECKPOINTED) >= 2);
+      bed.kube().pods().inNamespace("default").withName("deleted").delete();
+      await().atMost(Duration.ofSeconds(30)).until(() -> bed.appContainer("node-1", "deleted").isEmpty());
+      // the shim tells placement once the sandbox is gone; give that call a moment
+      await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+
+      bed.cutOff("node-1");
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(
+          () -> clusterStatus(bed.node("node-2"), "node-1").equals("FAILED"));
+      await("no restore decision for the deleted pod").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(100)).until(() -> decisionsFor(bed.node("node-2"), "deleted") == 0);
+      assertThat(bed.kube().pods().inNamespace("default").withName("deleted").get()).isNull();
+      assertThat(events.count("default", "deleted", PodEvents.RESTORING)).isZero();
+    }
+  }
+
+  private static String clusterStatus(BedNode node, String member) throws java.io.IOException {
+    for (var m : StatusPage.read(node).path("cluster")) {
+      if (member.equals(m.path("name").asText())) {
+        return m.path("status").asText();
+      }
+    }
+    return "";
+  }
+
+  private static long decisionsFor(BedNode node, String pod) throws java.io.IOException {
+    long n = 0;
+    for (var d : StatusPage.read(node).path("decisions")) {
+      n += d.path("container").asText().contains("/" + pod + "/") ? 1 : 0;
+    }
+    return n;
+  }
+
   private static boolean hasEntries(java.nio.file.Path dir) throws java.io.IOException {
     if (!java.nio.file.Files.isDirectory(dir)) {
       return false;
