@@ -25,10 +25,11 @@ def main(samples_csv, timeline_json, png):
     top = max(lat_ok + [250]) * 1.1
     ax.scatter(t_fail, [top] * len(t_fail), s=14, marker="x", color="tab:red", label="failed / timed out")
     marks = [(0, "fault: node cut off", "black"),
-             (tl["decided_ms"], "decision seen", "tab:orange"),
+             (tl["detect_ms"], "suspected", "tab:red"),
+             (tl["decide_ms"], "decision seen", "tab:orange"),
              (tl["pod_replaced_ms"], "pod replaced", "tab:purple"),
-             (tl["restored_ms"], "restored (CRIU)", "tab:green"),
-             (tl["first_good_ms"], "first good response", "tab:blue")]
+             (tl["restore_ms"], "restored (CRIU)", "tab:green"),
+             (tl["fault_to_service_ms"], "first good response", "tab:blue")]
     for ms, label, color in marks:
         if ms >= 0:
             ax.axvline(ms / 1000.0, color=color, linestyle="--", linewidth=1)

@@ -21,6 +21,17 @@ public final class Demo {
   private Demo() {}
 
   public static void main(String[] args) throws Exception {
+    int status = 1;
+    try {
+      run(args);
+      status = 0;
+    } finally {
+      // the Kubernetes client's idle HTTP threads would keep the JVM alive for another minute
+      System.exit(status);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     java.util.logging.Logger.getLogger("okhttp3").setLevel(java.util.logging.Level.WARNING);
     Path out = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "target/demo"));
     System.out.println("starting four nodes (containerd + shim + store + BFT-SMaRt replica each) ...");
@@ -35,8 +46,26 @@ public final class Demo {
       print(r);
       write(r, out);
       System.out.println("\nevents on pod counter (kubectl describe pod counter):");
-      events.of("default", "counter").forEach(e -> System.out.printf("  %-8s %-16s %-8s %s%n", e.getType(),
-          e.getReason(), e.getSource() == null ? "" : e.getSource().getHost(), e.getMessage()));
+      printEvents(events.of("default", "counter"));
+    }
+  }
+
+  /** Prints the events, each run of Checkpointed events from one node as its count and its last event. */
+  static void printEvents(java.util.List<io.fabric8.kubernetes.api.model.Event> all) {
+    for (int i = 0; i < all.size(); i++) {
+      var e = all.get(i);
+      String host = e.getSource() == null ? "" : e.getSource().getHost();
+      int run = 1;
+      while (PodEvents.CHECKPOINTED.equals(e.getReason()) && i + 1 < all.size()
+          && PodEvents.CHECKPOINTED.equals(all.get(i + 1).getReason())
+          && host.equals(all.get(i + 1).getSource() == null ? "" : all.get(i + 1).getSource().getHost())) {
+        e = all.get(++i);
+        run++;
+      }
+      if (run > 1) {
+        System.out.printf("  (%d earlier Checkpointed events from %s)%n", run - 1, host);
+      }
+      System.out.printf("  %-8s %-16s %-8s %s%n", e.getType(), e.getReason(), host, e.getMessage());
     }
   }
 
@@ -58,16 +87,8 @@ public final class Demo {
     r.samples().forEach(s -> csv.append(s.atMs()).append(',').append(s.ok() ? 1 : 0).append(',')
         .append(s.latencyMs()).append(',').append(s.value()).append('\n'));
     Files.writeString(out.resolve("failover-samples.csv"), csv);
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("source", r.source());
-    json.put("target", r.target());
-    json.put("detected_ms", r.detectedMs());
-    json.put("decided_ms", r.decidedMs());
-    json.put("pod_replaced_ms", r.podReplacedMs());
-    json.put("restored_ms", r.restoredMs());
-    json.put("first_good_ms", r.firstGoodMs());
+    Map<String, Object> json = new LinkedHashMap<>(r.summary());
     json.put("state_lost_units", r.lostUnits());
-    json.put("state_lost_ms", r.stateLostMs());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("failover-timeline.json")
         .toFile(), json);
   }

@@ -46,6 +46,9 @@ public final class FailoverBed implements AutoCloseable {
   /** Namespaces created but not yet owned by a started node (closed by {@link #close()} on failure). */
   private final List<NetworkNamespace> unowned = new ArrayList<>();
   private final List<String> routes = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Closes the bed when the JVM is stopped (Ctrl-C on bin/demo, SIGTERM), so nothing is left running. */
+  private final Thread closeOnExit = new Thread(this::close, "failover-bed-close");
 
   private FailoverBed(Path dir, KubeApiServer api, KubernetesClient kube) {
     this.dir = dir;
@@ -70,6 +73,7 @@ public final class FailoverBed implements AutoCloseable {
     }
     KubeApiServer api = KubeApiServer.start();
     FailoverBed bed = new FailoverBed(dir, api, api.client());
+    Runtime.getRuntime().addShutdownHook(bed.closeOnExit);
     try {
       bed.startNodes(options);
       return bed;
@@ -214,6 +218,16 @@ public final class FailoverBed implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (Thread.currentThread() != closeOnExit) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(closeOnExit);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is already exiting; the hook runs close() again and returns at once
+      }
+    }
     List<BedNode> all = new ArrayList<>(nodes.values());
     java.util.Collections.reverse(all);
     for (BedNode n : all) {

@@ -105,15 +105,7 @@ public final class FailoverBenchmark {
         FailoverScenario.Result r = FailoverScenario.cutOff(bed, pod, source, s.app());
         long keys = s.keys() > 0 ? keysAfter(bed, r.target(), pod) : -1;
         results.add(r);
-        Map<String, Object> run = new LinkedHashMap<>();
-        run.put("source", r.source());
-        run.put("target", r.target());
-        run.put("detect_ms", r.detectedMs());
-        run.put("decide_ms", r.decidedMs());
-        run.put("pod_replaced_ms", r.podReplacedMs());
-        run.put("restore_ms", r.restoredMs());
-        run.put("fault_to_service_ms", r.firstGoodMs());
-        run.put("state_lost_ms", r.stateLostMs());
+        Map<String, Object> run = r.summary();
         if (s.keys() > 0) {
           run.put("keys_after", keys);
           run.put("keys_loaded", s.keys() + 1);

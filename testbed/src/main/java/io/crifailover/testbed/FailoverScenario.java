@@ -76,6 +76,20 @@ public final class FailoverScenario {
     public long stateLostMs() {
       return lostUnits() * unitMs;
     }
+
+    /** The run's phases under the names the benchmark and the demo's plot use. */
+    public java.util.Map<String, Object> summary() {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("source", source);
+      m.put("target", target);
+      m.put("detect_ms", detectedMs);
+      m.put("decide_ms", decidedMs);
+      m.put("pod_replaced_ms", podReplacedMs);
+      m.put("restore_ms", restoredMs);
+      m.put("fault_to_service_ms", firstGoodMs);
+      m.put("state_lost_ms", stateLostMs());
+      return m;
+    }
   }
 
   private FailoverScenario() {}
