@@ -104,10 +104,17 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
       store.recordCheckpoint(storeId, sequence, key.repository(), tag);
       long stored = System.nanoTime();
 
-      List<String> holders = replicate(id, key, tag, sequence);
-      long replicated = System.nanoTime();
-      Result.Ack ack = placement.call(p -> p.recordCheckpoint(id, image.manifestDigest(), sequence,
-          node.name(), node.cpuFlags(), holders), PLACEMENT_TIMEOUT);
+      List<String> holders;
+      Result.Ack ack;
+      long replicated;
+      try {
+        holders = replicate(id, key, tag, sequence);
+        replicated = System.nanoTime();
+        ack = placement.call(p -> p.recordCheckpoint(id, image.manifestDigest(), sequence,
+            node.name(), node.cpuFlags(), holders), PLACEMENT_TIMEOUT);
+      } catch (IllegalStateException noQuorum) {
+        throw new CheckpointScheduler.TransientFailure(noQuorum.getMessage(), noQuorum);
+      }
       if (!ack.accepted()) {
         throw new IllegalStateException("placement refused checkpoint " + sequence + ": " + ack.detail());
       }

@@ -15,13 +15,25 @@ import org.slf4j.LoggerFactory;
  * interval after the previous one started, judged by the slowest of the last
  * {@value #DURATION_HISTORY} runs (never two at once for one container, so a checkpoint slower
  * than half the interval makes them run back to back and the bound is missed: logged once), and
- * after failures an exponential back-off capped at {@code maxBackoff}. Jobs run on their own
+ * after failures of the checkpoint itself an exponential back-off capped at {@code maxBackoff}
+ * ({@link TransientFailure}s retry at the interval). Jobs run on their own
  * executor, never on a kubelet call's thread.
  */
 public final class CheckpointScheduler {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointScheduler.class);
   /** How many recent checkpoint durations the next start is planned with. */
   static final int DURATION_HISTORY = 3;
+
+  /**
+   * A checkpoint failed for a passing reason outside the container (no placement quorum, e.g.
+   * during a leader change): the next one is tried at the normal schedule, without back-off, so a
+   * short placement outage does not stretch the state-loss bound.
+   */
+  public static final class TransientFailure extends Exception {
+    public TransientFailure(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 
   /** The work done for one checkpoint; throws to report failure. */
   @FunctionalInterface
@@ -131,6 +143,9 @@ public final class CheckpointScheduler {
         job.checkpoint(container, settings);
         failures = 0;
         scheduleAfter(Duration.ofMillis(delayAfterSuccess(start, timer.nowMillis())));
+      } catch (TransientFailure e) {
+        LOG.warn("checkpoint of {} failed, next try at the normal interval: {}", container, e.getMessage());
+        scheduleAfter(settings.interval());
       } catch (Exception e) {
         failures++;
         Duration wait = backoff(settings.interval(), failures);

@@ -88,6 +88,21 @@ class CheckpointSchedulerTest {
   }
 
   @Test
+  void aTransientFailureRetriesAtTheIntervalWithoutBackOff() {
+    AtomicInteger calls = new AtomicInteger();
+    CheckpointScheduler s = new CheckpointScheduler(timer, Runnable::run, (c, st) -> {
+      runs.add(timer.now());
+      if (calls.incrementAndGet() <= 3) {
+        throw new CheckpointScheduler.TransientFailure("no placement quorum within 5000 ms", null);
+      }
+    }, interval -> 0, Duration.ofSeconds(5));
+    s.protect(ref, every1s);
+    timer.advance(Duration.ofMillis(4500));
+    assertThat(runs).startsWith(0L, 1000L, 2000L, 3000L, 4000L);
+    assertThat(s.failures("c1")).isZero();
+  }
+
+  @Test
   void unprotectStopsFurtherRunsAndSameSettingsDoNotRestartTheSchedule() {
     CheckpointScheduler s = new CheckpointScheduler(timer, Runnable::run,
         (c, st) -> runs.add(timer.now()), interval -> 100, Duration.ofMinutes(5));
