@@ -95,7 +95,12 @@ final class HostChanges {
 
     /** Makes {@code hostPath} a regular file holding {@code content} with {@code mode}. Returns whether it changed. */
     boolean file(String hostPath, byte[] content, int mode, Purpose purpose) throws IOException {
-        directory(parentOf(hostPath), 0755, purpose);
+        return file(hostPath, content, mode, 0755, purpose);
+    }
+
+    /** As {@link #file(String, byte[], int, Purpose)}, with {@code parentMode} for its directory if the installer made it. */
+    boolean file(String hostPath, byte[] content, int mode, int parentMode, Purpose purpose) throws IOException {
+        directory(parentOf(hostPath), parentMode, purpose);
         Path path = host.locate(hostPath);
         boolean exists = Files.exists(path, LinkOption.NOFOLLOW_LINKS);
         if (exists && !Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {

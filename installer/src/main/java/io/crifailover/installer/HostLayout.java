@@ -15,6 +15,12 @@ public final class HostLayout {
     public static final String SHIM_ENV = CONFIG_DIR + "/shim.env";
     /** Cluster settings copied from the ConfigMap. */
     public static final String CLUSTER_CONFIG = CONFIG_DIR + "/cluster.yaml";
+    /** The shim's Kubernetes credentials (0700): the pod's service-account token and CA, and a kubeconfig. */
+    public static final String KUBE_DIR = CONFIG_DIR + "/kube";
+    public static final String KUBE_TOKEN = KUBE_DIR + "/token";
+    public static final String KUBE_CA = KUBE_DIR + "/ca.crt";
+    /** Passed to the shim as {@code KUBECONFIG} (not {@code --kubeconfig}: see installer/README, credentials). */
+    public static final String KUBECONFIG = KUBE_DIR + "/kubeconfig";
     /** The criu stand-in's configuration. */
     public static final String SNIFFER_CONF = CONFIG_DIR + "/sniffer.conf";
     /** systemd unit directory for administrator-installed units. */

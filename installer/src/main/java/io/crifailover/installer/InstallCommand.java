@@ -2,6 +2,7 @@ package io.crifailover.installer;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -67,11 +68,30 @@ public final class InstallCommand implements Callable<Integer> {
             description = "JVM options of the service. Default: ${DEFAULT-VALUE}")
     String javaOptions;
 
-    @Option(names = "--socket-activation", description = "Enable cri-failover.socket (needs a shim that accepts systemd's socket)")
+    @Option(names = "--socket-activation", description = "Enable cri-failover.socket: systemd holds kubelet's socket "
+            + "(0600) and passes it to the shim, so kubelet's connections wait in its backlog while the shim restarts")
     boolean socketActivation;
 
     @Option(names = "--no-sniffer", negatable = false, description = "Do not install the criu stand-in")
     boolean noSniffer;
+
+    @Option(names = "--sync-service-account", description = {
+            "Give the shim this pod's service account: copy its token and CA to /etc/cri-failover/kube (0600),",
+            "write a kubeconfig there (KUBECONFIG in shim.env), then keep running and copy the token again",
+            "every --sync-interval seconds when kubelet has rotated it. Never returns."})
+    boolean syncServiceAccount;
+
+    @Option(names = "--sync-interval", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How often --sync-service-account checks the token. Default: ${DEFAULT-VALUE}")
+    int syncIntervalSeconds;
+
+    @Option(names = "--service-account-dir", paramLabel = "DIR", defaultValue = ApiAccess.DEFAULT_SERVICE_ACCOUNT_DIR,
+            description = "The pod's service-account token, ca.crt and namespace. Default: ${DEFAULT-VALUE}")
+    Path serviceAccountDir;
+
+    @Option(names = "--api-server", paramLabel = "URL",
+            description = "API server URL for the shim's kubeconfig. Default: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT")
+    URI apiServer;
 
     @Override
     public Integer call() {
@@ -81,8 +101,16 @@ public final class InstallCommand implements Callable<Integer> {
                 metricsAddress, kubeletConfig, Optional.ofNullable(clusterConfig),
                 Optional.ofNullable(nodeName).filter(n -> !n.isBlank()), shimArgs, javaOptions, socketActivation,
                 !noSniffer);
+        if (syncIntervalSeconds < 1) {
+            err.println("cri-failover install: --sync-interval must be at least 1 second");
+            return 2;
+        }
         InstallReport report;
         try {
+            if (syncServiceAccount) {
+                settings = settings.withApiAccess(new ApiAccess(
+                        apiServer != null ? apiServer : ApiAccess.serverFromEnvironment(System.getenv()), serviceAccountDir));
+            }
             report = new Installer(host.root(), host.commands()).install(settings);
         } catch (IOException | IllegalArgumentException e) {
             err.println("cri-failover install: " + e.getMessage());
@@ -92,6 +120,38 @@ public final class InstallCommand implements Callable<Integer> {
         out.println(report.unchanged() ? "host already up to date" : "changed " + report.changed().size() + " host paths");
         report.printCommandsAndWarnings(out);
         out.flush();
+        if (syncServiceAccount) {
+            keepCredentialsFresh(settings.apiAccess().get(), out, err);
+        }
         return 0;
+    }
+
+    /** Copies rotated service-account credentials to the host until interrupted (the pod stops). */
+    private void keepCredentialsFresh(ApiAccess access, PrintWriter out, PrintWriter err) {
+        CredentialSync sync = new CredentialSync(host.root(), access);
+        out.println("keeping " + HostLayout.KUBE_DIR + " fresh every " + syncIntervalSeconds + " s");
+        out.flush();
+        boolean installed = true;
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(syncIntervalSeconds * 1000L);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                CredentialSync.Result result = sync.syncOnce();
+                if (result.installed() != installed) {
+                    installed = result.installed();
+                    out.println(installed ? "credentials installed again: syncing"
+                            : "credentials are not installed (uninstalled?): not syncing until they are");
+                }
+                result.changed().forEach(path -> out.println("updated " + path));
+            } catch (IOException | RuntimeException e) {
+                err.println("cri-failover install: syncing credentials failed (retrying in " + syncIntervalSeconds
+                        + " s): " + e.getMessage());
+                err.flush();
+            }
+            out.flush();
+        }
     }
 }

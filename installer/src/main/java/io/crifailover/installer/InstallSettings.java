@@ -15,8 +15,9 @@ import java.util.Optional;
  * @param nodeName        this node's name, passed to the shim
  * @param extraShimArgs   more options for {@code cri-failover shim}
  * @param javaOptions     JVM options for the service
- * @param socketActivation enable the socket unit (needs a shim that accepts systemd's socket)
+ * @param socketActivation enable the socket unit: systemd holds kubelet's socket, the shim serves on it
  * @param sniffer         install the criu stand-in (always installed switched off)
+ * @param apiAccess       copy this service account's credentials to the host and give the shim a kubeconfig
  */
 public record InstallSettings(
         Path source,
@@ -29,7 +30,8 @@ public record InstallSettings(
         String extraShimArgs,
         String javaOptions,
         boolean socketActivation,
-        boolean sniffer) {
+        boolean sniffer,
+        Optional<ApiAccess> apiAccess) {
 
     public static final String DEFAULT_LISTEN = "unix:///run/cri-failover/cri.sock";
     public static final String DEFAULT_METRICS = "127.0.0.1:9464";
@@ -38,16 +40,26 @@ public record InstallSettings(
     /** Defaults for everything but the source. */
     public static InstallSettings defaults(Path source) {
         return new InstallSettings(source, Optional.empty(), DEFAULT_LISTEN, DEFAULT_METRICS,
-                KubeletWiring.DEFAULT_CONFIG, Optional.empty(), Optional.empty(), "", DEFAULT_JAVA_OPTIONS, false, true);
+                KubeletWiring.DEFAULT_CONFIG, Optional.empty(), Optional.empty(), "", DEFAULT_JAVA_OPTIONS, false, true, Optional.empty());
     }
 
     public InstallSettings withRuntimeEndpoint(String endpoint) {
         return new InstallSettings(source, Optional.of(endpoint), listenEndpoint, metricsAddress, kubeletConfig,
-                clusterConfig, nodeName, extraShimArgs, javaOptions, socketActivation, sniffer);
+                clusterConfig, nodeName, extraShimArgs, javaOptions, socketActivation, sniffer, apiAccess);
     }
 
     public InstallSettings withClusterConfig(Path file) {
         return new InstallSettings(source, runtimeEndpoint, listenEndpoint, metricsAddress, kubeletConfig,
-                Optional.of(file), nodeName, extraShimArgs, javaOptions, socketActivation, sniffer);
+                Optional.of(file), nodeName, extraShimArgs, javaOptions, socketActivation, sniffer, apiAccess);
+    }
+
+    public InstallSettings withSocketActivation(boolean enabled) {
+        return new InstallSettings(source, runtimeEndpoint, listenEndpoint, metricsAddress, kubeletConfig,
+                clusterConfig, nodeName, extraShimArgs, javaOptions, enabled, sniffer, apiAccess);
+    }
+
+    public InstallSettings withApiAccess(ApiAccess access) {
+        return new InstallSettings(source, runtimeEndpoint, listenEndpoint, metricsAddress, kubeletConfig,
+                clusterConfig, nodeName, extraShimArgs, javaOptions, socketActivation, sniffer, Optional.of(access));
     }
 }

@@ -58,10 +58,18 @@ public final class Installer {
             kubeletEdits.put(target, kubelet.edited(target, settings.listenEndpoint()));
         }
 
+        Optional<Map<String, byte[]>> credentials = Optional.empty();
+        if (settings.apiAccess().isPresent()) {
+            credentials = Optional.of(settings.apiAccess().get().hostFiles());
+        }
+
         HostChanges changes = new HostChanges(host, state, stateFile, warnings);
         changes.directory(StateFile.HOST_DIR, 0700, Purpose.STATE);
         changes.tree(source, HostLayout.PREFIX, Purpose.PAYLOAD);
         writeServiceFiles(changes, settings, runtime);
+        if (credentials.isPresent()) {
+            writeCredentials(changes, credentials.get());
+        }
         if (settings.sniffer()) {
             installSniffer(changes, warnings);
         }
@@ -102,12 +110,20 @@ public final class Installer {
             }
             changes.file(HostLayout.CLUSTER_CONFIG, Files.readAllBytes(file), 0644, Purpose.SERVICE);
         }
-        changes.file(HostLayout.SERVICE_UNIT, ServiceFiles.serviceUnit(), 0644, Purpose.SERVICE);
+        changes.file(HostLayout.SERVICE_UNIT, ServiceFiles.serviceUnit(settings.socketActivation()), 0644, Purpose.SERVICE);
         changes.file(HostLayout.SOCKET_UNIT, ServiceFiles.socketUnit(settings.listenEndpoint()), 0644, Purpose.SERVICE);
         changes.symlink(HostLayout.SERVICE_WANTS_LINK, HostLayout.SERVICE_UNIT, Purpose.SERVICE);
         if (settings.socketActivation()) {
             changes.symlink(HostLayout.UNIT_DIR + "/sockets.target.wants/" + HostLayout.SOCKET_NAME,
                     HostLayout.SOCKET_UNIT, Purpose.SERVICE);
+        }
+    }
+
+    /** The service account's token and CA and a kubeconfig using them; later rotations by {@link CredentialSync}. */
+    private static void writeCredentials(HostChanges changes, Map<String, byte[]> files) throws IOException {
+        changes.directory(HostLayout.KUBE_DIR, 0700, Purpose.CREDENTIALS);
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            changes.file(file.getKey(), file.getValue(), 0600, 0700, Purpose.CREDENTIALS);
         }
     }
 

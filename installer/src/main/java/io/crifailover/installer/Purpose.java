@@ -8,6 +8,8 @@ public enum Purpose {
     PAYLOAD,
     /** systemd units and the shim's environment file. */
     SERVICE,
+    /** The service account's token, CA and kubeconfig for the shim (kept fresh by the sync loop; no restart). */
+    CREDENTIALS,
     /** The criu stand-in's link and configuration. */
     SNIFFER,
     /** kubelet's configuration or flag file (undone first, then kubelet restarts). */

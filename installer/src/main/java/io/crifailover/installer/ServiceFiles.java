@@ -1,9 +1,14 @@
 package io.crifailover.installer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Text of the files that run the shim as a host service. */
 final class ServiceFiles {
+
+    /** {@code FileDescriptorName=} of the socket; the name the shim looks for when several are passed. */
+    static final String FD_NAME = "cri";
 
     private ServiceFiles() {
     }
@@ -20,22 +25,34 @@ final class ServiceFiles {
                 .append("CRI_FAILOVER_EXTRA_ARGS=").append(settings.extraShimArgs()).append('\n')
                 .append("JAVA_OPTS=").append(settings.javaOptions()).append('\n');
         settings.nodeName().ifPresent(name -> out.append("NODE_NAME=").append(name).append('\n'));
+        if (settings.apiAccess().isPresent()) {
+            out.append("# The Kubernetes API as the installer pod's service account (token kept fresh by the installer;\n")
+                    .append("# fabric8 re-reads this file every minute, which --kubeconfig would not do).\n")
+                    .append("KUBECONFIG=").append(HostLayout.KUBECONFIG).append('\n');
+        }
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /**
-     * The service unit. It binds the socket itself ({@code cri-failover shim} does not take an
-     * inherited socket yet), so it works without the socket unit.
+     * The service unit. Without socket activation the shim binds {@code CRI_FAILOVER_LISTEN} itself.
+     * With it, the service requires and follows {@value HostLayout#SOCKET_NAME}, and the shim serves
+     * on the socket systemd passes ({@code LISTEN_FDS}); kubelet's connections then wait in the
+     * socket's backlog while the shim restarts instead of being refused.
      */
-    static byte[] serviceUnit() {
-        return String.join("\n",
+    static byte[] serviceUnit(boolean socketActivation) {
+        List<String> lines = new ArrayList<>(List.of(
                 "# Written by `cri-failover install`; `cri-failover uninstall` removes it.",
                 "[Unit]",
                 "Description=cri-failover CRI proxy between kubelet and the container runtime",
                 "Documentation=https://github.com/cri-failover/cri-failover",
                 "After=network-online.target containerd.service crio.service",
                 "Wants=network-online.target",
-                "Before=kubelet.service",
+                "Before=kubelet.service"));
+        if (socketActivation) {
+            lines.add("Requires=" + HostLayout.SOCKET_NAME);
+            lines.add("After=" + HostLayout.SOCKET_NAME);
+        }
+        lines.addAll(List.of(
                 "",
                 "[Service]",
                 "Type=simple",
@@ -51,13 +68,15 @@ final class ServiceFiles {
                 "",
                 "[Install]",
                 "WantedBy=multi-user.target",
-                "").getBytes(StandardCharsets.UTF_8);
+                ""));
+        return String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
-     * The socket unit for socket activation (systemd binds the socket at boot, before the service
-     * runs). Written but enabled only with {@code --socket-activation}, which needs a shim that
-     * accepts the socket from systemd ({@code LISTEN_FDS}).
+     * The socket unit for socket activation: systemd binds kubelet's socket at boot and keeps it
+     * while the shim restarts. Root only (0600, root:root; the shim's peer check applies on top),
+     * named {@value #FD_NAME} for the shim. Written always, enabled only with
+     * {@code --socket-activation}.
      */
     static byte[] socketUnit(String listenEndpoint) {
         return String.join("\n",
@@ -68,8 +87,11 @@ final class ServiceFiles {
                 "",
                 "[Socket]",
                 "ListenStream=" + Endpoints.socketPath(listenEndpoint),
-                "SocketMode=0660",
+                "SocketUser=root",
+                "SocketGroup=root",
+                "SocketMode=0600",
                 "DirectoryMode=0750",
+                "FileDescriptorName=" + FD_NAME,
                 "RemoveOnStop=yes",
                 "Service=" + HostLayout.SERVICE_NAME,
                 "",

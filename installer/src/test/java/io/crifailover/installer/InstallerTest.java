@@ -203,6 +203,41 @@ class InstallerTest {
     }
 
     @Test
+    void socketActivationEnablesTheSocketUnitAndTiesTheServiceToIt() throws IOException {
+        FakeHost host = new FakeHost(dir).kubeletConfig(FakeHost.KUBEADM_CONFIG).kubeadmFlags(CRIO_FLAGS)
+                .socket("run/crio/crio.sock");
+        Map<String, String> before = host.snapshot();
+        String beforeHash = host.treeHash();
+
+        host.install(InstallSettings.defaults(host.source).withSocketActivation(true));
+
+        assertThat(host.read("/etc/systemd/system/cri-failover.service"))
+                .contains("Requires=cri-failover.socket\nAfter=cri-failover.socket\n")
+                .contains("ExecStart=/opt/cri-failover/bin/cri-failover shim --listen ${CRI_FAILOVER_LISTEN} ");
+        assertThat(host.read("/etc/systemd/system/cri-failover.socket"))
+                .contains("ListenStream=/run/cri-failover/cri.sock\n").contains("SocketMode=0600\n")
+                .contains("FileDescriptorName=cri\n").contains("Service=cri-failover.service\n");
+        assertThat(Files.readSymbolicLink(host.path("/etc/systemd/system/sockets.target.wants/cri-failover.socket")))
+                .isEqualTo(Path.of("/etc/systemd/system/cri-failover.socket"));
+        assertThat(host.commands).containsExactly(
+                List.of("systemctl", "daemon-reload"),
+                List.of("systemctl", "start", "cri-failover.socket"),
+                List.of("systemctl", "restart", "cri-failover.service"),
+                List.of("systemctl", "restart", "kubelet.service"));
+
+        // Switching back to a self-bound socket rewrites the unit and drops the socket's enablement.
+        host.commands.clear();
+        host.install();
+        assertThat(host.read("/etc/systemd/system/cri-failover.service")).doesNotContain("cri-failover.socket");
+        assertThat(host.path("/etc/systemd/system/sockets.target.wants/cri-failover.socket")).doesNotExist();
+
+        host.install(InstallSettings.defaults(host.source).withSocketActivation(true));
+        host.uninstall();
+        assertThat(host.snapshot()).isEqualTo(before);
+        assertThat(host.treeHash()).isEqualTo(beforeHash);
+    }
+
+    @Test
     void uninstallWithoutInstallationIsANoOp() throws IOException {
         FakeHost host = new FakeHost(dir).kubeletConfig(FakeHost.KUBEADM_CONFIG);
         String beforeHash = host.treeHash();
@@ -230,7 +265,10 @@ class InstallerTest {
                 .contains("Before=kubelet.service");
         assertThat(FileModes.mode(host.path("/etc/systemd/system/cri-failover.service"))).isEqualTo(0644);
         assertThat(host.read("/etc/systemd/system/cri-failover.socket"))
-                .contains("ListenStream=/run/cri-failover/cri.sock").contains("SocketMode=0660");
+                .contains("ListenStream=/run/cri-failover/cri.sock\n").contains("SocketMode=0600\n")
+                .contains("SocketUser=root\n").contains("SocketGroup=root\n").contains("FileDescriptorName=cri\n");
+        assertThat(host.read("/etc/systemd/system/cri-failover.service")).as("works without the socket unit")
+                .doesNotContain("cri-failover.socket");
         assertThat(Files.readSymbolicLink(host.path("/etc/systemd/system/multi-user.target.wants/cri-failover.service")))
                 .isEqualTo(Path.of("/etc/systemd/system/cri-failover.service"));
         assertThat(host.path("/etc/systemd/system/sockets.target.wants")).doesNotExist();

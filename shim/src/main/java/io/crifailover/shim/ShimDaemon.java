@@ -4,6 +4,8 @@ import io.crifailover.shim.intercept.InterceptorRegistry;
 import io.crifailover.shim.metrics.CallMetrics;
 import io.crifailover.shim.metrics.MetricsHttpServer;
 import io.crifailover.shim.transport.EventLoops;
+import io.crifailover.shim.transport.InheritedSocket;
+import io.crifailover.shim.transport.ListenFds;
 import io.crifailover.shim.transport.RuntimeChannel;
 import io.crifailover.shim.transport.UnixSocketServer;
 import io.grpc.ConnectivityState;
@@ -17,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -66,8 +69,37 @@ public final class ShimDaemon implements AutoCloseable {
         this.observerPool = observerPool;
     }
 
-    /** Starts serving {@code config.listen()}; returns once the socket accepts connections. */
+    /**
+     * Starts serving; returns once the socket accepts connections. Serves on the listening socket a
+     * service manager passed to this process ({@code LISTEN_PID}/{@code LISTEN_FDS}, systemd socket
+     * activation) if there is one, else binds {@code config.listen()}.
+     */
     public static ShimDaemon start(ShimConfig config) throws IOException {
+        Optional<ListenFds.Selection> passed;
+        try {
+            passed = ListenFds.fromEnvironment();
+        } catch (IllegalArgumentException e) {
+            throw new IOException("socket activation: " + e.getMessage(), e);
+        }
+        if (passed.isPresent()) {
+            ListenFds.clearFromEnvironment();
+        }
+        return start(config, passed.orElse(null));
+    }
+
+    /**
+     * Starts serving on the passed socket {@code passed} (null: bind {@code config.listen()}); returns
+     * once the socket accepts connections.
+     */
+    public static ShimDaemon start(ShimConfig config, ListenFds.Selection passed) throws IOException {
+        InheritedSocket inherited = null;
+        if (passed != null) {
+            inherited = InheritedSocket.take(passed.fd());
+            if (inherited.path() != null && !inherited.path().equals(config.listen().path())) {
+                LOG.warn("the socket passed by the service manager is {}, not --listen {}; serving on the passed one",
+                        inherited.path(), config.listen());
+            }
+        }
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmThreadMetrics().bindTo(meterRegistry);
         CallMetrics metrics = new CallMetrics(meterRegistry);
@@ -90,9 +122,11 @@ public final class ShimDaemon implements AutoCloseable {
                             ? interceptorPool : null;
                 }
             };
-            server = UnixSocketServer.start(config.listen().path(), new UnixSocketServer.Settings(
+            UnixSocketServer.Settings settings = new UnixSocketServer.Settings(
                     new ForwardingHandlerRegistry(handler), callExecutors, config.peers(),
-                    config.maxMessageBytes(), config.maxMetadataBytes()), loops);
+                    config.maxMessageBytes(), config.maxMetadataBytes());
+            server = inherited == null ? UnixSocketServer.start(config.listen().path(), settings, loops)
+                    : UnixSocketServer.adopt(inherited, config.listen().path(), settings, loops);
             Instant ready = Instant.now();
             RuntimeChannel connected = runtime;
             Gauge.builder("cri.shim.runtime.up", () -> connected.state(false) == ConnectivityState.READY ? 1 : 0)
@@ -103,7 +137,8 @@ public final class ShimDaemon implements AutoCloseable {
                     : MetricsHttpServer.start(config.metricsAddress(), meterRegistry);
             ShimDaemon daemon = new ShimDaemon(config, loops, runtime, server, metricsServer, meterRegistry,
                     interceptors, interceptorPool, observerPool);
-            daemon.logStarted(ready);
+            daemon.logStarted(ready, inherited == null ? "bound by the shim"
+                    : "socket activation, " + passed + " by the service manager");
             return daemon;
         } catch (IOException | RuntimeException e) {
             if (server != null) {
@@ -119,11 +154,11 @@ public final class ShimDaemon implements AutoCloseable {
         }
     }
 
-    private void logStarted(Instant ready) {
+    private void logStarted(Instant ready, String mode) {
         String sinceJvm = ProcessHandle.current().info().startInstant()
                 .map(start -> Duration.between(start, ready).toMillis() + " ms after process start")
                 .orElse("(process start time unknown)");
-        LOG.info("serving {} -> {}; socket ready {}{}", config.listen(), config.runtime(), sinceJvm,
+        LOG.info("serving unix://{} ({}) -> {}; socket ready {}{}", server.socket(), mode, config.runtime(), sinceJvm,
                 metricsServer == null ? "" : "; metrics on http://" + hostPort(metricsServer.address()) + "/metrics");
     }
 
@@ -179,7 +214,8 @@ public final class ShimDaemon implements AutoCloseable {
             observerPool.shutdown();
             loops.close();
             meterRegistry.close();
-            LOG.info("stopped; socket {} removed", config.listen());
+            LOG.info(server.ownsSocketFile() ? "stopped; socket {} removed"
+                    : "stopped; socket {} left to the service manager", server.socket());
         } finally {
             terminated.countDown();
         }

@@ -26,7 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "",
             "Serves the CRI API on --listen and forwards every call, unchanged, to the runtime",
             "on --runtime. Runs in the foreground; SIGTERM or Ctrl-C drains calls in flight,",
-            "removes the socket and exits.",
+            "removes the socket and exits. Started by systemd socket activation (LISTEN_PID,",
+            "LISTEN_FDS), it serves on the passed socket instead and leaves that file to systemd.",
             "",
             "Typical use (as root):",
             "  1. cri-failover shim --runtime unix:///run/containerd/containerd.sock",
@@ -65,7 +66,7 @@ public final class ShimCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "ENDPOINT", converter = Converters.Endpoint.class,
             defaultValue = "unix:///run/cri-failover/cri.sock",
             description = "Socket kubelet connects to (created 0660, parent directory created 0750, a stale "
-                    + "socket from an earlier run is replaced). Default: ${DEFAULT-VALUE}")
+                    + "socket from an earlier run is replaced); not bound when systemd passes a socket. Default: ${DEFAULT-VALUE}")
     UnixEndpoint listen;
 
     @Option(names = "--runtime", paramLabel = "ENDPOINT", converter = Converters.Endpoint.class,
