@@ -109,8 +109,11 @@ class DaemonSetManifestTest {
         Container installer = pod.getContainers().stream().collect(Collectors.collectingAndThen(
                 Collectors.toList(), l -> { assertThat(l).hasSize(1); return l.get(0); }));
         assertThat(installer.getSecurityContext().getPrivileged()).isTrue();
-        assertThat(String.join(" ", installer.getArgs())).contains("cri-failover install --host-root=/host",
-                "--cluster-config=/etc/cri-failover-cluster/cluster.yaml");
+        String commandLine = String.join(" ", installer.getCommand()) + " " + String.join(" ", installer.getArgs());
+        assertThat(commandLine).contains("cri-failover install --host-root=/host",
+                "--cluster-config=/etc/cri-failover-cluster/cluster.yaml",
+                "--sync-service-account").doesNotContain("sleep");
+        assertThat(pod.getAutomountServiceAccountToken()).as("the host shim gets this pod's token").isNotEqualTo(false);
         assertThat(installer.getEnv()).anySatisfy(e -> {
             assertThat(e.getName()).isEqualTo("NODE_NAME");
             assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");

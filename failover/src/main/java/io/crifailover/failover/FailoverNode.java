@@ -196,7 +196,9 @@ public final class FailoverNode implements AutoCloseable {
     if (config.kubeconfig() == null) {
       return Config.autoConfigure(null);
     }
-    return Config.fromKubeconfig(Files.readString(config.kubeconfig()));
+    // with the file's path fabric8 re-reads it when it refreshes (every minute, and after a 401), so a
+    // rotated service-account token written there by the installer is picked up without a restart
+    return Config.fromKubeconfig(null, Files.readString(config.kubeconfig()), config.kubeconfig().toString());
   }
 
   /** Brings the scheduler in line with what runs now: protected, opted-in, not fenced. */

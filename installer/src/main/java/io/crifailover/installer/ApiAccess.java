@@ -10,6 +10,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +20,11 @@ import java.util.Map;
  * host files hold it ({@value HostLayout#KUBE_TOKEN}, {@value HostLayout#KUBE_CA},
  * {@value HostLayout#KUBECONFIG}) and what they contain right now.
  *
- * <p>The kubeconfig carries the token inline: fabric8 6.x ignores a kubeconfig's {@code tokenFile},
- * but re-reads the kubeconfig named by {@code KUBECONFIG} at least once a minute and after every
- * 401, so rewriting it when the token rotates is what makes the running shim use the new token.
+ * <p>The kubeconfig carries the token and the CA inline: fabric8 6.x ignores a kubeconfig's
+ * {@code tokenFile}, but re-reads the kubeconfig named by {@code KUBECONFIG} when a minute has passed
+ * since it last did and after every 401, so rewriting it when the token rotates is what makes the
+ * running shim use the new token. Inline, the file is self-contained (any loader, any working
+ * directory); the separate token and CA files are for other tools ({@code curl}, {@code kubectl --token}).
  *
  * @param server            the API server URL the shim connects to
  * @param serviceAccountDir the pod's projected service-account directory (token, ca.crt, namespace)
@@ -72,11 +75,11 @@ public record ApiAccess(URI server, Path serviceAccountDir) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(HostLayout.KUBE_CA, ca);
         files.put(HostLayout.KUBE_TOKEN, token);
-        files.put(HostLayout.KUBECONFIG, kubeconfig(tokenText, namespace));
+        files.put(HostLayout.KUBECONFIG, kubeconfig(tokenText, ca, namespace));
         return files;
     }
 
-    byte[] kubeconfig(String token, String namespace) throws JsonProcessingException {
+    byte[] kubeconfig(String token, byte[] ca, String namespace) throws JsonProcessingException {
         Map<String, Object> context = new LinkedHashMap<>();
         context.put("cluster", NAME);
         context.put("user", NAME);
@@ -87,14 +90,14 @@ public record ApiAccess(URI server, Path serviceAccountDir) {
         config.put("apiVersion", "v1");
         config.put("kind", "Config");
         config.put("clusters", List.of(Map.of("name", NAME, "cluster",
-                Map.of("server", server.toString(), "certificate-authority", HostLayout.KUBE_CA))));
+                Map.of("server", server.toString(), "certificate-authority-data", Base64.getEncoder().encodeToString(ca)))));
         config.put("users", List.of(Map.of("name", NAME, "user", Map.of("token", token))));
         config.put("contexts", List.of(Map.of("name", NAME, "context", context)));
         config.put("current-context", NAME);
         String header = String.join("\n",
                 "# Written by `cri-failover install --sync-service-account`; `cri-failover uninstall` removes it.",
                 "# The installer pod's service-account token, rewritten (atomically) whenever kubelet rotates it;",
-                "# the shim reads this file through KUBECONFIG and re-reads it every minute.",
+                "# the shim reads this file through KUBECONFIG and re-reads it at least once a minute.",
                 "");
         return (header + YAML.writeValueAsString(config)).getBytes(StandardCharsets.UTF_8);
     }

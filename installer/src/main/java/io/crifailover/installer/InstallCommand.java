@@ -100,7 +100,7 @@ public final class InstallCommand implements Callable<Integer> {
         InstallSettings settings = new InstallSettings(source, Optional.ofNullable(runtimeEndpoint), listen,
                 metricsAddress, kubeletConfig, Optional.ofNullable(clusterConfig),
                 Optional.ofNullable(nodeName).filter(n -> !n.isBlank()), shimArgs, javaOptions, socketActivation,
-                !noSniffer);
+                !noSniffer, Optional.empty());
         if (syncIntervalSeconds < 1) {
             err.println("cri-failover install: --sync-interval must be at least 1 second");
             return 2;
