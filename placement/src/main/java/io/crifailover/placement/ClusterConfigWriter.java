@@ -25,6 +25,14 @@ public final class ClusterConfigWriter {
     /** View file of BFT-SMaRt's default storage (written under the working directory's {@code config/}). */
     public static final String DEFAULT_VIEW_FILE = "currentView";
     static final String MEMBERSHIP_FILE = "membership";
+    /**
+     * {@code highMark}: a replica that sees a consensus decided this far past its own last executed one fetches the
+     * state (BFT-SMaRt's default 10000). A replica cut off for a few seconds comes back with a consensus it had
+     * started and the others decided without it; it waits for that one forever and only buffers later ones until
+     * it is this far behind (at ~50 consensus/s: 3 minutes with 10000, 2 s with 100). See the README, "Stuck
+     * behind after a cut-off".
+     */
+    static final int CATCH_UP_LAG = 100;
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterConfigWriter.class);
 
@@ -69,7 +77,7 @@ public final class ClusterConfigWriter {
                 "system.totalordermulticast.timeout = " + config.requestTimeout().toMillis(),
                 "system.totalordermulticast.maxbatchsize = 400",
                 "system.totalordermulticast.nonces = 10",
-                "system.totalordermulticast.highMark = 10000",
+                "system.totalordermulticast.highMark = " + CATCH_UP_LAG,
                 "system.totalordermulticast.revival_highMark = 10",
                 "system.totalordermulticast.timeout_highMark = 200",
                 "system.totalordermulticast.state_transfer = true",

@@ -11,6 +11,14 @@ import bftsmart.tom.core.TOMLayer;
  * replica out of a leader change that the rest of the cluster never joined (see the README, "Stuck out of step").
  */
 class PlacementStateManager extends StandardStateManager {
+    /**
+     * The longest state timer kept (see {@link #requestState}): how long an unanswered state request waits before
+     * it is sent again. BFT-SMaRt starts at 40 s and doubles it on every request.
+     */
+    static final long MAX_STATE_TIMER_MS = 4_000;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlacementStateManager.class);
+    private static final java.lang.reflect.Field STATE_TIMER = stateTimerField();
+
     private volatile TOMLayer layer;
 
     @Override
@@ -28,6 +36,40 @@ class PlacementStateManager extends StandardStateManager {
             // The library adopted the quorum's regency (last = next) but cancelled only the STOP retransmissions of
             // older regencies; a STOP this replica sent for a later regency would be re-sent every timeout forever.
             t.getSynchronizer().removeSTOPretransmissions(Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * BFT-SMaRt 0.0.8 asks for the state again on every protocol message that arrives while a transfer is under way,
+     * and doubles its (private) state timer on every request: after some forty requests in a burst (a few ms apart
+     * after a reconnect) the delay overflows, {@code Timer.schedule} throws "Negative delay" on the message-handling
+     * thread and the replica is deaf for good. Before each request the timer is brought back to at most
+     * {@value #MAX_STATE_TIMER_MS} ms (a lost request is also retried sooner than after 40 s); requests go out as the
+     * library intends. If the field is not there (another library version) nothing is changed.
+     */
+    @Override
+    protected void requestState() {
+        if (STATE_TIMER != null) {
+            try {
+                long timer = STATE_TIMER.getLong(this);
+                if (timer <= 0 || timer > MAX_STATE_TIMER_MS) {
+                    STATE_TIMER.setLong(this, MAX_STATE_TIMER_MS);
+                }
+            } catch (IllegalAccessException e) {
+                LOG.warn("cannot bound BFT-SMaRt's state timer: {}", e.toString());
+            }
+        }
+        super.requestState();
+    }
+
+    private static java.lang.reflect.Field stateTimerField() {
+        try {
+            java.lang.reflect.Field f = StandardStateManager.class.getDeclaredField("timeout");
+            f.setAccessible(true);
+            return f.getType() == long.class ? f : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("BFT-SMaRt's state timer field not found; its overflow is not prevented: {}", e.toString());
+            return null;
         }
     }
 
@@ -62,18 +104,28 @@ class PlacementStateManager extends StandardStateManager {
         return true;
     }
 
-    /** Cancels STOP retransmissions while this replica is not changing leader; true if there were any. */
+    /** Cancels re-sending of STOPs for regencies above the installed one while this replica is not changing leader; true if there were any. */
     boolean dropOrphanStopRetransmissions(ReplicaStatus seen) {
         TOMLayer t = layer;
         if (t == null || t.requestsTimer.getTimers().isEmpty()) {
             return false;
         }
         var lc = t.getSynchronizer().getLCManager();
-        if (lc.getLastReg() != seen.regency() || lc.getNextReg() != seen.regency()) {
+        int last = lc.getLastReg();
+        if (last != seen.regency() || lc.getNextReg() != seen.regency()) {
             return false;
         }
-        t.getSynchronizer().removeSTOPretransmissions(Integer.MAX_VALUE);
-        return true;
+        // Only STOPs for regencies this replica neither installed nor still asks for. The STOP for the installed
+        // regency keeps being re-sent until that leader change is finalised (SYNC from its new leader): a replica
+        // that missed it needs it, and while the new leader is dead it is what the others install from.
+        boolean any = false;
+        for (int regency : t.requestsTimer.getTimers()) {
+            if (regency > last) {
+                t.requestsTimer.stopSTOP(regency);
+                any = true;
+            }
+        }
+        return any;
     }
 
     /** The replica's status, or null before the replica started. */

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  *   <li>in a leader change for longer than {@code staleAfter} while it executed new decisions of its current
  *       regency all along (so the leader works): withdraw the change ({@link
  *       PlacementStateManager#dropStaleLeaderChange});</li>
- *   <li>not in a leader change for two samples in a row but still re-sending STOP messages (left over from a change
- *       that a state transfer overtook): cancel them.</li>
+ *   <li>not in a leader change for two samples in a row but still re-sending STOP messages for a regency above the
+ *       installed one (left over from a change that a state transfer overtook): cancel them. The STOP of the
+ *       installed regency is kept: until its new leader sends SYNC, replicas that missed it need it.</li>
  * </ul>
  *
  * Both only touch this replica's local liveness state (timers, its own regency wish), never ordered state, votes
