@@ -80,6 +80,7 @@ public final class FailoverNode implements AutoCloseable {
   private PodEvents events;
   private FailoverTimeline timeline;
   private WorkloadResolver workloads;
+  private PlacementReplicaServer replica;
 
   private FailoverNode(FailoverConfig config, Channel runtimeChannel) {
     this.config = config;
@@ -112,7 +113,7 @@ public final class FailoverNode implements AutoCloseable {
         .map(m -> new ClusterMember(m.replicaId(), m.address(), config.placementPort())).toList();
     ClusterConfigWriter.write(placementDir, new ClusterConfig(members, config.f(),
         ClusterConfig.DEFAULT_REQUEST_TIMEOUT));
-    PlacementReplicaServer replica = PlacementReplicaServer.start(config.self().replicaId(), placementDir);
+    replica = PlacementReplicaServer.start(config.self().replicaId(), placementDir);
     resources.add(replica);
     PlacementClient client = PlacementClient.connect(config.clientId(), placementDir,
         config.timing().placementTimeout());
@@ -316,7 +317,7 @@ public final class FailoverNode implements AutoCloseable {
   /** The status page: protected containers, their last checkpoint and holders, the cluster's verdicts. */
   public byte[] statusJson() {
     return StatusReport.of(config, link, optIn != null && optIn.enabled(), scheduled, pipeline.lastCheckpoints(),
-        restore.pendingDecisions(), timeline);
+        restore.pendingDecisions(), timeline, replica.status(), replica.restarts());
   }
 
   public FailoverTimeline timeline() {

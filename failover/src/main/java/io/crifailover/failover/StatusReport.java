@@ -21,7 +21,7 @@ final class StatusReport {
 
   static byte[] of(FailoverConfig config, PlacementLink link, boolean optedIn, Set<String> protectedIds,
       Map<String, CheckpointPipeline.LastCheckpoint> last, Map<String, RestoreDecision> pending,
-      FailoverTimeline timeline) {
+      FailoverTimeline timeline, io.crifailover.placement.ReplicaStatus replica, int replicaRestarts) {
     ObjectNode root = JSON.createObjectNode();
     root.put("node", config.nodeName());
     root.put("address", config.nodeAddress());
@@ -67,6 +67,16 @@ final class StatusReport {
       }
     } catch (IllegalStateException e) {
       root.put("clusterError", e.getMessage());
+    }
+    if (replica != null) {
+      ObjectNode r = root.putObject("placementReplica");
+      r.put("regency", replica.regency());
+      r.put("leader", config.members().stream().filter(m -> m.replicaId() == replica.leader())
+          .map(FailoverConfig.Member::name).findFirst().orElse("replica " + replica.leader()));
+      r.put("lastExecuted", replica.lastExecuted());
+      r.put("inLeaderChange", replica.inLeaderChange());
+      r.put("retrievingState", replica.retrievingState());
+      r.put("restarts", replicaRestarts);
     }
     ArrayNode waiting = root.putArray("pendingRestoresHere");
     pending.keySet().forEach(waiting::add);

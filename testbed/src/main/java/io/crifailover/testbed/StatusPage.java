@@ -19,6 +19,16 @@ final class StatusPage {
     return new ObjectMapper().readTree(r.output());
   }
 
+  /** The node its placement replica takes for the BFT-SMaRt leader, if the status page says. */
+  static java.util.Optional<String> placementLeader(BedNode node) {
+    try {
+      String leader = read(node).path("placementReplica").path("leader").asText("");
+      return leader.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(leader);
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** How many cluster members the node's status page lists as LIVE; 0 while it is unavailable. */
   static int liveMembers(BedNode node) {
     try {
