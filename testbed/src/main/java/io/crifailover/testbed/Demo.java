@@ -22,15 +22,8 @@ public final class Demo {
 
   private Demo() {}
 
-  public static void main(String[] args) throws Exception {
-    int status = 1;
-    try {
-      run(args);
-      status = 0;
-    } finally {
-      // the Kubernetes client's idle HTTP threads would keep the JVM alive for another minute
-      System.exit(status);
-    }
+  public static void main(String[] args) {
+    ExitAfter.run(Demo::run, args);
   }
 
   private static void run(String[] args) throws Exception {

@@ -37,15 +37,8 @@ public final class FailoverBenchmark {
   /** One series of failovers: its name, the app's client, how to load data, how many keys that makes. */
   private record Series(String name, String image, FailoverScenario.App app, int keys, int valueBytes) {}
 
-  public static void main(String[] args) throws Exception {
-    int status = 1;
-    try {
-      run(args);
-      status = 0;
-    } finally {
-      // the Kubernetes client's idle HTTP threads would keep the JVM alive for another minute
-      System.exit(status);
-    }
+  public static void main(String[] args) {
+    ExitAfter.run(FailoverBenchmark::run, args);
   }
 
   private static void run(String[] args) throws Exception {
