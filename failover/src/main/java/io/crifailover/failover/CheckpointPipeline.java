@@ -23,6 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +55,8 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
   private final Timer frozen;
   private final Timer replication;
   private final Map<String, LastCheckpoint> last = new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.ExecutorService replicationWorkers =
-      java.util.concurrent.Executors.newCachedThreadPool(PeerProber.daemon("replication"));
+  private final ExecutorService replicationWorkers =
+      Executors.newCachedThreadPool(PeerProber.daemon("replication"));
 
   /** The newest checkpoint this node took of a container (for the status page). */
   public record LastCheckpoint(String container, long sequence, String digest, Instant at,
@@ -178,15 +181,15 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     Result.Standbys standbys = placement.call(p -> p.assignStandbys(id, node.name(), STANDBYS),
         PLACEMENT_TIMEOUT);
     long start = System.nanoTime();
-    List<java.util.concurrent.CompletableFuture<Boolean>> pushes = new ArrayList<>();
+    List<CompletableFuture<Boolean>> pushes = new ArrayList<>();
     for (String standby : standbys.nodes()) {
       PeerClient peer = peerStores.get(standby);
       if (peer == null) {
         LOG.warn("no store address known for standby {}", standby);
-        pushes.add(java.util.concurrent.CompletableFuture.completedFuture(false));
+        pushes.add(CompletableFuture.completedFuture(false));
         continue;
       }
-      pushes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      pushes.add(CompletableFuture.supplyAsync(() -> {
         try {
           new Replicator(store).push(peer, key.repository(), tag, key.storeId(), sequence);
           return true;

@@ -14,9 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +60,7 @@ public final class RestoreController implements AutoCloseable {
 
   /** A decision for this node: when its fence wait ends, and its checkpoint image pulled into the runtime. */
   private record Prepared(RestoreDecision decision, long notBeforeNanos, String image,
-      java.util.concurrent.CompletableFuture<RestorePins.Pin> pulled) {}
+      CompletableFuture<RestorePins.Pin> pulled) {}
 
   public RestoreController(String nodeName, Duration fenceWait, PodReplacer replacer,
       WorkloadResolver workloads, PlacementLink placement, CheckpointStore store,
@@ -92,7 +95,7 @@ public final class RestoreController implements AutoCloseable {
         ContainerKey key = ContainerKey.parse(d.containerId());
         prepared = new Prepared(d, System.nanoTime() + fenceWait.toNanos(),
             storeHostPort + "/" + key.repository() + "@" + d.checkpointDigest(),
-            new java.util.concurrent.CompletableFuture<>());
+            new CompletableFuture<>());
       } catch (IllegalArgumentException e) {
         LOG.warn("decision {} names an unknown container key: {}", d.decisionId(), d.containerId());
         continue;
@@ -196,7 +199,7 @@ public final class RestoreController implements AutoCloseable {
     }
     if (p.pulled().isCompletedExceptionally()) {
       // kubelet retries a failed CreateContainer: pull again rather than repeat the old failure
-      Prepared again = new Prepared(d, p.notBeforeNanos(), p.image(), new java.util.concurrent.CompletableFuture<>());
+      Prepared again = new Prepared(d, p.notBeforeNanos(), p.image(), new CompletableFuture<>());
       pending.put(keyText, again);
       pull(again);
       p = again;
@@ -204,8 +207,8 @@ public final class RestoreController implements AutoCloseable {
     RestorePins.Pin pin;
     try {
       pin = p.pulled().get(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      Throwable why = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable why = e instanceof ExecutionException ? e.getCause() : e;
       events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_REFUSED,
           "checkpoint image " + p.image() + " could not be pulled: " + why.getMessage());
       throw why instanceof RuntimeException r ? r : new IllegalStateException(why);
