@@ -1,5 +1,6 @@
 package io.crifailover.testbed;
 
+import io.crifailover.installer.InstallSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ public final class ShimProcess implements AutoCloseable {
    * packing, hashing and replicating checkpoint images runs about twice as fast with C2 (measured
    * with redis holding 100 MiB: pack and store 2.4 -> 0.7-1.2 s, replicate 3.6-4.9 -> 1.6-2.6 s).
    */
-  static final String JAVA_OPTIONS = "-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Xss512k";
+  static final String JAVA_OPTIONS = "-Xmx256m " + InstallSettings.DEFAULT_JAVA_OPTIONS;
 
   public static ShimProcess start(Path netnsPath, Path socket, Path log, List<String> shimArgs) {
     List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + netnsPath, "--",

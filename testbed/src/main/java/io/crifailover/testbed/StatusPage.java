@@ -29,18 +29,24 @@ final class StatusPage {
     }
   }
 
+  /** Cluster member -> status (LIVE, FAILED) as the node's status page lists them; empty while it is unavailable. */
+  static Map<String, String> memberStatuses(BedNode node) {
+    Map<String, String> statuses = new TreeMap<>();
+    try {
+      for (JsonNode member : read(node).path("cluster")) {
+        statuses.put(member.path("name").asText(), member.path("status").asText());
+      }
+    } catch (IOException e) {
+      statuses.clear();
+    }
+    return statuses;
+  }
+
   /** How many cluster members the node's status page lists as LIVE; 0 while it is unavailable. */
   static int liveMembers(BedNode node) {
-    try {
-      int live = 0;
-      for (JsonNode member : read(node).path("cluster")) {
-        live += "LIVE".equals(member.path("status").asText()) ? 1 : 0;
-      }
-      return live;
-    } catch (IOException e) {
-      return 0;
-    }
+    return (int) memberStatuses(node).values().stream().filter("LIVE"::equals).count();
   }
+
 
   /** When the node last began to suspect {@code peer}, in ms after {@code faultEpochMs}; -1 if never or before. */
   static long suspectedAt(BedNode node, String peer, long faultEpochMs) {

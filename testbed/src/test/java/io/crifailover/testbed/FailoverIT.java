@@ -142,21 +142,12 @@ class FailoverIT {
 
       bed.cutOff("node-1");
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(
-          () -> clusterStatus(bed.node("node-2"), "node-1").equals("FAILED"));
+          () -> "FAILED".equals(StatusPage.memberStatuses(bed.node("node-2")).get("node-1")));
       await("no restore decision for the deleted pod").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
           .pollInterval(Duration.ofMillis(100)).until(() -> decisionsFor(bed.node("node-2"), "deleted") == 0);
       assertThat(bed.kube().pods().inNamespace("default").withName("deleted").get()).isNull();
       assertThat(events.count("default", "deleted", PodEvents.RESTORING)).isZero();
     }
-  }
-
-  private static String clusterStatus(BedNode node, String member) throws java.io.IOException {
-    for (var m : StatusPage.read(node).path("cluster")) {
-      if (member.equals(m.path("name").asText())) {
-        return m.path("status").asText();
-      }
-    }
-    return "";
   }
 
   private static long decisionsFor(BedNode node, String pod) throws java.io.IOException {
