@@ -59,8 +59,18 @@ public final class RestoreController implements AutoCloseable {
   private record InFlight(RestoreDecision decision, ContainerKey key, RestorePins.Pin pin) {}
 
   /** A decision for this node: when its fence wait ends, and its checkpoint image pulled into the runtime. */
-  private record Prepared(RestoreDecision decision, long notBeforeNanos, String image,
-      CompletableFuture<RestorePins.Pin> pulled) {}
+  private record Prepared(RestoreDecision decision, ContainerKey key, long notBeforeNanos, String image,
+      CompletableFuture<RestorePins.Pin> pulled) {
+    /** The same decision with a fresh pull (the first one failed). */
+    Prepared pullAgain() {
+      return new Prepared(decision, key, notBeforeNanos, image, new CompletableFuture<>());
+    }
+
+    /** Unpins the checkpoint image once (if) it was pulled. */
+    void release() {
+      pulled.thenAccept(RestorePins.Pin::close);
+    }
+  }
 
   public RestoreController(String nodeName, Duration fenceWait, PodReplacer replacer,
       WorkloadResolver workloads, PlacementLink placement, CheckpointStore store,
@@ -93,7 +103,7 @@ public final class RestoreController implements AutoCloseable {
       Prepared prepared;
       try {
         ContainerKey key = ContainerKey.parse(d.containerId());
-        prepared = new Prepared(d, System.nanoTime() + fenceWait.toNanos(),
+        prepared = new Prepared(d, key, System.nanoTime() + fenceWait.toNanos(),
             storeHostPort + "/" + key.repository() + "@" + d.checkpointDigest(),
             new CompletableFuture<>());
       } catch (IllegalArgumentException e) {
@@ -102,11 +112,11 @@ public final class RestoreController implements AutoCloseable {
       }
       Prepared replaced = pending.put(d.containerId(), prepared);
       if (replaced != null) {
-        replaced.pulled().thenAccept(RestorePins.Pin::close);
+        replaced.release();
       }
       LOG.info("decision {}: restore {} (checkpoint #{}) here; the container starts after the fence wait "
           + "of {} ms", d.decisionId(), d.containerId(), d.checkpointSequence(), fenceWait.toMillis());
-      executor.execute(() -> replace(d));
+      executor.execute(() -> replace(prepared));
       executor.execute(() -> pull(prepared));
     }
   }
@@ -138,9 +148,10 @@ public final class RestoreController implements AutoCloseable {
     }
   }
 
-  private void replace(RestoreDecision d) {
+  private void replace(Prepared p) {
+    RestoreDecision d = p.decision();
+    ContainerKey key = p.key();
     try {
-      ContainerKey key = ContainerKey.parse(d.containerId());
       PodReplacer.Outcome outcome = replacer.replace(key);
       timeline.mark(d.containerId(), FailoverTimeline.Phase.POD_REPLACED);
       LOG.info("decision {}: pod {}/{} {}", d.decisionId(), key.namespace(), key.pod(), outcome);
@@ -148,7 +159,7 @@ public final class RestoreController implements AutoCloseable {
         // deleted while its node was failed: nothing to restore, and it must never be restored later
         Prepared dropped = pending.remove(d.containerId());
         if (dropped != null) {
-          dropped.pulled().thenAccept(RestorePins.Pin::close);
+          dropped.release();
         }
         placement.submit(c -> LOG.info("decision {}: {}", d.decisionId(),
             c.forgetContainer(d.containerId(), nodeName).detail()));
@@ -186,7 +197,7 @@ public final class RestoreController implements AutoCloseable {
     // held before anything else, so that neither the restore nor a cold-start fallback runs beside the old copy
     long heldMs = waitForFence(p);
     RestoreDecision d = p.decision();
-    ContainerKey key = ContainerKey.parse(keyText);
+    ContainerKey key = p.key();
     long lookupStart = System.nanoTime();
     RestoreGuard.Identity target = new RestoreGuard.Identity(ns,
         workloads.workloadOf(ns, pod).orElse(null));
@@ -199,7 +210,7 @@ public final class RestoreController implements AutoCloseable {
     }
     if (p.pulled().isCompletedExceptionally()) {
       // kubelet retries a failed CreateContainer: pull again rather than repeat the old failure
-      Prepared again = new Prepared(d, p.notBeforeNanos(), p.image(), new CompletableFuture<>());
+      Prepared again = p.pullAgain();
       pending.put(keyText, again);
       pull(again);
       p = again;
@@ -266,6 +277,6 @@ public final class RestoreController implements AutoCloseable {
   @Override
   public void close() {
     restoring.values().forEach(f -> f.pin().close());
-    pending.values().forEach(p -> p.pulled().thenAccept(RestorePins.Pin::close));
+    pending.values().forEach(Prepared::release);
   }
 }
