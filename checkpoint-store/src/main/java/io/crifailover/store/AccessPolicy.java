@@ -32,7 +32,8 @@ public final class AccessPolicy {
     public AccessPolicy(ClusterKey clusterKey, Map<String, String> users) {
         this.verifier = clusterKey == null ? null : new HmacSigner(clusterKey, "verifier");
         this.users = new HashMap<>();
-        users.forEach((u, p) -> this.users.put(u, Digest.of(p.getBytes(StandardCharsets.UTF_8)).bytes()));
+        users.forEach((u, p) ->
+                this.users.put(u, Digest.of(p.getBytes(StandardCharsets.UTF_8)).bytes()));
     }
 
     boolean hasUsers() {
@@ -41,7 +42,8 @@ public final class AccessPolicy {
 
     /** Reads {@code user:password} lines; the file must be private (0600). */
     public static Map<String, String> loadUsers(Path file) throws IOException {
-        if (Files.getPosixFilePermissions(file).stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+        if (Files.getPosixFilePermissions(file).stream()
+                .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
             throw new IOException("credentials file " + file + " must be mode 0600");
         }
         Map<String, String> out = new HashMap<>();
@@ -64,12 +66,16 @@ public final class AccessPolicy {
         if (auth != null && auth.startsWith(HmacSigner.SCHEME + " ")) {
             return verifyPeer(ex, auth.substring(HmacSigner.SCHEME.length() + 1).trim());
         }
-        if (auth != null && auth.regionMatches(true, 0, "Basic ", 0, 6) && !isEmptyBasic(auth.substring(6).trim())) {
+        if (auth != null
+                && auth.regionMatches(true, 0, "Basic ", 0, 6)
+                && !isEmptyBasic(auth.substring(6).trim())) {
             return verifyUser(auth.substring(6).trim());
         }
         InetAddress remote = ex.getRemoteAddress().getAddress();
-        return new Caller(remote.isLoopbackAddress() ? Caller.Kind.ANONYMOUS_LOOPBACK : Caller.Kind.ANONYMOUS_REMOTE,
-                remote.getHostAddress(), false);
+        return new Caller(
+                remote.isLoopbackAddress() ? Caller.Kind.ANONYMOUS_LOOPBACK : Caller.Kind.ANONYMOUS_REMOTE,
+                remote.getHostAddress(),
+                false);
     }
 
     /** Clients without credentials answer a Basic challenge with an empty user and password: anonymous. */
@@ -90,7 +96,8 @@ public final class AccessPolicy {
         }
         int i = decoded.indexOf(':');
         String user = i < 0 ? decoded : decoded.substring(0, i);
-        byte[] given = Digest.of((i < 0 ? "" : decoded.substring(i + 1)).getBytes(StandardCharsets.UTF_8)).bytes();
+        byte[] given = Digest.of((i < 0 ? "" : decoded.substring(i + 1)).getBytes(StandardCharsets.UTF_8))
+                .bytes();
         byte[] expected = users.get(user);
         if (expected == null || !MessageDigest.isEqual(expected, given)) {
             throw new AuthenticationException("invalid user name or password");
@@ -116,15 +123,24 @@ public final class AccessPolicy {
         } catch (NumberFormatException e) {
             throw new AuthenticationException("bad X-Crif-Date");
         }
-        String expected = verifier.signature(ex.getRequestMethod(), ex.getRequestURI().getRawPath()
-                + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()),
-                node, date, nonce, content);
-        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), signature.getBytes(StandardCharsets.US_ASCII))) {
+        String expected = verifier.signature(
+                ex.getRequestMethod(),
+                ex.getRequestURI().getRawPath()
+                        + (ex.getRequestURI().getRawQuery() == null
+                                ? ""
+                                : "?" + ex.getRequestURI().getRawQuery()),
+                node,
+                date,
+                nonce,
+                content);
+        if (!MessageDigest.isEqual(
+                expected.getBytes(StandardCharsets.US_ASCII), signature.getBytes(StandardCharsets.US_ASCII))) {
             throw new AuthenticationException("bad signature from node '" + node + "'");
         }
         long now = System.currentTimeMillis();
         if (Math.abs(now - ts) > MAX_SKEW_MILLIS) {
-            throw new AuthenticationException("request from node '" + node + "' is too old or from the future (clock skew > 5 min)");
+            throw new AuthenticationException(
+                    "request from node '" + node + "' is too old or from the future (clock skew > 5 min)");
         }
         synchronized (nonces) {
             nonces.entrySet().removeIf(e -> now - e.getValue() > 2 * MAX_SKEW_MILLIS);

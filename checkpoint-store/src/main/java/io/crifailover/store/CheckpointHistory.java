@@ -13,8 +13,7 @@ import java.util.stream.Stream;
 /** Per-container ordered checkpoint history in {@code containers/<id>/history.json}, rewritten atomically. */
 final class CheckpointHistory {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TypeReference<List<CheckpointRecord>> LIST = new TypeReference<>() {
-    };
+    private static final TypeReference<List<CheckpointRecord>> LIST = new TypeReference<>() {};
     private final Path root;
 
     CheckpointHistory(Path storeRoot) throws IOException {
@@ -38,10 +37,11 @@ final class CheckpointHistory {
     /** Appends a record; a sequence below 0 means "next after the last one". Re-recording a sequence replaces it. */
     synchronized CheckpointRecord append(String containerId, CheckpointRecord record) throws IOException {
         List<CheckpointRecord> records = new ArrayList<>(list(containerId));
-        long seq = record.sequence() >= 0 ? record.sequence()
+        long seq = record.sequence() >= 0
+                ? record.sequence()
                 : records.stream().mapToLong(CheckpointRecord::sequence).max().orElse(0) + 1;
-        CheckpointRecord stored = new CheckpointRecord(seq, record.repository(), record.tag(), record.digest(),
-                record.createdMillis());
+        CheckpointRecord stored =
+                new CheckpointRecord(seq, record.repository(), record.tag(), record.digest(), record.createdMillis());
         records.removeIf(r -> r.sequence() == seq);
         records.add(stored);
         write(containerId, records);
@@ -51,13 +51,16 @@ final class CheckpointHistory {
     synchronized void write(String containerId, List<CheckpointRecord> records) throws IOException {
         List<CheckpointRecord> sorted = new ArrayList<>(records);
         sorted.sort(Comparator.comparingLong(CheckpointRecord::sequence));
-        SecureFiles.writeAtomically(file(containerId), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(sorted));
+        SecureFiles.writeAtomically(
+                file(containerId), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(sorted));
     }
 
     synchronized List<String> containers() throws IOException {
         try (Stream<Path> s = Files.list(root)) {
             return s.filter(p -> Files.exists(p.resolve("history.json")))
-                    .map(p -> p.getFileName().toString()).sorted().toList();
+                    .map(p -> p.getFileName().toString())
+                    .sorted()
+                    .toList();
         }
     }
 }

@@ -119,7 +119,8 @@ public final class CheckpointStore {
         if (!repositories.exists(repository)) {
             return Optional.empty();
         }
-        Optional<Digest> digest = Digest.isDigest(reference) ? Optional.of(Digest.parse(reference))
+        Optional<Digest> digest = Digest.isDigest(reference)
+                ? Optional.of(Digest.parse(reference))
                 : Names.isTag(reference) ? repositories.resolveTag(repository, reference) : Optional.empty();
         if (digest.isEmpty()) {
             return Optional.empty();
@@ -146,10 +147,11 @@ public final class CheckpointStore {
     /** Appends a checkpoint of {@code containerId}; the image must already be stored and tagged. */
     public CheckpointRecord recordCheckpoint(String containerId, long sequence, String repository, String tag)
             throws IOException {
-        Digest digest = repositories.resolveTag(repository, tag)
+        Digest digest = repositories
+                .resolveTag(repository, tag)
                 .orElseThrow(() -> new IllegalArgumentException("no image " + repository + ":" + tag + " in store"));
-        return history.append(containerId,
-                new CheckpointRecord(sequence, repository, tag, digest, System.currentTimeMillis()));
+        return history.append(
+                containerId, new CheckpointRecord(sequence, repository, tag, digest, System.currentTimeMillis()));
     }
 
     public List<CheckpointRecord> history(String containerId) throws IOException {

@@ -1,5 +1,4 @@
 package io.crifailover.store;
 
 /** Where a chunk's bytes can be read locally: a byte range of a stored blob. */
-public record ChunkLocation(Digest blob, long offset, int size) {
-}
+public record ChunkLocation(Digest blob, long offset, int size) {}

@@ -12,8 +12,7 @@ import java.util.Map;
 final class Exchanges {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private Exchanges() {
-    }
+    private Exchanges() {}
 
     static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
         if (contentType != null) {
@@ -47,7 +46,10 @@ final class Exchanges {
         if (e.status() == 401) {
             ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"cri-failover-store\"");
         }
-        json(ex, e.status(), Map.of("errors", List.of(Map.of("code", e.code(), "message", String.valueOf(e.getMessage())))));
+        json(
+                ex,
+                e.status(),
+                Map.of("errors", List.of(Map.of("code", e.code(), "message", String.valueOf(e.getMessage())))));
     }
 
     /** Reads the whole body, failing with 413 beyond {@code limit} bytes. */

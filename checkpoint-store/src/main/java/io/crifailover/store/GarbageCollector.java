@@ -82,8 +82,12 @@ final class GarbageCollector {
         }
         store.chunks().remove(deleted);
         if (!deleted.isEmpty() || removedRecords > 0) {
-            log.info("gc: deleted {} blobs ({} bytes) and {} untagged manifest records, kept {} blobs",
-                    deleted.size(), bytes, removedRecords, kept);
+            log.info(
+                    "gc: deleted {} blobs ({} bytes) and {} untagged manifest records, kept {} blobs",
+                    deleted.size(),
+                    bytes,
+                    removedRecords,
+                    kept);
         }
         return new GcReport(List.copyOf(deleted), bytes, removedRecords, kept);
     }

@@ -3,5 +3,4 @@ package io.crifailover.store;
 import java.util.List;
 
 /** What one garbage collection removed and kept. */
-public record GcReport(List<Digest> deletedBlobs, long deletedBytes, int deletedManifestRecords, int keptBlobs) {
-}
+public record GcReport(List<Digest> deletedBlobs, long deletedBytes, int deletedManifestRecords, int keptBlobs) {}

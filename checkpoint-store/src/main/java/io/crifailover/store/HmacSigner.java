@@ -49,7 +49,8 @@ public final class HmacSigner {
     }
 
     String signature(String method, String pathAndQuery, String node, String date, String nonce, String content) {
-        String text = SCHEME + "\n" + method + "\n" + pathAndQuery + "\n" + node + "\n" + date + "\n" + nonce + "\n" + content;
+        String text = SCHEME + "\n" + method + "\n" + pathAndQuery + "\n" + node + "\n" + date + "\n" + nonce + "\n"
+                + content;
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);

@@ -12,8 +12,8 @@ import java.util.Map;
  * The parts of an image manifest or index the store needs: media type, the blobs and child manifests it
  * references, and its annotations. Everything else is kept byte-for-byte in the blob.
  */
-public record ManifestDocument(String mediaType, List<Digest> blobs, List<Digest> childManifests,
-                               Map<String, String> annotations) {
+public record ManifestDocument(
+        String mediaType, List<Digest> blobs, List<Digest> childManifests, Map<String, String> annotations) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -59,7 +59,9 @@ public record ManifestDocument(String mediaType, List<Digest> blobs, List<Digest
             }
         }
         Map<String, String> annotations = new LinkedHashMap<>();
-        root.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
+        root.path("annotations")
+                .fields()
+                .forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
         return new ManifestDocument(type, List.copyOf(blobs), List.copyOf(children), Map.copyOf(annotations));
     }
 

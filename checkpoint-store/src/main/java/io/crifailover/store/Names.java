@@ -8,8 +8,7 @@ public final class Names {
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
     private static final Pattern CONTAINER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,252}");
 
-    private Names() {
-    }
+    private Names() {}
 
     public static String repository(String name) {
         if (name == null || name.isEmpty() || name.length() > 255) {
@@ -17,7 +16,8 @@ public final class Names {
         }
         for (String part : name.split("/", -1)) {
             if (!COMPONENT.matcher(part).matches()) {
-                throw new IllegalArgumentException("invalid repository name: '" + name + "' (component '" + part + "')");
+                throw new IllegalArgumentException(
+                        "invalid repository name: '" + name + "' (component '" + part + "')");
             }
         }
         return name;

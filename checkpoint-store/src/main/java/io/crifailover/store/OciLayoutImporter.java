@@ -46,7 +46,8 @@ public final class OciLayoutImporter {
         JsonNode index = Exchanges.JSON.readTree(indexFile.toFile());
         List<JsonNode> matches = new ArrayList<>();
         for (JsonNode m : index.path("manifests")) {
-            if (layoutTag == null || layoutTag.equals(m.path("annotations").path(REF_NAME).asText(null))) {
+            if (layoutTag == null
+                    || layoutTag.equals(m.path("annotations").path(REF_NAME).asText(null))) {
                 matches.add(m);
             }
         }
@@ -71,8 +72,13 @@ public final class OciLayoutImporter {
         if (doc.isIndex()) {
             JsonNode children = Exchanges.JSON.readTree(content).path("manifests");
             for (JsonNode child : children) {
-                importManifest(layout, repository, Digest.parse(child.path("digest").asText(null)),
-                        child.path("mediaType").asText(null), null, depth + 1);
+                importManifest(
+                        layout,
+                        repository,
+                        Digest.parse(child.path("digest").asText(null)),
+                        child.path("mediaType").asText(null),
+                        null,
+                        depth + 1);
             }
         }
         for (Digest blob : doc.blobs()) {

@@ -87,10 +87,12 @@ final class PartialWriter {
         }
         byte[] written = buf;
         int len = fill;
-        hashing = hashing.thenRunAsync(() -> {
-            transfer.whole.update(written, 0, len);
-            free.add(written);
-        }, helpers);
+        hashing = hashing.thenRunAsync(
+                () -> {
+                    transfer.whole.update(written, 0, len);
+                    free.add(written);
+                },
+                helpers);
         transfer.assembled += committedInBuffer;
         transfer.assembledBytes += len;
         bufferStart += len;
@@ -99,13 +101,15 @@ final class PartialWriter {
         committedInBuffer = 0;
         if (sinceWriteback >= WRITEBACK_BYTES && writeback.isDone()) {
             sinceWriteback = 0;
-            writeback = CompletableFuture.runAsync(() -> {
-                try {
-                    out.force(false);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, helpers);
+            writeback = CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            out.force(false);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    },
+                    helpers);
         }
         try {
             buf = free.take();

@@ -55,7 +55,8 @@ public final class PeerClient {
     }
 
     private HttpURLConnection open(String method, String path, byte[] signedBody) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(baseUrl + path).toURL().openConnection();
+        HttpURLConnection c =
+                (HttpURLConnection) URI.create(baseUrl + path).toURL().openConnection();
         c.setRequestMethod(method);
         c.setConnectTimeout(10_000);
         c.setReadTimeout(readTimeoutMillis);
@@ -94,7 +95,8 @@ public final class PeerClient {
         if (code >= 300) {
             InputStream err = c.getErrorStream();
             String msg = err == null ? "" : new String(err.readAllBytes(), StandardCharsets.UTF_8);
-            throw new PeerException(code, c.getRequestMethod() + " " + c.getURL().getPath() + " -> " + code + " " + msg);
+            throw new PeerException(
+                    code, c.getRequestMethod() + " " + c.getURL().getPath() + " -> " + code + " " + msg);
         }
         try (InputStream in = c.getInputStream()) {
             return in.readAllBytes();
@@ -108,12 +110,14 @@ public final class PeerClient {
     /** Offers a recipe segment whose first chunk is chunk {@code first} of the blob (0: whole recipe or first segment). */
     public OfferResponse offer(ChunkRecipe recipe, byte[] encoded, int first) throws IOException {
         String path = "/replication/v1/blobs/" + recipe.blob() + "/offer" + (first == 0 ? "" : "?first=" + first);
-        JsonNode n = Exchanges.JSON.readTree(exchange(open("POST", path, encoded), encoded, "application/octet-stream"));
+        JsonNode n =
+                Exchanges.JSON.readTree(exchange(open("POST", path, encoded), encoded, "application/octet-stream"));
         List<Digest> missing = new ArrayList<>();
         for (JsonNode m : n.path("missing")) {
             missing.add(new Digest(m.asText()));
         }
-        return new OfferResponse(n.path("present").asBoolean(), n.path("resumeFrom").asInt(), missing);
+        return new OfferResponse(
+                n.path("present").asBoolean(), n.path("resumeFrom").asInt(), missing);
     }
 
     /**
@@ -132,7 +136,7 @@ public final class PeerClient {
             conn.setFixedLengthStreamingMode(length);
             conn.setRequestProperty("Content-Type", "application/octet-stream");
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-                 OutputStream out = conn.getOutputStream()) {
+                    OutputStream out = conn.getOutputStream()) {
                 byte[] buf = new byte[SEND_BUFFER];
                 int fill = 0;
                 for (int i = 0; i < chunks.size(); i++) {
@@ -173,7 +177,8 @@ public final class PeerClient {
     }
 
     public void recordHistory(String containerId, long sequence, String repository, String tag) throws IOException {
-        byte[] body = Exchanges.JSON.writeValueAsBytes(Map.of("sequence", sequence, "repository", repository, "tag", tag));
+        byte[] body =
+                Exchanges.JSON.writeValueAsBytes(Map.of("sequence", sequence, "repository", repository, "tag", tag));
         exchange(open("POST", "/replication/v1/history/" + containerId, body), body, "application/json");
     }
 }

@@ -19,8 +19,7 @@ final class RecipeSegmenter implements AutoCloseable {
     static final long MAX_SEGMENT_BYTES = 64L << 20;
 
     /** Consecutive chunks of the blob, starting with chunk {@code first} at byte {@code offsets.get(0)}. */
-    record Segment(int first, List<ChunkRef> chunks, List<Long> offsets) {
-    }
+    record Segment(int first, List<ChunkRef> chunks, List<Long> offsets) {}
 
     private static final Segment END = new Segment(-1, List.of(), List.of());
 

@@ -43,13 +43,20 @@ final class RegistryHandler implements HttpHandler {
             try {
                 caller = policy.identify(ex);
             } catch (AuthenticationException e) {
-                log.warn("refused {} {} from {}: {}", ex.getRequestMethod(), ex.getRequestURI().getPath(),
-                        ex.getRemoteAddress(), e.getMessage());
+                log.warn(
+                        "refused {} {} from {}: {}",
+                        ex.getRequestMethod(),
+                        ex.getRequestURI().getPath(),
+                        ex.getRemoteAddress(),
+                        e.getMessage());
                 throw new RegistryError(401, "UNAUTHORIZED", e.getMessage());
             }
             boolean read = "GET".equals(ex.getRequestMethod()) || "HEAD".equals(ex.getRequestMethod());
             if (read ? !caller.mayPull() : !caller.isAuthenticated()) {
-                log.info("unauthenticated {} {} from {} refused", ex.getRequestMethod(), ex.getRequestURI().getPath(),
+                log.info(
+                        "unauthenticated {} {} from {} refused",
+                        ex.getRequestMethod(),
+                        ex.getRequestURI().getPath(),
                         ex.getRemoteAddress());
                 throw new RegistryError(401, "UNAUTHORIZED", "authentication required");
             }
@@ -59,7 +66,11 @@ final class RegistryHandler implements HttpHandler {
         } catch (IllegalArgumentException e) {
             Exchanges.error(ex, new RegistryError(400, "NAME_INVALID", e.getMessage()));
         } catch (DigestMismatchException e) {
-            log.warn("rejected {} {}: {}", ex.getRequestMethod(), ex.getRequestURI().getPath(), e.getMessage());
+            log.warn(
+                    "rejected {} {}: {}",
+                    ex.getRequestMethod(),
+                    ex.getRequestURI().getPath(),
+                    e.getMessage());
             Exchanges.error(ex, new RegistryError(400, "DIGEST_INVALID", e.getMessage()));
         } catch (IOException | RuntimeException e) {
             log.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
@@ -77,7 +88,8 @@ final class RegistryHandler implements HttpHandler {
         if (path.equals("/v2/") || path.equals("/v2")) {
             if (!caller.isAuthenticated() && policy.hasUsers()) {
                 // Advertise Basic auth: clients like skopeo only send credentials after a challenge on /v2/.
-                throw new RegistryError(401, "UNAUTHORIZED", "authentication required (anonymous pull from loopback is allowed)");
+                throw new RegistryError(
+                        401, "UNAUTHORIZED", "authentication required (anonymous pull from loopback is allowed)");
             }
             Exchanges.send(ex, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
             return;
@@ -136,13 +148,15 @@ final class RegistryHandler implements HttpHandler {
     private void getManifest(HttpExchange ex, String name, String ref) throws IOException, RegistryError {
         Names.repository(name);
         StoredManifest m = store.manifest(name, ref)
-                .orElseThrow(() -> new RegistryError(404, "MANIFEST_UNKNOWN", "manifest " + name + ":" + ref + " not found"));
+                .orElseThrow(() ->
+                        new RegistryError(404, "MANIFEST_UNKNOWN", "manifest " + name + ":" + ref + " not found"));
         ex.getResponseHeaders().set("Docker-Content-Digest", m.digest().toString());
         ex.getResponseHeaders().set("ETag", "\"" + m.digest() + "\"");
         Exchanges.send(ex, 200, m.mediaType(), m.content());
     }
 
-    private void putManifest(HttpExchange ex, Caller caller, String name, String ref) throws IOException, RegistryError {
+    private void putManifest(HttpExchange ex, Caller caller, String name, String ref)
+            throws IOException, RegistryError {
         if (caller.kind() == Caller.Kind.PEER && !caller.bodySigned()) {
             throw new RegistryError(401, "UNAUTHORIZED", "peer manifest uploads must sign their body");
         }

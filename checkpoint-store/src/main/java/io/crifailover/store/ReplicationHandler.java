@@ -39,12 +39,18 @@ final class ReplicationHandler implements HttpHandler {
             try {
                 caller = policy.identify(ex);
             } catch (AuthenticationException e) {
-                log.warn("refused replication request {} from {}: {}", ex.getRequestURI().getPath(),
-                        ex.getRemoteAddress(), e.getMessage());
+                log.warn(
+                        "refused replication request {} from {}: {}",
+                        ex.getRequestURI().getPath(),
+                        ex.getRemoteAddress(),
+                        e.getMessage());
                 throw new RegistryError(401, "UNAUTHORIZED", e.getMessage());
             }
             if (caller.kind() != Caller.Kind.PEER) {
-                log.warn("refused replication request {} from non-peer {}", ex.getRequestURI().getPath(), ex.getRemoteAddress());
+                log.warn(
+                        "refused replication request {} from non-peer {}",
+                        ex.getRequestURI().getPath(),
+                        ex.getRemoteAddress());
                 throw new RegistryError(401, "UNAUTHORIZED", "replication requires a peer signature");
             }
             if (!"POST".equals(ex.getRequestMethod())) {
@@ -54,11 +60,15 @@ final class ReplicationHandler implements HttpHandler {
         } catch (RegistryError e) {
             Exchanges.error(ex, e);
         } catch (TransferRejectedException e) {
-            Exchanges.error(ex, e.conflict() ? new RegistryError(409, "TRANSFER_CONFLICT", e.getMessage())
-                    : new RegistryError(400, "TRANSFER_REJECTED", e.getMessage()));
+            Exchanges.error(
+                    ex,
+                    e.conflict()
+                            ? new RegistryError(409, "TRANSFER_CONFLICT", e.getMessage())
+                            : new RegistryError(400, "TRANSFER_REJECTED", e.getMessage()));
         } catch (DigestMismatchException e) {
             log.warn("rejected replication request {}: {}", ex.getRequestURI().getPath(), e.getMessage());
-            Exchanges.error(ex, new RegistryError(401, "UNAUTHORIZED", "signed body does not match: " + e.getMessage()));
+            Exchanges.error(
+                    ex, new RegistryError(401, "UNAUTHORIZED", "signed body does not match: " + e.getMessage()));
         } catch (IllegalArgumentException e) {
             Exchanges.error(ex, new RegistryError(400, "INVALID", e.getMessage()));
         } catch (IOException e) {
@@ -81,7 +91,8 @@ final class ReplicationHandler implements HttpHandler {
             } catch (IOException e) {
                 throw new RegistryError(400, "INVALID", "bad offer: " + e.getMessage());
             }
-            OfferResponse r = receiver.offer(blob, recipe, firstChunk(ex.getRequestURI().getRawQuery()));
+            OfferResponse r =
+                    receiver.offer(blob, recipe, firstChunk(ex.getRequestURI().getRawQuery()));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("present", r.present());
             body.put("resumeFrom", r.resumeFrom());
@@ -94,8 +105,11 @@ final class ReplicationHandler implements HttpHandler {
         } else if (parts.length == 2 && parts[0].equals("history")) {
             requireSigned(caller);
             JsonNode n = Exchanges.JSON.readTree(Exchanges.readBody(ex, 1 << 16));
-            CheckpointRecord r = store.recordCheckpoint(Names.containerId(parts[1]), n.path("sequence").asLong(-1),
-                    n.path("repository").asText(), n.path("tag").asText());
+            CheckpointRecord r = store.recordCheckpoint(
+                    Names.containerId(parts[1]),
+                    n.path("sequence").asLong(-1),
+                    n.path("repository").asText(),
+                    n.path("tag").asText());
             Exchanges.json(ex, 200, r);
         } else {
             throw new RegistryError(404, "NOT_FOUND", "no such replication endpoint " + rest);

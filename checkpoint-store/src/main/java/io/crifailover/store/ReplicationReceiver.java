@@ -68,7 +68,8 @@ public final class ReplicationReceiver {
      * distinct chunks from {@code resumeFrom} on that are neither stored here nor earlier in the blob. An
      * offer from chunk 0 that differs from the recorded one restarts the transfer.
      */
-    public OfferResponse offer(Digest blob, ChunkRecipe segment, int first) throws IOException, TransferRejectedException {
+    public OfferResponse offer(Digest blob, ChunkRecipe segment, int first)
+            throws IOException, TransferRejectedException {
         if (store.blobs().exists(blob)) {
             return new OfferResponse(true, 0, List.of());
         }
@@ -79,8 +80,10 @@ public final class ReplicationReceiver {
             IncomingTransfer t = current(blob);
             if (t != null && !(t.sameBlobAs(segment) && overlapMatches(t, segment, first))) {
                 if (first != 0) {
-                    throw new TransferRejectedException("offer of chunks from #" + first + " of " + blob
-                            + " does not continue the recorded recipe; offer again from chunk 0", true);
+                    throw new TransferRejectedException(
+                            "offer of chunks from #" + first + " of " + blob
+                                    + " does not continue the recorded recipe; offer again from chunk 0",
+                            true);
                 }
                 log.info("recipe offered for {} differs from the recorded one; restarting the transfer", blob);
                 discard(blob);
@@ -88,18 +91,24 @@ public final class ReplicationReceiver {
             }
             if (t == null) {
                 if (first != 0) {
-                    throw new TransferRejectedException("no transfer of " + blob + " in progress; offer from chunk 0", true);
+                    throw new TransferRejectedException(
+                            "no transfer of " + blob + " in progress; offer from chunk 0", true);
                 }
-                t = new IncomingTransfer(blob, segment.size(), segment.params(), SecureFiles.ensureDir(transferDir(blob)));
+                t = new IncomingTransfer(
+                        blob, segment.size(), segment.params(), SecureFiles.ensureDir(transferDir(blob)));
                 SecureFiles.createPrivate(t.partial()).close();
                 open.put(blob, t);
             }
             if (first > t.chunkCount()) {
-                throw new TransferRejectedException("offer of " + blob + " skips chunks " + t.chunkCount() + ".." + first, true);
+                throw new TransferRejectedException(
+                        "offer of " + blob + " skips chunks " + t.chunkCount() + ".." + first, true);
             }
             int known = t.chunkCount() - first;
             if (known < segment.chunks().size()) {
-                ChunkRecipe added = new ChunkRecipe(blob, t.size, t.params,
+                ChunkRecipe added = new ChunkRecipe(
+                        blob,
+                        t.size,
+                        t.params,
                         segment.chunks().subList(known, segment.chunks().size()));
                 try {
                     added.validateSegment(blob, t.recipeBytes());
@@ -112,7 +121,9 @@ public final class ReplicationReceiver {
                 added.chunks().forEach(t::append);
             }
             LinkedHashSet<Digest> missing = new LinkedHashSet<>();
-            for (int i = Math.max(first, t.assembled); i < first + segment.chunks().size(); i++) {
+            for (int i = Math.max(first, t.assembled);
+                    i < first + segment.chunks().size();
+                    i++) {
                 Digest d = t.chunk(i).digest();
                 if (t.firstIndexOf(d) == i && store.chunks().locate(d).isEmpty()) {
                     missing.add(d);
@@ -178,7 +189,9 @@ public final class ReplicationReceiver {
                     int earlier = t.firstIndexOf(c.digest());
                     if (in.nextIs(c.digest())) {
                         if (in.nextLength() != n) {
-                            throw reject(blob, "chunk #" + i + " framed with length " + in.nextLength() + ", recipe says " + n);
+                            throw reject(
+                                    blob,
+                                    "chunk #" + i + " framed with length " + in.nextLength() + ", recipe says " + n);
                         }
                         byte[] buf = w.reserve(n);
                         int pos = w.position();
@@ -187,8 +200,10 @@ public final class ReplicationReceiver {
                         digestInto(part, raw);
                         if (!c.digest().matches(raw, 0)) {
                             store.metrics().rejectedTransfers().increment();
-                            throw reject(blob, "tampered chunk #" + i + ": expected " + c.digest() + " but got "
-                                    + Digest.fromBytes(raw));
+                            throw reject(
+                                    blob,
+                                    "tampered chunk #" + i + ": expected " + c.digest() + " but got "
+                                            + Digest.fromBytes(raw));
                         }
                         w.commit(n);
                         store.metrics().receivedBytes().increment(n);
@@ -198,8 +213,10 @@ public final class ReplicationReceiver {
                         if (!in.hasNext()) {
                             throw new EOFException("chunk stream of " + blob + " ended before chunk #" + i);
                         }
-                        throw reject(blob, "chunk stream out of order at chunk #" + i + ": expected " + c.digest()
-                                + " (" + n + " bytes), got " + in.nextDigest() + " (" + in.nextLength() + " bytes)");
+                        throw reject(
+                                blob,
+                                "chunk stream out of order at chunk #" + i + ": expected " + c.digest() + " (" + n
+                                        + " bytes), got " + in.nextDigest() + " (" + in.nextLength() + " bytes)");
                     }
                 }
                 if (in.hasNext()) {
@@ -213,7 +230,12 @@ public final class ReplicationReceiver {
                 consistent = true;
             }
             if (!t.recipeComplete()) {
-                log.debug("blob {}: assembled {} of {} bytes (segment from chunk {})", blob, t.assembledBytes, t.size, resumedAt);
+                log.debug(
+                        "blob {}: assembled {} of {} bytes (segment from chunk {})",
+                        blob,
+                        t.assembledBytes,
+                        t.size,
+                        resumedAt);
                 return false;
             }
             Digest actual = Digest.fromBytes(t.whole.digest());
@@ -301,7 +323,11 @@ public final class ReplicationReceiver {
             try {
                 r = ChunkRecipe.decode(Files.readAllBytes(e.getValue()));
             } catch (IOException ex) {
-                log.warn("transfer {}: unreadable recipe segment {}: {}", blob, e.getValue().getFileName(), ex.getMessage());
+                log.warn(
+                        "transfer {}: unreadable recipe segment {}: {}",
+                        blob,
+                        e.getValue().getFileName(),
+                        ex.getMessage());
                 break;
             }
             if (t == null) {

@@ -64,8 +64,16 @@ public final class Replicator {
         metrics.wireBytes().increment(wire);
         metrics.replicationLatency().record(nanos, TimeUnit.NANOSECONDS);
         ReplicationReport r = new ReplicationReport(top.digest(), blobs.size(), logical, wire, nanos);
-        log.info("replicated {}:{} ({}) to {}: {} blobs, {} logical bytes, {} sent, {} ms", repository, tag,
-                top.digest(), peer.baseUrl(), blobs.size(), logical, wire, nanos / 1_000_000);
+        log.info(
+                "replicated {}:{} ({}) to {}: {} blobs, {} logical bytes, {} sent, {} ms",
+                repository,
+                tag,
+                top.digest(),
+                peer.baseUrl(),
+                blobs.size(),
+                logical,
+                wire,
+                nanos / 1_000_000);
         return r;
     }
 
@@ -83,7 +91,8 @@ public final class Replicator {
         }
         for (Digest child : doc.childManifests()) {
             StoredManifest c = store.manifest(repo, child.toString())
-                    .orElseThrow(() -> new IOException("local index " + m.digest() + " references missing manifest " + child));
+                    .orElseThrow(() ->
+                            new IOException("local index " + m.digest() + " references missing manifest " + child));
             collect(repo, c, out, blobs, seen);
         }
         blobs.addAll(doc.blobs());
@@ -107,7 +116,12 @@ public final class Replicator {
             } catch (IOException e) {
                 last = e;
             }
-            log.info("replicating blob {} to {} failed (attempt {}/{}): {}", blob, peer.baseUrl(), attempt, maxAttempts,
+            log.info(
+                    "replicating blob {} to {} failed (attempt {}/{}): {}",
+                    blob,
+                    peer.baseUrl(),
+                    attempt,
+                    maxAttempts,
                     last.toString());
             if (attempt < maxAttempts) {
                 try {
@@ -152,8 +166,7 @@ public final class Replicator {
         return new long[] {size, wire};
     }
 
-    private record SegmentPush(long wireBytes, boolean peerHadBlob) {
-    }
+    private record SegmentPush(long wireBytes, boolean peerHadBlob) {}
 
     /** Offers one segment and sends what the peer lacks. */
     private static SegmentPush pushSegment(PeerClient peer, ChunkRecipe part, RecipeSegmenter.Segment s, Path file)
@@ -176,8 +189,14 @@ public final class Replicator {
             }
         }
         long sent = peer.sendChunks(part.blob(), file, send, offsets);
-        log.debug("blob {} segment from chunk {} ({} chunks): offer {} ms, {} chunks sent in {} ms", part.blob(),
-                s.first(), s.chunks().size(), (t1 - t0) / 1_000_000, send.size(), (System.nanoTime() - t1) / 1_000_000);
+        log.debug(
+                "blob {} segment from chunk {} ({} chunks): offer {} ms, {} chunks sent in {} ms",
+                part.blob(),
+                s.first(),
+                s.chunks().size(),
+                (t1 - t0) / 1_000_000,
+                send.size(),
+                (System.nanoTime() - t1) / 1_000_000);
         return new SegmentPush(encoded.length + sent, false);
     }
 }

@@ -46,12 +46,15 @@ final class RepositoryIndex {
 
     void tag(String repo, String tag, Digest digest) throws IOException {
         Path dir = SecureFiles.ensureDir(repoDir(repo).resolve(TAGS));
-        SecureFiles.writeAtomically(dir.resolve(Names.tag(tag)), digest.toString().getBytes(StandardCharsets.UTF_8));
+        SecureFiles.writeAtomically(
+                dir.resolve(Names.tag(tag)), digest.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     Optional<Digest> resolveTag(String repo, String tag) throws IOException {
         try {
-            return Optional.of(Digest.parse(Files.readString(repoDir(repo).resolve(TAGS).resolve(Names.tag(tag))).trim()));
+            return Optional.of(
+                    Digest.parse(Files.readString(repoDir(repo).resolve(TAGS).resolve(Names.tag(tag)))
+                            .trim()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -81,9 +84,12 @@ final class RepositoryIndex {
     List<String> repositories() throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.walk(root)) {
-            s.filter(p -> p.getFileName().toString().equals(MANIFESTS) || p.getFileName().toString().equals(TAGS))
+            s.filter(p -> p.getFileName().toString().equals(MANIFESTS)
+                            || p.getFileName().toString().equals(TAGS))
                     .map(p -> root.relativize(p.getParent()).toString())
-                    .distinct().sorted().forEach(out::add);
+                    .distinct()
+                    .sorted()
+                    .forEach(out::add);
         }
         return out;
     }
@@ -109,7 +115,9 @@ final class RepositoryIndex {
             Path dir = repoDir(repo).resolve(MANIFESTS);
             for (String hex : listNames(dir)) {
                 try {
-                    m.put(new Digest(hex), Files.getLastModifiedTime(dir.resolve(hex)).toInstant());
+                    m.put(
+                            new Digest(hex),
+                            Files.getLastModifiedTime(dir.resolve(hex)).toInstant());
                 } catch (IllegalArgumentException | NoSuchFileException ignored) {
                     // temp file or concurrently removed
                 }
@@ -128,7 +136,10 @@ final class RepositoryIndex {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("."))
+                    .sorted()
+                    .toList();
         }
     }
 }

@@ -17,8 +17,7 @@ public final class SecureFiles {
     static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
     static final Set<PosixFilePermission> FILE_PERMS = PosixFilePermissions.fromString("rw-------");
 
-    private SecureFiles() {
-    }
+    private SecureFiles() {}
 
     /** Creates the directory and missing parents below it with mode 0700. */
     public static Path ensureDir(Path dir) throws IOException {
@@ -39,8 +38,10 @@ public final class SecureFiles {
 
     /** Creates an empty 0600 file for exclusive writing. */
     public static FileChannel createPrivate(Path file) throws IOException {
-        return FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.READ), PosixFilePermissions.asFileAttribute(FILE_PERMS));
+        return FileChannel.open(
+                file,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ),
+                PosixFilePermissions.asFileAttribute(FILE_PERMS));
     }
 
     /** Writes bytes to a temp file in the target directory, fsyncs, and renames atomically over {@code target}. */

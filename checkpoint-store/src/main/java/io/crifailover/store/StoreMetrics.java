@@ -24,19 +24,27 @@ public final class StoreMetrics {
     StoreMetrics(MeterRegistry registry, BlobStore blobs) {
         this.registry = registry;
         this.logicalBytes = Counter.builder("crif.store.replication.logical.bytes")
-                .description("bytes of blobs replicated to peers (what a full copy would send)").register(registry);
+                .description("bytes of blobs replicated to peers (what a full copy would send)")
+                .register(registry);
         this.wireBytes = Counter.builder("crif.store.replication.wire.bytes")
-                .description("bytes actually sent to peers (recipes + missing chunks + manifests)").register(registry);
+                .description("bytes actually sent to peers (recipes + missing chunks + manifests)")
+                .register(registry);
         this.receivedBytes = Counter.builder("crif.store.replication.received.bytes")
-                .description("chunk bytes received from peers").register(registry);
+                .description("chunk bytes received from peers")
+                .register(registry);
         this.rejectedTransfers = Counter.builder("crif.store.replication.rejected")
-                .description("transfers from peers rejected for bad chunks, digests or references").register(registry);
+                .description("transfers from peers rejected for bad chunks, digests or references")
+                .register(registry);
         this.replicationLatency = Timer.builder("crif.store.replication.latency")
-                .description("time to replicate one image to one peer").register(registry);
+                .description("time to replicate one image to one peer")
+                .register(registry);
         Gauge.builder("crif.store.replication.dedup.ratio", this, StoreMetrics::dedupRatio)
-                .description("logical bytes / wire bytes").register(registry);
+                .description("logical bytes / wire bytes")
+                .register(registry);
         Gauge.builder("crif.store.stored.bytes", blobs, this::storedBytes)
-                .description("bytes of blobs on disk").baseUnit("bytes").register(registry);
+                .description("bytes of blobs on disk")
+                .baseUnit("bytes")
+                .register(registry);
     }
 
     private double storedBytes(BlobStore blobs) {

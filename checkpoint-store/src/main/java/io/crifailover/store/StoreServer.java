@@ -31,8 +31,8 @@ public final class StoreServer implements AutoCloseable {
     public static StoreServer start(CheckpointStore store, AccessPolicy policy, List<InetSocketAddress> addresses)
             throws IOException {
         // core == max: with an unbounded queue a pool never grows beyond its core size
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(16, 16, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                r -> {
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(16, 16, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "store-http");
                     t.setDaemon(true);
                     return t;
@@ -40,7 +40,8 @@ public final class StoreServer implements AutoCloseable {
         pool.allowCoreThreadTimeOut(true);
         StoreServer s = new StoreServer(pool);
         try {
-            RegistryHandler registry = new RegistryHandler(store, new UploadSessions(store.root(), store.blobs()), policy);
+            RegistryHandler registry =
+                    new RegistryHandler(store, new UploadSessions(store.root(), store.blobs()), policy);
             ReplicationHandler replication = new ReplicationHandler(store, new ReplicationReceiver(store), policy);
             for (InetSocketAddress a : addresses) {
                 // the runtime pulls over loopback and probes TLS first: answer it at once (see TlsRejectingFront)

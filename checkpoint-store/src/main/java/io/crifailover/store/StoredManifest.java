@@ -1,5 +1,4 @@
 package io.crifailover.store;
 
 /** A manifest or index as served: its digest, media type and exact bytes. */
-public record StoredManifest(Digest digest, String mediaType, byte[] content) {
-}
+public record StoredManifest(Digest digest, String mediaType, byte[] content) {}

@@ -46,7 +46,9 @@ final class UploadSessions {
         Path f = file(id);
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             if (expectedStart >= 0 && expectedStart != ch.size()) {
-                throw new RegistryError(416, "BLOB_UPLOAD_INVALID",
+                throw new RegistryError(
+                        416,
+                        "BLOB_UPLOAD_INVALID",
                         "chunk starts at " + expectedStart + " but upload has " + ch.size() + " bytes");
             }
             byte[] buf = new byte[1 << 20];

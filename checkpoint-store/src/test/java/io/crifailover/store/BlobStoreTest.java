@@ -19,10 +19,14 @@ class BlobStoreTest {
         Digest d = store.blobs().put("hello".getBytes(), null);
         assertThat(d).isEqualTo(Digest.of("hello".getBytes()));
         assertThat(store.blobs().read(d)).isEqualTo("hello".getBytes());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(store.blobs().path(d)))).isEqualTo("rw-------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(store.blobs().path(d).getParent())))
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(store.blobs().path(d))))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(store.blobs().path(d).getParent())))
                 .isEqualTo("rwx------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(store.root()))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(store.root())))
+                .isEqualTo("rwx------");
     }
 
     @Test
@@ -30,7 +34,8 @@ class BlobStoreTest {
         CheckpointStore store = CheckpointStore.open(dir.resolve("s"));
         Digest claimed = Digest.of("other".getBytes());
         assertThatThrownBy(() -> store.blobs().put("hello".getBytes(), claimed))
-                .isInstanceOf(DigestMismatchException.class).hasMessageContaining(claimed.toString());
+                .isInstanceOf(DigestMismatchException.class)
+                .hasMessageContaining(claimed.toString());
         assertThat(store.blobs().list()).isEmpty();
         try (var s = Files.list(store.blobs().tmpDir())) {
             assertThat(s).isEmpty();

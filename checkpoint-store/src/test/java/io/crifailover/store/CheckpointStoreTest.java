@@ -40,8 +40,10 @@ class CheckpointStoreTest {
             assertThat(m.digest()).isEqualTo(idx);
             assertThat(m.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
         });
-        assertThat(store.manifest("ckpt/app", img.manifestDigest().toString())).get()
-                .extracting(StoredManifest::mediaType).isEqualTo(MediaTypes.OCI_MANIFEST);
+        assertThat(store.manifest("ckpt/app", img.manifestDigest().toString()))
+                .get()
+                .extracting(StoredManifest::mediaType)
+                .isEqualTo(MediaTypes.OCI_MANIFEST);
         assertThat(store.manifest("other", "1")).isEmpty();
         assertThatThrownBy(() -> store.putManifest("ckpt/app", img.indexDigest().toString(), img.manifest, null))
                 .isInstanceOf(InvalidManifestException.class);
@@ -59,15 +61,22 @@ class CheckpointStoreTest {
         }
         TestImage pinned = images.get(0);
         try (RestorePins.Pin pin = store.pins().pin(pinned.indexDigest())) {
-            assertThat(store.retain("c1", 2)).extracting(CheckpointRecord::sequence).containsExactly(1L, 2L, 3L);
+            assertThat(store.retain("c1", 2))
+                    .extracting(CheckpointRecord::sequence)
+                    .containsExactly(1L, 2L, 3L);
             store.gc(Duration.ZERO);
-            assertThat(store.history("c1")).extracting(CheckpointRecord::sequence).containsExactly(4L, 5L);
+            assertThat(store.history("c1"))
+                    .extracting(CheckpointRecord::sequence)
+                    .containsExactly(4L, 5L);
             // pinned by a restore in progress: image 1 survives although retention dropped it
             assertThat(store.blobs().exists(pinned.indexDigest())).isTrue();
-            pinned.blobDigests().forEach(d -> assertThat(store.blobs().exists(d)).isTrue());
+            pinned.blobDigests()
+                    .forEach(d -> assertThat(store.blobs().exists(d)).isTrue());
             for (int i = 1; i <= 2; i++) {
                 assertThat(store.blobs().exists(images.get(i).indexDigest())).isFalse();
-                images.get(i).blobDigests().forEach(d -> assertThat(store.blobs().exists(d)).isFalse());
+                images.get(i)
+                        .blobDigests()
+                        .forEach(d -> assertThat(store.blobs().exists(d)).isFalse());
             }
         }
         store.gc(Duration.ZERO);
@@ -121,9 +130,13 @@ class CheckpointStoreTest {
                     StoredManifest idx = store.manifest(r.repository(), r.tag()).orElseThrow();
                     ManifestDocument doc = ManifestDocument.parse(idx.content(), idx.mediaType());
                     for (Digest child : doc.childManifests()) {
-                        StoredManifest m = store.manifest(r.repository(), child.toString()).orElseThrow();
-                        for (Digest b : ManifestDocument.parse(m.content(), m.mediaType()).blobs()) {
-                            assertThat(store.blobs().exists(b)).as("blob %s of %s", b, r.reference()).isTrue();
+                        StoredManifest m =
+                                store.manifest(r.repository(), child.toString()).orElseThrow();
+                        for (Digest b : ManifestDocument.parse(m.content(), m.mediaType())
+                                .blobs()) {
+                            assertThat(store.blobs().exists(b))
+                                    .as("blob %s of %s", b, r.reference())
+                                    .isTrue();
                         }
                     }
                 }

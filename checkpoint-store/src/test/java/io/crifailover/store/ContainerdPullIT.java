@@ -1,6 +1,5 @@
 package io.crifailover.store;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.crifailover.testsupport.ContainerdNode;
@@ -29,23 +28,35 @@ class ContainerdPullIT {
     void containerdPullsAndRunsAnImageFromTheStore() throws Exception {
         TestImages images = TestImages.shared();
         CheckpointStore store = CheckpointStore.open(dir.resolve("store"));
-        try (StoreServer server = StoreServer.start(store, new AccessPolicy(null, Map.of("admin", "pw")),
+        try (StoreServer server = StoreServer.start(
+                store,
+                new AccessPolicy(null, Map.of("admin", "pw")),
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))) {
             String hostPort = server.url().substring("http://".length());
-            Processes.check(Duration.ofMinutes(2), "skopeo", "copy", "--preserve-digests", "--src-tls-verify=false",
-                    "--dest-tls-verify=false", "--dest-creds", "admin:pw",
-                    "docker://" + images.counterImage(), "docker://" + hostPort + "/ckpt/counter:v1");
+            Processes.check(
+                    Duration.ofMinutes(2),
+                    "skopeo",
+                    "copy",
+                    "--preserve-digests",
+                    "--src-tls-verify=false",
+                    "--dest-tls-verify=false",
+                    "--dest-creds",
+                    "admin:pw",
+                    "docker://" + images.counterImage(),
+                    "docker://" + hostPort + "/ckpt/counter:v1");
             String ref = hostPort + "/ckpt/counter:v1";
-            try (ContainerdNode node = ContainerdNode.start(ContainerdNode.options().name("store-pull")
-                    .insecureRegistry(hostPort))) {
+            try (ContainerdNode node = ContainerdNode.start(
+                    ContainerdNode.options().name("store-pull").insecureRegistry(hostPort))) {
                 CriClient cri = node.cri();
                 cri.pull(ref);
                 var pod = cri.podConfig("counter-from-store", Map.of());
                 String podId = cri.runPod(pod);
                 String id = cri.createContainer(podId, pod, "counter", ref);
                 cri.startContainer(id);
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                        .ignoreExceptions().until(() -> cri.counter(id) > 5);
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .ignoreExceptions()
+                        .until(() -> cri.counter(id) > 5);
             }
         }
     }

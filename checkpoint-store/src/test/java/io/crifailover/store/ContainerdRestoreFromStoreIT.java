@@ -38,26 +38,36 @@ class ContainerdRestoreFromStoreIT {
     void containerdRestoresACheckpointImagePulledFromTheStore() throws Exception {
         TestImages images = TestImages.shared();
         CheckpointStore store = CheckpointStore.open(dir.resolve("store"));
-        try (StoreServer server = StoreServer.start(store, new AccessPolicy(null, Map.of()),
+        try (StoreServer server = StoreServer.start(
+                store,
+                new AccessPolicy(null, Map.of()),
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))) {
             String hostPort = server.url().substring("http://".length());
-            try (ContainerdNode node = ContainerdNode.start(ContainerdNode.options().name("store-restore")
-                    .insecureRegistry(hostPort))) {
+            try (ContainerdNode node = ContainerdNode.start(
+                    ContainerdNode.options().name("store-restore").insecureRegistry(hostPort))) {
                 CriClient cri = node.cri();
                 String source = runCounter(cri, node, "counter-src", images.counterImage(), null);
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(100))
+                        .ignoreExceptions()
                         .until(() -> cri.counter(source) >= 20);
                 long before = cri.counter(source);
                 Path archive = node.workDir().resolve("counter.tar");
                 cri.checkpoint(source, archive);
 
                 Path layout = node.workDir().resolve("layout");
-                CheckpointImage image = CheckpointImageBuilder.build(archive,
-                        CheckpointMetadata.builder().sourceNode("store-restore").sequence(1).build(), layout);
+                CheckpointImage image = CheckpointImageBuilder.build(
+                        archive,
+                        CheckpointMetadata.builder()
+                                .sourceNode("store-restore")
+                                .sequence(1)
+                                .build(),
+                        layout);
                 Digest top = new OciLayoutImporter(store).importImage(layout, image.tag(), REPO, image.tag());
                 store.recordCheckpoint(source, 1, REPO, image.tag());
                 assertThat(top.toString()).isEqualTo(image.targetDigest());
-                assertThat(store.blobs().exists(Digest.parse(image.layerDigest()))).isTrue();
+                assertThat(store.blobs().exists(Digest.parse(image.layerDigest())))
+                        .isTrue();
 
                 String ref = hostPort + "/" + REPO + "@" + top;
                 cri.pull(ref);
@@ -65,28 +75,37 @@ class ContainerdRestoreFromStoreIT {
                 try (CriuLogCapture logs = CriuLogCapture.start(node.workDir().getParent(), dir.resolve("criu-logs"))) {
                     restored = runCounter(cri, node, "counter-restored", ref, logs);
                 }
-                Map<String, String> annotations = cri.runtime().containerStatus(ContainerStatusRequest.newBuilder()
-                        .setContainerId(restored).build()).getStatus().getAnnotationsMap();
+                Map<String, String> annotations = cri.runtime()
+                        .containerStatus(ContainerStatusRequest.newBuilder()
+                                .setContainerId(restored)
+                                .build())
+                        .getStatus()
+                        .getAnnotationsMap();
                 assertThat(annotations).containsEntry("restored", "true");
-                long first = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                        .ignoreExceptions().until(() -> cri.counter(restored), v -> v > 0);
+                long first = await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(100))
+                        .ignoreExceptions()
+                        .until(() -> cri.counter(restored), v -> v > 0);
                 assertThat(first).as("first counter value after restore").isGreaterThanOrEqualTo(before);
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(100))
+                        .ignoreExceptions()
                         .until(() -> cri.counter(restored) > first);
             }
         }
     }
 
-    private static String runCounter(CriClient cri, ContainerdNode node, String podName, String image,
-            CriuLogCapture logs) {
+    private static String runCounter(
+            CriClient cri, ContainerdNode node, String podName, String image, CriuLogCapture logs) {
         PodSandboxConfig pod = cri.podConfig(podName, Map.of());
         String podId = cri.runPod(pod);
         String id = cri.createContainer(podId, pod, "counter", image);
         try {
             cri.startContainer(id);
         } catch (RuntimeException e) {
-            throw new AssertionError("start of " + podName + " failed: " + e.getMessage() + "\n"
-                    + (logs == null ? "" : logs.tails(40)), e);
+            throw new AssertionError(
+                    "start of " + podName + " failed: " + e.getMessage() + "\n" + (logs == null ? "" : logs.tails(40)),
+                    e);
         }
         return id;
     }

@@ -31,10 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryIT {
     @TempDir
     Path dir;
+
     Path key;
     Path creds;
     ClusterKey clusterKey;
-    static final String BASIC = "Basic " + Base64.getEncoder().encodeToString("admin:pw".getBytes(StandardCharsets.UTF_8));
+    static final String BASIC =
+            "Basic " + Base64.getEncoder().encodeToString("admin:pw".getBytes(StandardCharsets.UTF_8));
     final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
@@ -48,7 +50,8 @@ class CrashRecoveryIT {
     }
 
     private int status(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     private static long sizeOfFiles(Path d) throws IOException {
@@ -56,7 +59,9 @@ class CrashRecoveryIT {
             return 0;
         }
         try (Stream<Path> s = Files.walk(d)) {
-            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            return s.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
     }
 
@@ -71,8 +76,10 @@ class CrashRecoveryIT {
         Digest bigDigest = Digest.of(big);
 
         try (StoreProcess store = StoreProcess.start(root, key, creds, dir.resolve("serve1.log"))) {
-            HttpURLConnection c = (HttpURLConnection) URI.create(store.url + "/v2/ckpt/app/blobs/uploads/?digest=" + bigDigest)
-                    .toURL().openConnection();
+            HttpURLConnection c =
+                    (HttpURLConnection) URI.create(store.url + "/v2/ckpt/app/blobs/uploads/?digest=" + bigDigest)
+                            .toURL()
+                            .openConnection();
             c.setRequestMethod("POST");
             c.setRequestProperty("Authorization", BASIC);
             c.setDoOutput(true);
@@ -115,7 +122,8 @@ class CrashRecoveryIT {
             OfferResponse offer = peer.offer(recipe, recipe.encode());
             assertThat(offer.missing()).isNotEmpty();
             String path = "/replication/v1/blobs/" + layer + "/chunks";
-            HttpURLConnection c = (HttpURLConnection) URI.create(target.url + path).toURL().openConnection();
+            HttpURLConnection c =
+                    (HttpURLConnection) URI.create(target.url + path).toURL().openConnection();
             c.setRequestMethod("POST");
             signer.sign("POST", path, null).forEach(c::setRequestProperty);
             c.setDoOutput(true);
@@ -137,7 +145,8 @@ class CrashRecoveryIT {
             }
             out.flush();
             Path partial = targetRoot.resolve("transfers").resolve(layer.hex()).resolve("partial");
-            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(partial) && Files.size(partial) > memory.length / 4);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.exists(partial) && Files.size(partial) > memory.length / 4);
             target.kill9();
             c.disconnect();
         }
@@ -148,11 +157,14 @@ class CrashRecoveryIT {
             ReplicationReport r = new Replicator(source).push(peer, "ckpt/redis", "1", "redis", 1);
             assertThat(r.wireBytes()).as("resumed, not restarted").isLessThan(memory.length * 3L / 4);
             assertThat(status(target.url + "/v2/ckpt/redis/manifests/1")).isEqualTo(200);
-            var blob = http.send(HttpRequest.newBuilder(URI.create(target.url + "/v2/ckpt/redis/blobs/" + layer)).build(),
+            var blob = http.send(
+                    HttpRequest.newBuilder(URI.create(target.url + "/v2/ckpt/redis/blobs/" + layer))
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(Digest.of(blob.body())).isEqualTo(layer);
-            assertThatThrownBy(() -> peer.putManifest("ckpt/redis", "bad", TestImage.random(9, 10).manifest,
-                    MediaTypes.OCI_MANIFEST)).hasMessageContaining("MANIFEST_BLOB_UNKNOWN");
+            assertThatThrownBy(() -> peer.putManifest(
+                            "ckpt/redis", "bad", TestImage.random(9, 10).manifest, MediaTypes.OCI_MANIFEST))
+                    .hasMessageContaining("MANIFEST_BLOB_UNKNOWN");
         }
     }
 }

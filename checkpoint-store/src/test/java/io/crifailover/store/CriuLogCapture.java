@@ -46,8 +46,10 @@ final class CriuLogCapture implements AutoCloseable {
 
     private void copyOnce() {
         Path tasks = nodeDir.resolve("state").resolve("io.containerd.runtime.v2.task");
-        try (Stream<Path> s = Files.find(tasks, 4, (p, a) -> a.isRegularFile()
-                && p.getFileName().toString().equals("restore.log"))) {
+        try (Stream<Path> s = Files.find(
+                tasks,
+                4,
+                (p, a) -> a.isRegularFile() && p.getFileName().toString().equals("restore.log"))) {
             for (Path log : s.toList()) {
                 String id = log.getParent().getParent().getFileName().toString();
                 Files.copy(log, out.resolve("restore-" + id + ".log"), StandardCopyOption.REPLACE_EXISTING);
@@ -64,8 +66,13 @@ final class CriuLogCapture implements AutoCloseable {
         try (Stream<Path> s = Files.list(out)) {
             for (Path p : s.sorted().toList()) {
                 List<String> all = Files.readAllLines(p);
-                sb.append("CRIU ").append(p.getFileName()).append(" (last ").append(lines).append(" lines):\n")
-                        .append(String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()))).append('\n');
+                sb.append("CRIU ")
+                        .append(p.getFileName())
+                        .append(" (last ")
+                        .append(lines)
+                        .append(" lines):\n")
+                        .append(String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())))
+                        .append('\n');
             }
         } catch (IOException e) {
             sb.append("captured CRIU logs unreadable: ").append(e).append('\n');

@@ -45,7 +45,10 @@ class GearChunkerTest {
         ChunkRecipe b = ChunkRecipe.compute(dir.resolve("b"), ChunkParams.DEFAULT);
         Set<Digest> known = new HashSet<>();
         a.chunks().forEach(c -> known.add(c.digest()));
-        long newBytes = b.chunks().stream().filter(c -> !known.contains(c.digest())).mapToLong(ChunkRef::size).sum();
+        long newBytes = b.chunks().stream()
+                .filter(c -> !known.contains(c.digest()))
+                .mapToLong(ChunkRef::size)
+                .sum();
         assertThat(newBytes).isLessThan(4L * ChunkParams.DEFAULT.max());
     }
 
@@ -53,7 +56,9 @@ class GearChunkerTest {
     void emptyAndTinyBlobs() throws Exception {
         Files.write(dir.resolve("e"), new byte[0]);
         Files.write(dir.resolve("t"), new byte[] {1, 2, 3});
-        assertThat(ChunkRecipe.compute(dir.resolve("e"), ChunkParams.DEFAULT).chunks()).isEmpty();
-        assertThat(ChunkRecipe.compute(dir.resolve("t"), ChunkParams.DEFAULT).chunks()).hasSize(1);
+        assertThat(ChunkRecipe.compute(dir.resolve("e"), ChunkParams.DEFAULT).chunks())
+                .isEmpty();
+        assertThat(ChunkRecipe.compute(dir.resolve("t"), ChunkParams.DEFAULT).chunks())
+                .hasSize(1);
     }
 }

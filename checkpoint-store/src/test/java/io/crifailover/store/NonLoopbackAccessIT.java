@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -55,8 +50,19 @@ class NonLoopbackAccessIT {
     }
 
     private static Processes.Result curl(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("ip", "netns", "exec", NETNS, "curl", "-s", "-o", "/dev/null",
-                "-w", "%{http_code}", "--max-time", "20"));
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                NETNS,
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--max-time",
+                "20"));
         cmd.addAll(List.of(args));
         return Processes.run(T, cmd.toArray(String[]::new));
     }
@@ -67,12 +73,18 @@ class NonLoopbackAccessIT {
         TestImage img = TestImage.random(5, 1000);
         img.storeInto(store, "ckpt/app", "v1");
         ClusterKey key = new ClusterKey(Base64.getDecoder().decode(ClusterKey.generate()));
-        try (StoreServer server = StoreServer.start(store, new AccessPolicy(key, Map.of("admin", "pw")),
+        try (StoreServer server = StoreServer.start(
+                store,
+                new AccessPolicy(key, Map.of("admin", "pw")),
                 List.of(new InetSocketAddress(InetAddress.getByName(ADDR), 0)))) {
             String base = server.url();
             assertThat(base).contains(ADDR);
-            String[] paths = {"/v2/", "/v2/ckpt/app/manifests/v1", "/v2/ckpt/app/blobs/" + Digest.of(img.layers.get(0)),
-                    "/v2/ckpt/app/tags/list"};
+            String[] paths = {
+                "/v2/",
+                "/v2/ckpt/app/manifests/v1",
+                "/v2/ckpt/app/blobs/" + Digest.of(img.layers.get(0)),
+                "/v2/ckpt/app/tags/list"
+            };
             for (String p : paths) {
                 assertThat(curl(base + p).output()).as(p).isEqualTo("401");
             }
@@ -87,8 +99,17 @@ class NonLoopbackAccessIT {
             peer.add(base + paths[2]);
             assertThat(curl(peer.toArray(String[]::new)).output()).isEqualTo("200");
 
-            Processes.Result skopeo = Processes.run(Duration.ofMinutes(1), "ip", "netns", "exec", NETNS, "skopeo", "inspect",
-                    "--raw", "--tls-verify=false", "docker://" + base.substring(7) + "/ckpt/app:v1");
+            Processes.Result skopeo = Processes.run(
+                    Duration.ofMinutes(1),
+                    "ip",
+                    "netns",
+                    "exec",
+                    NETNS,
+                    "skopeo",
+                    "inspect",
+                    "--raw",
+                    "--tls-verify=false",
+                    "docker://" + base.substring(7) + "/ckpt/app:v1");
             assertThat(skopeo.exit()).as(skopeo.output()).isNotZero();
             assertThat(skopeo.output()).containsIgnoringCase("unauthorized");
         }

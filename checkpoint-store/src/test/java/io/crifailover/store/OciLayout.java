@@ -7,8 +7,7 @@ import java.nio.file.Path;
 
 /** Writes a {@link TestImage} as an OCI image layout directory (for skopeo's oci: transport). */
 final class OciLayout {
-    private OciLayout() {
-    }
+    private OciLayout() {}
 
     static void write(TestImage img, Path dir, String tag) throws IOException {
         Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
@@ -19,9 +18,10 @@ final class OciLayout {
             Files.write(blobs.resolve(Digest.of(l).hex()), l);
         }
         Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-        String index = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\""
-                + img.manifestDigest() + "\",\"size\":" + img.manifest.length
-                + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}]}";
+        String index =
+                "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\""
+                        + img.manifestDigest() + "\",\"size\":" + img.manifest.length
+                        + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}]}";
         Files.writeString(dir.resolve("index.json"), index, StandardCharsets.UTF_8);
     }
 }

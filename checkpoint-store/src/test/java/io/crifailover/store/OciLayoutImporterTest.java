@@ -23,7 +23,10 @@ class OciLayoutImporterTest {
         Digest top = new OciLayoutImporter(store).importImage(layout, "counter-1", "ckpt/counter", "1");
 
         assertThat(top).isEqualTo(img.manifestDigest());
-        assertThat(store.manifest("ckpt/counter", "1")).get().extracting(StoredManifest::content).isEqualTo(img.manifest);
+        assertThat(store.manifest("ckpt/counter", "1"))
+                .get()
+                .extracting(StoredManifest::content)
+                .isEqualTo(img.manifest);
         for (int i = 0; i < img.layers.size(); i++) {
             assertThat(store.blobs().read(Digest.of(img.layers.get(i)))).isEqualTo(img.layers.get(i));
         }
@@ -38,10 +41,13 @@ class OciLayoutImporterTest {
         OciLayoutImporter importer = new OciLayoutImporter(store);
 
         assertThatThrownBy(() -> importer.importImage(layout, "v2", "ckpt/x", "1"))
-                .isInstanceOf(InvalidManifestException.class).hasMessageContaining("tagged 'v2'");
-        Files.delete(layout.resolve("blobs/sha256").resolve(Digest.of(img.layers.get(0)).hex()));
+                .isInstanceOf(InvalidManifestException.class)
+                .hasMessageContaining("tagged 'v2'");
+        Files.delete(layout.resolve("blobs/sha256")
+                .resolve(Digest.of(img.layers.get(0)).hex()));
         assertThatThrownBy(() -> importer.importImage(layout, "v1", "ckpt/x", "1"))
-                .isInstanceOf(NoSuchFileException.class).hasMessageContaining(Digest.of(img.layers.get(0)).hex());
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining(Digest.of(img.layers.get(0)).hex());
         assertThat(store.manifest("ckpt/x", "1")).isEmpty();
     }
 }

@@ -10,16 +10,17 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs external commands with a time bound, for integration tests. */
 final class Processes {
-    record Result(int exit, String output) {
-    }
+    record Result(int exit, String output) {}
 
-    private Processes() {
-    }
+    private Processes() {}
 
     static Result run(Duration timeout, String... cmd) throws IOException, InterruptedException {
         Path out = Files.createTempFile("proc", ".log");
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor();
                 throw new IOException("timed out after " + timeout + ": " + String.join(" ", cmd));
@@ -41,7 +42,9 @@ final class Processes {
     static List<String> javaCommand(String mainClass, String... args) {
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), mainClass));
+                "-cp",
+                System.getProperty("java.class.path"),
+                mainClass));
         cmd.addAll(List.of(args));
         return cmd;
     }

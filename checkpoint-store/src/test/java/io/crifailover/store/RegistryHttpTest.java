@@ -22,15 +22,19 @@ import org.junit.jupiter.api.io.TempDir;
 class RegistryHttpTest {
     @TempDir
     Path dir;
+
     CheckpointStore store;
     StoreServer server;
     final HttpClient http = HttpClient.newHttpClient();
-    static final String AUTH = "Basic " + Base64.getEncoder().encodeToString("admin:s3cret".getBytes(StandardCharsets.UTF_8));
+    static final String AUTH =
+            "Basic " + Base64.getEncoder().encodeToString("admin:s3cret".getBytes(StandardCharsets.UTF_8));
 
     @BeforeEach
     void start() throws Exception {
         store = CheckpointStore.open(dir);
-        server = StoreServer.start(store, new AccessPolicy(null, Map.of("admin", "s3cret")),
+        server = StoreServer.start(
+                store,
+                new AccessPolicy(null, Map.of("admin", "s3cret")),
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
     }
 
@@ -41,7 +45,11 @@ class RegistryHttpTest {
 
     HttpResponse<byte[]> send(String method, String path, byte[] body, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         if (headers.length > 0) {
             b.headers(headers);
         }
@@ -54,12 +62,14 @@ class RegistryHttpTest {
         img.storeInto(store, "ckpt/app", "latest");
         // the ping challenges (so clients with credentials send them), but anonymous loopback pulls work
         assertThat(send("GET", "/v2/", null).statusCode()).isEqualTo(401);
-        assertThat(send("GET", "/v2/", null, "Authorization", AUTH).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/v2/", null, "Authorization", AUTH).statusCode())
+                .isEqualTo(200);
 
         var head = send("HEAD", "/v2/ckpt/app/manifests/latest", null);
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.headers().firstValue("Content-Type")).hasValue(MediaTypes.OCI_INDEX);
-        assertThat(head.headers().firstValue("Docker-Content-Digest")).hasValue(img.indexDigest().toString());
+        assertThat(head.headers().firstValue("Docker-Content-Digest"))
+                .hasValue(img.indexDigest().toString());
         assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(img.index.length);
         assertThat(head.body()).isEmpty();
 
@@ -74,23 +84,31 @@ class RegistryHttpTest {
         assertThat(range.statusCode()).isEqualTo(206);
         assertThat(range.headers().firstValue("Content-Range")).hasValue("bytes 100-199/10000");
         assertThat(range.body()).isEqualTo(Arrays.copyOfRange(img.layers.get(0), 100, 200));
-        assertThat(send("GET", "/v2/ckpt/app/blobs/" + layer, null, "Range", "bytes=20000-").statusCode()).isEqualTo(416);
+        assertThat(send("GET", "/v2/ckpt/app/blobs/" + layer, null, "Range", "bytes=20000-")
+                        .statusCode())
+                .isEqualTo(416);
         var blobHead = send("HEAD", "/v2/ckpt/app/blobs/" + layer, null);
         assertThat(blobHead.headers().firstValueAsLong("Content-Length")).hasValue(10_000);
 
         var tags = send("GET", "/v2/ckpt/app/tags/list", null);
         assertThat(new String(tags.body(), StandardCharsets.UTF_8)).contains("\"latest\"");
-        assertThat(send("GET", "/v2/ckpt/app/manifests/nope", null).statusCode()).isEqualTo(404);
-        assertThat(send("GET", "/v2/ckpt/app/blobs/" + Digest.of(new byte[1]), null).statusCode()).isEqualTo(404);
+        assertThat(send("GET", "/v2/ckpt/app/manifests/nope", null).statusCode())
+                .isEqualTo(404);
+        assertThat(send("GET", "/v2/ckpt/app/blobs/" + Digest.of(new byte[1]), null)
+                        .statusCode())
+                .isEqualTo(404);
     }
 
     @Test
     void pushNeedsAuthenticationEvenFromLoopback() throws Exception {
         var r = send("POST", "/v2/ckpt/app/blobs/uploads/", null);
         assertThat(r.statusCode()).isEqualTo(401);
-        assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+        assertThat(r.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
         String bad = "Basic " + Base64.getEncoder().encodeToString("admin:wrong".getBytes(StandardCharsets.UTF_8));
-        assertThat(send("POST", "/v2/ckpt/app/blobs/uploads/", null, "Authorization", bad).statusCode()).isEqualTo(401);
+        assertThat(send("POST", "/v2/ckpt/app/blobs/uploads/", null, "Authorization", bad)
+                        .statusCode())
+                .isEqualTo(401);
     }
 
     @Test
@@ -100,37 +118,71 @@ class RegistryHttpTest {
         var start = send("POST", "/v2/ckpt/app/blobs/uploads/", null, "Authorization", AUTH);
         assertThat(start.statusCode()).isEqualTo(202);
         String location = start.headers().firstValue("Location").orElseThrow();
-        var p1 = send("PATCH", location, Arrays.copyOfRange(layer, 0, 100_000), "Authorization", AUTH,
-                "Content-Range", "0-99999", "Content-Type", "application/octet-stream");
+        var p1 = send(
+                "PATCH",
+                location,
+                Arrays.copyOfRange(layer, 0, 100_000),
+                "Authorization",
+                AUTH,
+                "Content-Range",
+                "0-99999",
+                "Content-Type",
+                "application/octet-stream");
         assertThat(p1.statusCode()).isEqualTo(202);
         assertThat(p1.headers().firstValue("Range")).hasValue("0-99999");
         var bad = send("PATCH", location, new byte[10], "Authorization", AUTH, "Content-Range", "5-14");
         assertThat(bad.statusCode()).isEqualTo(416);
         send("PATCH", location, Arrays.copyOfRange(layer, 100_000, 200_000), "Authorization", AUTH);
-        var put = send("PUT", location + "?digest=" + Digest.of(layer), Arrays.copyOfRange(layer, 200_000, layer.length),
-                "Authorization", AUTH);
+        var put = send(
+                "PUT",
+                location + "?digest=" + Digest.of(layer),
+                Arrays.copyOfRange(layer, 200_000, layer.length),
+                "Authorization",
+                AUTH);
         assertThat(put.statusCode()).isEqualTo(201);
-        assertThat(put.headers().firstValue("Docker-Content-Digest")).hasValue(Digest.of(layer).toString());
+        assertThat(put.headers().firstValue("Docker-Content-Digest"))
+                .hasValue(Digest.of(layer).toString());
 
         // manifest before its config blob exists: rejected, nothing stored
-        var early = send("PUT", "/v2/ckpt/app/manifests/v1", img.manifest, "Authorization", AUTH,
-                "Content-Type", MediaTypes.OCI_MANIFEST);
+        var early = send(
+                "PUT",
+                "/v2/ckpt/app/manifests/v1",
+                img.manifest,
+                "Authorization",
+                AUTH,
+                "Content-Type",
+                MediaTypes.OCI_MANIFEST);
         assertThat(early.statusCode()).isEqualTo(400);
         assertThat(new String(early.body(), StandardCharsets.UTF_8)).contains("MANIFEST_BLOB_UNKNOWN");
         assertThat(store.manifest("ckpt/app", "v1")).isEmpty();
 
-        var mono = send("POST", "/v2/ckpt/app/blobs/uploads/?digest=" + Digest.of(img.config), img.config,
-                "Authorization", AUTH);
+        var mono = send(
+                "POST",
+                "/v2/ckpt/app/blobs/uploads/?digest=" + Digest.of(img.config),
+                img.config,
+                "Authorization",
+                AUTH);
         assertThat(mono.statusCode()).isEqualTo(201);
-        var wrong = send("POST", "/v2/ckpt/app/blobs/uploads/?digest=" + Digest.of(new byte[3]), img.config,
-                "Authorization", AUTH);
+        var wrong = send(
+                "POST",
+                "/v2/ckpt/app/blobs/uploads/?digest=" + Digest.of(new byte[3]),
+                img.config,
+                "Authorization",
+                AUTH);
         assertThat(wrong.statusCode()).isEqualTo(400);
         assertThat(store.blobs().exists(Digest.of(new byte[3]))).isFalse();
 
-        var ok = send("PUT", "/v2/ckpt/app/manifests/v1", img.manifest, "Authorization", AUTH,
-                "Content-Type", MediaTypes.OCI_MANIFEST);
+        var ok = send(
+                "PUT",
+                "/v2/ckpt/app/manifests/v1",
+                img.manifest,
+                "Authorization",
+                AUTH,
+                "Content-Type",
+                MediaTypes.OCI_MANIFEST);
         assertThat(ok.statusCode()).isEqualTo(201);
-        assertThat(ok.headers().firstValue("Docker-Content-Digest")).hasValue(img.manifestDigest().toString());
+        assertThat(ok.headers().firstValue("Docker-Content-Digest"))
+                .hasValue(img.manifestDigest().toString());
         assertThat(send("GET", "/v2/ckpt/app/manifests/v1", null).body()).isEqualTo(img.manifest);
     }
 }

@@ -31,8 +31,7 @@ public final class ReplicationBench {
     private static final int VALUE = 10 << 10;
     private static final int CHECKPOINTS = 5;
 
-    private ReplicationBench() {
-    }
+    private ReplicationBench() {}
 
     public static void main(String[] args) throws Exception {
         Path work = Path.of(args[0]);
@@ -48,9 +47,25 @@ public final class ReplicationBench {
         Path redisDir = Files.createDirectories(work.resolve("redis"));
         // Unix socket only: CRIU 4.1 cannot dump TCP sockets on this kernel (getsockopt SO_PASSCRED -> EOPNOTSUPP).
         Path port = redisDir.resolve("redis.sock");
-        Processes.check(t, "redis-server", "--port", "0", "--unixsocket", port.toString(), "--save", "",
-                "--appendonly", "no", "--daemonize", "yes", "--dir", redisDir.toString(),
-                "--pidfile", redisDir.resolve("redis.pid").toString(), "--logfile", redisDir.resolve("redis.log").toString());
+        Processes.check(
+                t,
+                "redis-server",
+                "--port",
+                "0",
+                "--unixsocket",
+                port.toString(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "yes",
+                "--dir",
+                redisDir.toString(),
+                "--pidfile",
+                redisDir.resolve("redis.pid").toString(),
+                "--logfile",
+                redisDir.resolve("redis.log").toString());
         long pid = -1;
         List<Map<String, Object>> checkpoints = new ArrayList<>();
         try {
@@ -67,13 +82,34 @@ public final class ReplicationBench {
                 }
                 Path dump = Files.createDirectories(work.resolve("dump-" + n));
                 long d0 = System.nanoTime();
-                Processes.check(t, "criu", "dump", "-t", Long.toString(pid), "-D", dump.toString(), "--leave-running",
-                        "--shell-job", "-o", "dump.log");
+                Processes.check(
+                        t,
+                        "criu",
+                        "dump",
+                        "-t",
+                        Long.toString(pid),
+                        "-D",
+                        dump.toString(),
+                        "--leave-running",
+                        "--shell-job",
+                        "-o",
+                        "dump.log");
                 long dumpMs = (System.nanoTime() - d0) / 1_000_000;
                 Files.deleteIfExists(dump.resolve("dump.log"));
                 Path tar = work.resolve("layer-" + n + ".tar");
-                Processes.check(t, "tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner",
-                        "-C", dump.toString(), "-cf", tar.toString(), ".");
+                Processes.check(
+                        t,
+                        "tar",
+                        "--sort=name",
+                        "--mtime=@0",
+                        "--owner=0",
+                        "--group=0",
+                        "--numeric-owner",
+                        "-C",
+                        dump.toString(),
+                        "-cf",
+                        tar.toString(),
+                        ".");
                 Digest layer;
                 try (InputStream in = Files.newInputStream(tar)) {
                     layer = source.blobs().ingest(in, null);
@@ -81,11 +117,14 @@ public final class ReplicationBench {
                 long layerSize = Files.size(tar);
                 TestImage img = TestImage.of(List.of(), "{\"checkpoint\":" + n + "}");
                 String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{"
-                        + "\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digest.of(img.config)
-                        + "\",\"size\":" + img.config.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+                        + "\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                        + Digest.of(img.config)
+                        + "\",\"size\":" + img.config.length
+                        + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
                         + "\"digest\":\"" + layer + "\",\"size\":" + layerSize + "}]}";
                 source.blobs().put(img.config, null);
-                source.putManifest("ckpt/redis", "" + n, manifest.getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_MANIFEST);
+                source.putManifest(
+                        "ckpt/redis", "" + n, manifest.getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_MANIFEST);
                 source.recordCheckpoint("redis", n, "ckpt/redis", "" + n);
                 ReplicationReport r = replicator.push(peer, "ckpt/redis", "" + n, "redis", n);
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -122,12 +161,27 @@ public final class ReplicationBench {
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("benchmark", "replication");
-        out.put("workload", "redis-server " + KEYS + " keys x " + (VALUE >> 10) + " KiB random values (~"
-                + (KEYS * (long) VALUE >> 20) + " MiB), " + CHECKPOINTS + " checkpoints, 1% of keys rewritten between checkpoints");
-        out.put("checkpoint_source", "criu dump --leave-running of a host redis-server (not yet through the containerd harness and "
-                + "oci-image-builder); each dump directory packed as one uncompressed tar layer");
-        out.put("topology", "source store in the benchmark JVM on the host, target store in its own JVM inside a network namespace (veth)");
-        out.put("chunking", Map.of("min", ChunkParams.DEFAULT.min(), "avg", ChunkParams.DEFAULT.avg(), "max", ChunkParams.DEFAULT.max()));
+        out.put(
+                "workload",
+                "redis-server " + KEYS + " keys x " + (VALUE >> 10) + " KiB random values (~"
+                        + (KEYS * (long) VALUE >> 20) + " MiB), " + CHECKPOINTS
+                        + " checkpoints, 1% of keys rewritten between checkpoints");
+        out.put(
+                "checkpoint_source",
+                "criu dump --leave-running of a host redis-server (not yet through the containerd harness and "
+                        + "oci-image-builder); each dump directory packed as one uncompressed tar layer");
+        out.put(
+                "topology",
+                "source store in the benchmark JVM on the host, target store in its own JVM inside a network namespace (veth)");
+        out.put(
+                "chunking",
+                Map.of(
+                        "min",
+                        ChunkParams.DEFAULT.min(),
+                        "avg",
+                        ChunkParams.DEFAULT.avg(),
+                        "max",
+                        ChunkParams.DEFAULT.max()));
         out.put("checkpoints", checkpoints);
         out.put("logical_bytes", logical);
         out.put("wire_bytes", wire);
@@ -137,7 +191,9 @@ public final class ReplicationBench {
         out.put("fresh_blob_push", tp);
         out.put("cpus", Runtime.getRuntime().availableProcessors());
         Files.createDirectories(outJson.getParent());
-        Files.write(outJson, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(out));
+        Files.write(
+                outJson,
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(out));
         System.out.println(new String(Files.readAllBytes(outJson), StandardCharsets.UTF_8));
     }
 
@@ -146,8 +202,15 @@ public final class ReplicationBench {
      * times {@code cat} of the same file over a loopback socket next to each push; also measures the per-core
      * speed of the unavoidable work (one sha256 pass, one gear pass, a durable disk write) as ceilings.
      */
-    private static Map<String, Object> freshBlobPush(Path work, CheckpointStore source, Replicator replicator,
-            PeerClient peer, Random rnd, Duration t, long targetPid) throws Exception {
+    private static Map<String, Object> freshBlobPush(
+            Path work,
+            CheckpointStore source,
+            Replicator replicator,
+            PeerClient peer,
+            Random rnd,
+            Duration t,
+            long targetPid)
+            throws Exception {
         double gib = (1L << 30) / (double) (1 << 20);
         List<Map<String, Object>> runs = new ArrayList<>();
         long bestPush = Long.MAX_VALUE;
@@ -207,15 +270,19 @@ public final class ReplicationBench {
         double floorSeconds = 1024 / gear + 3 * 1024 / sha + 1024 / disk[1];
         ceiling.put("unavoidable_cpu_seconds_per_gib", round(floorSeconds));
         ceiling.put("ratio_floor_unavoidable_cpu_on_both_cores_vs_cat", round((bestCat / 1e9) / (floorSeconds / 2)));
-        ceiling.put("note", "the receiver must hash every byte twice (chunk verification + blob digest) and the sender once "
-                + "(chunk digests) plus a gear pass, and the receiver copies every byte into the page cache = unavoidable cpu; sender and receiver share these 2 cores. Even one "
-                + "sha256 pass on one core is slower than half of cat, so ratio 0.5 is out of reach for any design "
-                + "that keeps the digest checks");
+        ceiling.put(
+                "note",
+                "the receiver must hash every byte twice (chunk verification + blob digest) and the sender once "
+                        + "(chunk digests) plus a gear pass, and the receiver copies every byte into the page cache = unavoidable cpu; sender and receiver share these 2 cores. Even one "
+                        + "sha256 pass on one core is slower than half of cat, so ratio 0.5 is out of reach for any design "
+                        + "that keeps the digest checks");
         tp.put("ceiling", ceiling);
-        tp.put("note", "best of " + FRESH_RUNS + " runs, each a new random blob; push = chunking + per-chunk sha256 on the "
-                + "sender overlapped with offering/sending recipe segments; HTTP over veth; per-chunk verify, "
-                + "whole-blob sha256 on a second thread, early writeback, one fsync + rename on the receiver. cpu "
-                + "seconds are process totals (user+sys) during the push; both JVMs and cat run at nice -10 on a shared 2-CPU VM");
+        tp.put(
+                "note",
+                "best of " + FRESH_RUNS + " runs, each a new random blob; push = chunking + per-chunk sha256 on the "
+                        + "sender overlapped with offering/sending recipe segments; HTTP over veth; per-chunk verify, "
+                        + "whole-blob sha256 on a second thread, early writeback, one fsync + rename on the receiver. cpu "
+                        + "seconds are process totals (user+sys) during the push; both JVMs and cat run at nice -10 on a shared 2-CPU VM");
         return tp;
     }
 
@@ -287,8 +354,8 @@ public final class ReplicationBench {
         long t0 = System.nanoTime();
         long cpu0 = threads.getCurrentThreadCpuTime();
         long cpuWrite;
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
-                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                file, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
             for (int i = 0; i < 128; i++) {
                 java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf);
                 while (bb.hasRemaining()) {
@@ -311,7 +378,8 @@ public final class ReplicationBench {
     private static long catOverLoopback(Path file, Duration t) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> {
-                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                try (Socket s = server.accept();
+                        InputStream in = s.getInputStream()) {
                     byte[] buf = new byte[1 << 20];
                     long total = 0;
                     int n;
@@ -344,7 +412,8 @@ public final class ReplicationBench {
 
     /** SET key:i <random VALUE bytes> over RESP on redis' unix socket, in pipelined batches. */
     private static void setKeys(Path socket, Random rnd, int[] keys) throws Exception {
-        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+        try (java.nio.channels.SocketChannel ch =
+                java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
             ch.connect(java.net.UnixDomainSocketAddress.of(socket));
             OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 20);
             InputStream in = new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(ch));

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicationTest {
     @TempDir
     Path dir;
+
     CheckpointStore source;
     CheckpointStore target;
     StoreServer server;
@@ -34,7 +35,9 @@ class ReplicationTest {
         source = CheckpointStore.open(dir.resolve("a"));
         target = CheckpointStore.open(dir.resolve("b"));
         key = new ClusterKey(Base64.getDecoder().decode(ClusterKey.generate()));
-        server = StoreServer.start(target, new AccessPolicy(key, Map.of()),
+        server = StoreServer.start(
+                target,
+                new AccessPolicy(key, Map.of()),
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
         peer = new PeerClient(server.url(), new HmacSigner(key, "node-a"));
     }
@@ -72,9 +75,14 @@ class ReplicationTest {
         ReplicationReport r2 = replicator.push(peer, "ckpt/redis", "2", "redis", 2);
         assertThat(r2.dedupRatio()).isGreaterThan(10);
 
-        assertThat(target.manifest("ckpt/redis", "2")).get().extracting(StoredManifest::digest).isEqualTo(second.indexDigest());
+        assertThat(target.manifest("ckpt/redis", "2"))
+                .get()
+                .extracting(StoredManifest::digest)
+                .isEqualTo(second.indexDigest());
         assertThat(target.blobs().read(Digest.of(second.layers.get(0)))).isEqualTo(second.layers.get(0));
-        assertThat(target.history("redis")).extracting(CheckpointRecord::sequence).containsExactly(1L, 2L);
+        assertThat(target.history("redis"))
+                .extracting(CheckpointRecord::sequence)
+                .containsExactly(1L, 2L);
         assertThat(source.metrics().dedupRatio()).isGreaterThan(1.5);
         assertThat(source.metrics().replicationLatency().count()).isEqualTo(2);
         // nothing new: only the recipe offers and manifests go over the wire
@@ -118,7 +126,8 @@ class ReplicationTest {
         List<byte[]> data = slices(blob, r);
         data.get(2)[10] ^= 1;
         assertThatThrownBy(() -> receiver.receive(r.blob(), new java.io.ByteArrayInputStream(frames(r.chunks(), data))))
-                .isInstanceOf(TransferRejectedException.class).hasMessageContaining("tampered chunk #2");
+                .isInstanceOf(TransferRejectedException.class)
+                .hasMessageContaining("tampered chunk #2");
         assertThat(target.blobs().exists(r.blob())).isFalse();
         assertThat(target.metrics().rejectedTransfers().count()).isEqualTo(1);
         // the verified prefix is kept: a correct retry resumes at chunk 2
@@ -144,7 +153,8 @@ class ReplicationTest {
             off += c.size();
         }
         assertThatThrownBy(() -> peer.sendChunks(claimed, f, honest.chunks(), offsets))
-                .isInstanceOf(PeerClient.PeerException.class).hasMessageContaining("not the announced blob digest");
+                .isInstanceOf(PeerClient.PeerException.class)
+                .hasMessageContaining("not the announced blob digest");
         assertThat(target.blobs().exists(claimed)).isFalse();
         assertThat(target.blobs().list()).isEmpty();
         assertThat(new ReplicationReceiver(target).pendingTransfers()).isEmpty();
@@ -154,7 +164,8 @@ class ReplicationTest {
     void peerManifestReferencingMissingBlobsIsRejected() throws Exception {
         TestImage img = TestImage.random(11, 1000);
         assertThatThrownBy(() -> peer.putManifest("ckpt/x", "1", img.manifest, MediaTypes.OCI_MANIFEST))
-                .isInstanceOf(PeerClient.PeerException.class).hasMessageContaining("MANIFEST_BLOB_UNKNOWN");
+                .isInstanceOf(PeerClient.PeerException.class)
+                .hasMessageContaining("MANIFEST_BLOB_UNKNOWN");
         assertThat(target.manifest("ckpt/x", "1")).isEmpty();
         assertThat(target.blobs().list()).isEmpty();
     }
@@ -192,11 +203,13 @@ class ReplicationTest {
 
     @Test
     void unsignedOrReplayedPeerRequestsAreRefused() throws Exception {
-        PeerClient stranger = new PeerClient(server.url(),
+        PeerClient stranger = new PeerClient(
+                server.url(),
                 new HmacSigner(new ClusterKey(Base64.getDecoder().decode(ClusterKey.generate())), "evil"));
         TestImage img = TestImage.random(13, 100);
         ChunkRecipe r = recipeOf(img.layers.get(0));
-        assertThatThrownBy(() -> stranger.offer(r, r.encode())).isInstanceOf(PeerClient.PeerException.class)
+        assertThatThrownBy(() -> stranger.offer(r, r.encode()))
+                .isInstanceOf(PeerClient.PeerException.class)
                 .hasMessageContaining("401");
         HmacSigner signer = new HmacSigner(key, "node-a");
         byte[] body = r.encode();
@@ -209,7 +222,11 @@ class ReplicationTest {
             headers.forEach(b::header);
             return b.build();
         };
-        assertThat(http.send(req.get(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
-        assertThat(http.send(req.get(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+        assertThat(http.send(req.get(), java.net.http.HttpResponse.BodyHandlers.discarding())
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(http.send(req.get(), java.net.http.HttpResponse.BodyHandlers.discarding())
+                        .statusCode())
+                .isEqualTo(401);
     }
 }

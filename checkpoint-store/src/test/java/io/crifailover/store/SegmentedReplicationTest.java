@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SegmentedReplicationTest {
     @TempDir
     java.nio.file.Path dir;
+
     CheckpointStore source;
     CheckpointStore target;
     StoreServer server;
@@ -34,7 +35,9 @@ class SegmentedReplicationTest {
         source = CheckpointStore.open(dir.resolve("a"));
         target = CheckpointStore.open(dir.resolve("b"));
         ClusterKey key = new ClusterKey(Base64.getDecoder().decode(ClusterKey.generate()));
-        server = StoreServer.start(target, new AccessPolicy(key, Map.of()),
+        server = StoreServer.start(
+                target,
+                new AccessPolicy(key, Map.of()),
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
         peer = new PeerClient(server.url(), new HmacSigner(key, "node-a"));
     }
@@ -79,15 +82,22 @@ class SegmentedReplicationTest {
         assertThat(r.chunks()).hasSizeGreaterThan(4);
         ReplicationReceiver receiver = new ReplicationReceiver(target);
         ChunkRecipe tail = segment(r, 2, r.chunks().size());
-        assertThatThrownBy(() -> receiver.offer(r.blob(), tail, 2)).isInstanceOf(TransferRejectedException.class)
+        assertThatThrownBy(() -> receiver.offer(r.blob(), tail, 2))
+                .isInstanceOf(TransferRejectedException.class)
                 .matches(e -> ((TransferRejectedException) e).conflict());
         ChunkRecipe head = segment(r, 0, 2);
         assertThat(receiver.offer(r.blob(), head, 0).missing()).hasSize(2);
-        assertThatThrownBy(() -> receiver.offer(r.blob(), segment(r, 3, r.chunks().size()), 3))
-                .isInstanceOf(TransferRejectedException.class).hasMessageContaining("skips chunks");
-        ChunkRecipe oversized = new ChunkRecipe(r.blob(), r.size(), r.params(),
+        assertThatThrownBy(
+                        () -> receiver.offer(r.blob(), segment(r, 3, r.chunks().size()), 3))
+                .isInstanceOf(TransferRejectedException.class)
+                .hasMessageContaining("skips chunks");
+        ChunkRecipe oversized = new ChunkRecipe(
+                r.blob(),
+                r.size(),
+                r.params(),
                 List.of(r.chunks().get(2), new ChunkRef(r.chunks().get(3).digest(), (int) r.size())));
-        assertThatThrownBy(() -> receiver.offer(r.blob(), oversized, 2)).isInstanceOf(TransferRejectedException.class)
+        assertThatThrownBy(() -> receiver.offer(r.blob(), oversized, 2))
+                .isInstanceOf(TransferRejectedException.class)
                 .hasMessageContaining("invalid");
     }
 
@@ -99,7 +109,8 @@ class SegmentedReplicationTest {
         int half = r.chunks().size() / 2;
         ReplicationReceiver receiver = new ReplicationReceiver(target);
         receiver.offer(d, segment(r, 0, half), 0);
-        assertThat(receiver.receive(d, new ByteArrayInputStream(frames(blob, r, 0, half)))).isFalse();
+        assertThat(receiver.receive(d, new ByteArrayInputStream(frames(blob, r, 0, half))))
+                .isFalse();
         receiver.offer(d, segment(r, half, r.chunks().size()), half);
         byte[] rest = frames(blob, r, half, r.chunks().size());
         InputStream broken = new InputStream() {

@@ -24,27 +24,51 @@ class SkopeoIT {
         CheckpointStore store = CheckpointStore.open(dir.resolve("store"));
         TestImage img = TestImage.random(42, 3 << 20, 1000);
         OciLayout.write(img, dir.resolve("layout"), "v1");
-        try (StoreServer server = StoreServer.start(store, new AccessPolicy(null, Map.of("admin", "s3cret")),
+        try (StoreServer server = StoreServer.start(
+                store,
+                new AccessPolicy(null, Map.of("admin", "s3cret")),
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))) {
             String registry = server.url().substring("http://".length());
             Duration t = Duration.ofMinutes(2);
-            Processes.Result anonymous = Processes.run(t, "skopeo", "copy", "--dest-tls-verify=false",
-                    "oci:" + dir.resolve("layout") + ":v1", "docker://" + registry + "/ckpt/app:v1");
+            Processes.Result anonymous = Processes.run(
+                    t,
+                    "skopeo",
+                    "copy",
+                    "--dest-tls-verify=false",
+                    "oci:" + dir.resolve("layout") + ":v1",
+                    "docker://" + registry + "/ckpt/app:v1");
             assertThat(anonymous.exit()).as(anonymous.output()).isNotZero();
             assertThat(store.manifest("ckpt/app", "v1")).isEmpty();
 
-            Processes.check(t, "skopeo", "copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", "admin:s3cret",
-                    "oci:" + dir.resolve("layout") + ":v1", "docker://" + registry + "/ckpt/app:v1");
-            assertThat(store.manifest("ckpt/app", "v1")).get().extracting(StoredManifest::digest)
+            Processes.check(
+                    t,
+                    "skopeo",
+                    "copy",
+                    "--preserve-digests",
+                    "--dest-tls-verify=false",
+                    "--dest-creds",
+                    "admin:s3cret",
+                    "oci:" + dir.resolve("layout") + ":v1",
+                    "docker://" + registry + "/ckpt/app:v1");
+            assertThat(store.manifest("ckpt/app", "v1"))
+                    .get()
+                    .extracting(StoredManifest::digest)
                     .isEqualTo(img.manifestDigest());
 
             Path out = dir.resolve("out");
-            Processes.check(t, "skopeo", "copy", "--src-tls-verify=false",
-                    "docker://" + registry + "/ckpt/app:v1", "dir:" + out);
+            Processes.check(
+                    t,
+                    "skopeo",
+                    "copy",
+                    "--src-tls-verify=false",
+                    "docker://" + registry + "/ckpt/app:v1",
+                    "dir:" + out);
             assertThat(Files.readAllBytes(out.resolve("manifest.json"))).isEqualTo(img.manifest);
-            assertThat(Files.readAllBytes(out.resolve(Digest.of(img.layers.get(0)).hex()))).isEqualTo(img.layers.get(0));
-            String inspect = Processes.check(t, "skopeo", "inspect", "--raw", "--tls-verify=false",
-                    "docker://" + registry + "/ckpt/app:v1");
+            assertThat(Files.readAllBytes(
+                            out.resolve(Digest.of(img.layers.get(0)).hex())))
+                    .isEqualTo(img.layers.get(0));
+            String inspect = Processes.check(
+                    t, "skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + registry + "/ckpt/app:v1");
             assertThat(inspect.trim()).isEqualTo(new String(img.manifest).trim());
         }
     }

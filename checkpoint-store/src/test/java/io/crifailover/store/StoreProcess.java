@@ -20,27 +20,40 @@ final class StoreProcess implements AutoCloseable {
     }
 
     static StoreProcess start(Path root, Path clusterKey, Path credentials, Path log) throws Exception {
-        List<String> cmd = Processes.javaCommand(StoreMain.class.getName(), "serve", "--root", root.toString(),
-                "--listen", "127.0.0.1:0", "--cluster-key", clusterKey.toString(), "--credentials", credentials.toString(),
-                "--gc-interval", "PT1H");
+        List<String> cmd = Processes.javaCommand(
+                StoreMain.class.getName(),
+                "serve",
+                "--root",
+                root.toString(),
+                "--listen",
+                "127.0.0.1:0",
+                "--cluster-key",
+                clusterKey.toString(),
+                "--credentials",
+                credentials.toString(),
+                "--gc-interval",
+                "PT1H");
         Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> line = new CompletableFuture<>();
-        Thread drain = new Thread(() -> {
-            try (var logOut = java.nio.file.Files.newBufferedWriter(log.resolveSibling(log.getFileName() + ".out"))) {
-                String l;
-                while ((l = out.readLine()) != null) {
-                    if (l.startsWith("listening on ")) {
-                        line.complete(l);
+        Thread drain = new Thread(
+                () -> {
+                    try (var logOut =
+                            java.nio.file.Files.newBufferedWriter(log.resolveSibling(log.getFileName() + ".out"))) {
+                        String l;
+                        while ((l = out.readLine()) != null) {
+                            if (l.startsWith("listening on ")) {
+                                line.complete(l);
+                            }
+                            logOut.write(l);
+                            logOut.newLine();
+                        }
+                    } catch (IOException ignored) {
+                        // process gone
                     }
-                    logOut.write(l);
-                    logOut.newLine();
-                }
-            } catch (IOException ignored) {
-                // process gone
-            }
-            line.complete(null);
-        }, "store-process-output");
+                    line.complete(null);
+                },
+                "store-process-output");
         drain.setDaemon(true);
         drain.start();
         try {
@@ -48,7 +61,8 @@ final class StoreProcess implements AutoCloseable {
             if (l == null || !l.startsWith("listening on ")) {
                 throw new IOException("store process did not start: " + l);
             }
-            return new StoreProcess(p, "http://" + l.substring("listening on ".length()).trim());
+            return new StoreProcess(
+                    p, "http://" + l.substring("listening on ".length()).trim());
         } catch (Exception e) {
             p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             throw e;

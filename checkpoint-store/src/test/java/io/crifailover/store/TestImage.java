@@ -1,6 +1,5 @@
 package io.crifailover.store;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,20 +33,28 @@ final class TestImage {
         config = configJson.getBytes(StandardCharsets.UTF_8);
         StringBuilder m = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",")
                 .append("\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"")
-                .append(Digest.of(config)).append("\",\"size\":").append(config.length).append("},\"layers\":[");
+                .append(Digest.of(config))
+                .append("\",\"size\":")
+                .append(config.length)
+                .append("},\"layers\":[");
         for (int i = 0; i < layers.size(); i++) {
             if (i > 0) {
                 m.append(',');
             }
             m.append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"")
-                    .append(Digest.of(layers.get(i))).append("\",\"size\":").append(layers.get(i).length).append('}');
+                    .append(Digest.of(layers.get(i)))
+                    .append("\",\"size\":")
+                    .append(layers.get(i).length)
+                    .append('}');
         }
         m.append("],\"annotations\":{\"io.kubernetes.cri-o.annotations.checkpoint.name\":\"counter\"}}");
         manifest = m.toString().getBytes(StandardCharsets.UTF_8);
         index = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[{\"mediaType\":\""
-                + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + Digest.of(manifest) + "\",\"size\":" + manifest.length
-                + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}],"
-                + "\"annotations\":{\"org.criu.checkpoint.container.name\":\"counter\"}}").getBytes(StandardCharsets.UTF_8);
+                        + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + Digest.of(manifest) + "\",\"size\":"
+                        + manifest.length
+                        + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}],"
+                        + "\"annotations\":{\"org.criu.checkpoint.container.name\":\"counter\"}}")
+                .getBytes(StandardCharsets.UTF_8);
         return this;
     }
 
@@ -75,5 +82,4 @@ final class TestImage {
         store.putManifest(repo, Digest.of(manifest).toString(), manifest, MediaTypes.OCI_MANIFEST);
         return store.putManifest(repo, tag, index, MediaTypes.OCI_INDEX);
     }
-
 }

@@ -51,6 +51,8 @@ public record Capture(Path file, List<CaptureEvent> events, boolean tornTail) {
     /** Operation id: the file's base name. */
     public String op() {
         String name = file.getFileName().toString();
-        return name.endsWith(CaptureFormat.SUFFIX) ? name.substring(0, name.length() - CaptureFormat.SUFFIX.length()) : name;
+        return name.endsWith(CaptureFormat.SUFFIX)
+                ? name.substring(0, name.length() - CaptureFormat.SUFFIX.length())
+                : name;
     }
 }

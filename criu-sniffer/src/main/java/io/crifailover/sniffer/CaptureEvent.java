@@ -18,14 +18,27 @@ import java.util.Objects;
  * @param raw       the datagram's bytes exactly as forwarded; empty for non-messages
  * @param attrs     extra fields of META/NOTE/EXIT lines (strings, numbers, lists)
  */
-public record CaptureEvent(String op, long seq, Kind kind, long monoNanos, Direction direction, int fdCount,
-                           byte[] raw, Map<String, Object> attrs) {
+public record CaptureEvent(
+        String op,
+        long seq,
+        Kind kind,
+        long monoNanos,
+        Direction direction,
+        int fdCount,
+        byte[] raw,
+        Map<String, Object> attrs) {
 
     /** Field names of the capture line itself; attributes may not use them. */
-    public static final java.util.List<String> RESERVED_KEYS = java.util.List.of("v", "op", "seq", "kind", "mono_ns", "dir", "fds", "raw");
+    public static final java.util.List<String> RESERVED_KEYS =
+            java.util.List.of("v", "op", "seq", "kind", "mono_ns", "dir", "fds", "raw");
 
     /** What a capture line records. */
-    public enum Kind { META, MSG, NOTE, EXIT }
+    public enum Kind {
+        META,
+        MSG,
+        NOTE,
+        EXIT
+    }
 
     public CaptureEvent {
         Objects.requireNonNull(op, "op");
@@ -34,7 +47,8 @@ public record CaptureEvent(String op, long seq, Kind kind, long monoNanos, Direc
         attrs = attrs == null ? Map.of() : Map.copyOf(attrs);
         for (String reserved : RESERVED_KEYS) {
             if (attrs.containsKey(reserved)) {
-                throw new IllegalArgumentException("attribute name '" + reserved + "' is reserved by the capture format");
+                throw new IllegalArgumentException(
+                        "attribute name '" + reserved + "' is reserved by the capture format");
             }
         }
         if (kind == Kind.MSG && direction == null) {
@@ -44,9 +58,15 @@ public record CaptureEvent(String op, long seq, Kind kind, long monoNanos, Direc
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CaptureEvent e && op.equals(e.op) && seq == e.seq && kind == e.kind
-                && monoNanos == e.monoNanos && direction == e.direction && fdCount == e.fdCount
-                && Arrays.equals(raw, e.raw) && attrs.equals(e.attrs);
+        return o instanceof CaptureEvent e
+                && op.equals(e.op)
+                && seq == e.seq
+                && kind == e.kind
+                && monoNanos == e.monoNanos
+                && direction == e.direction
+                && fdCount == e.fdCount
+                && Arrays.equals(raw, e.raw)
+                && attrs.equals(e.attrs);
     }
 
     @Override
@@ -56,7 +76,7 @@ public record CaptureEvent(String op, long seq, Kind kind, long monoNanos, Direc
 
     @Override
     public String toString() {
-        return "CaptureEvent[" + op + "#" + seq + " " + kind + (direction == null ? "" : " " + direction.label())
-                + " " + raw.length + "B]";
+        return "CaptureEvent[" + op + "#" + seq + " " + kind + (direction == null ? "" : " " + direction.label()) + " "
+                + raw.length + "B]";
     }
 }

@@ -25,9 +25,7 @@ public final class CaptureFormat {
     /** File name suffix of capture files. */
     public static final String SUFFIX = ".jsonl";
 
-
-    private CaptureFormat() {
-    }
+    private CaptureFormat() {}
 
     /**
      * Encodes one event as a single JSON line including the trailing newline. Hand-written (no
@@ -38,7 +36,9 @@ public final class CaptureFormat {
         sb.append("{\"v\":").append(VERSION).append(",\"op\":");
         JsonText.string(sb, e.op());
         sb.append(",\"seq\":").append(e.seq());
-        sb.append(",\"kind\":\"").append(e.kind().name().toLowerCase(java.util.Locale.ROOT)).append('"');
+        sb.append(",\"kind\":\"")
+                .append(e.kind().name().toLowerCase(java.util.Locale.ROOT))
+                .append('"');
         sb.append(",\"mono_ns\":").append(e.monoNanos());
         if (e.direction() != null) {
             sb.append(",\"dir\":");
@@ -46,7 +46,9 @@ public final class CaptureFormat {
         }
         if (e.kind() == CaptureEvent.Kind.MSG) {
             sb.append(",\"fds\":").append(e.fdCount());
-            sb.append(",\"raw\":\"").append(Base64.getEncoder().encodeToString(e.raw())).append('"');
+            sb.append(",\"raw\":\"")
+                    .append(Base64.getEncoder().encodeToString(e.raw()))
+                    .append('"');
         }
         for (Map.Entry<String, Object> a : e.attrs().entrySet()) {
             sb.append(',');
@@ -70,7 +72,8 @@ public final class CaptureFormat {
         }
         int v = n.path("v").asInt(-1);
         if (v != VERSION) {
-            throw new IllegalArgumentException("unsupported capture format version " + n.path("v") + " (expected " + VERSION + ")");
+            throw new IllegalArgumentException(
+                    "unsupported capture format version " + n.path("v") + " (expected " + VERSION + ")");
         }
         String kindText = required(n, "kind").asText();
         CaptureEvent.Kind kind;
@@ -80,7 +83,8 @@ public final class CaptureFormat {
             throw new IllegalArgumentException("unknown capture event kind '" + kindText + "'");
         }
         Direction dir = n.hasNonNull("dir") ? Direction.fromLabel(n.get("dir").asText()) : null;
-        byte[] raw = n.hasNonNull("raw") ? Base64.getDecoder().decode(n.get("raw").asText()) : new byte[0];
+        byte[] raw =
+                n.hasNonNull("raw") ? Base64.getDecoder().decode(n.get("raw").asText()) : new byte[0];
         Map<String, Object> attrs = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> it = n.fields();
         while (it.hasNext()) {
@@ -89,8 +93,15 @@ public final class CaptureFormat {
                 attrs.put(f.getKey(), Json.MAPPER.convertValue(f.getValue(), Object.class));
             }
         }
-        return new CaptureEvent(required(n, "op").asText(), required(n, "seq").asLong(), kind,
-                required(n, "mono_ns").asLong(), dir, n.path("fds").asInt(0), raw, attrs);
+        return new CaptureEvent(
+                required(n, "op").asText(),
+                required(n, "seq").asLong(),
+                kind,
+                required(n, "mono_ns").asLong(),
+                dir,
+                n.path("fds").asInt(0),
+                raw,
+                attrs);
     }
 
     private static boolean isReserved(String key) {

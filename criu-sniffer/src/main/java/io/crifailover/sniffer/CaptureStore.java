@@ -24,7 +24,8 @@ public final class CaptureStore {
     /** Creates the directory with mode 0700 if it does not exist. */
     static void ensureDirectory(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
     }
 
@@ -34,7 +35,9 @@ public final class CaptureStore {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(CaptureFormat.SUFFIX)).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(CaptureFormat.SUFFIX))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -54,7 +57,8 @@ public final class CaptureStore {
             throw new IllegalArgumentException("no capture '" + opOrPath + "' in " + dir);
         }
         if (matches.size() > 1) {
-            throw new IllegalArgumentException("capture id '" + opOrPath + "' is ambiguous in " + dir + ": " + matches.size() + " matches");
+            throw new IllegalArgumentException(
+                    "capture id '" + opOrPath + "' is ambiguous in " + dir + ": " + matches.size() + " matches");
         }
         return matches.get(0);
     }

@@ -34,7 +34,8 @@ public final class CaptureWriter implements Closeable {
         }
         CaptureStore.ensureDirectory(dir);
         Path file = dir.resolve(op + CaptureFormat.SUFFIX);
-        FileChannel ch = FileChannel.open(file,
+        FileChannel ch = FileChannel.open(
+                file,
                 java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         return new CaptureWriter(ch, op, file);

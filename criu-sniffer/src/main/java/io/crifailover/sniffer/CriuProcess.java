@@ -29,7 +29,8 @@ final class CriuProcess {
      * @param socketFd   the number the socket must have in CRIU
      * @param keep       inherited fds CRIU gets at the same numbers
      */
-    static CriuProcess spawn(String criu, List<String> args, int childEnd, int socketFd, Set<Integer> keep) throws IOException {
+    static CriuProcess spawn(String criu, List<String> args, int childEnd, int socketFd, Set<Integer> keep)
+            throws IOException {
         NativeCalls.LibC libc = NativeCalls.libc();
         Pointer actions = NativeCalls.newFileActions();
         try {
@@ -48,8 +49,13 @@ final class CriuProcess {
             }
             List<Pointer> keepAlive = new ArrayList<>();
             IntByReference pid = new IntByReference();
-            int err = libc.posix_spawnp(pid, criu, actions, null,
-                    NativeCalls.cStringArray(argv, keepAlive), NativeCalls.cStringArray(env, keepAlive));
+            int err = libc.posix_spawnp(
+                    pid,
+                    criu,
+                    actions,
+                    null,
+                    NativeCalls.cStringArray(argv, keepAlive),
+                    NativeCalls.cStringArray(env, keepAlive));
             if (err != 0) {
                 throw new IOException("posix_spawnp(" + criu + ") failed: error " + err);
             }

@@ -12,8 +12,7 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 /** Reads the debug socket's JSON lines; used by {@code sniff tail} and by the shim to relay the stream. */
 public final class DebugClient {
 
-    private DebugClient() {
-    }
+    private DebugClient() {}
 
     /**
      * Connects and hands every line to {@code handler} until it returns false or the server
@@ -21,7 +20,8 @@ public final class DebugClient {
      */
     public static void stream(Path socket, Predicate<String> handler) throws IOException {
         try (AFUNIXSocket s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socket));
-             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))) {
+                BufferedReader in =
+                        new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 if (!handler.test(line)) {

@@ -34,6 +34,7 @@ public final class DebugServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(DebugServer.class);
     /** Marker between history and live stream. */
     public static final String LIVE_MARKER = "{\"kind\":\"live\"}";
+
     private static final int CLIENT_QUEUE = 10_000;
 
     /** Server options: history length, poll interval, socket file mode (e.g. "rw-------"). */
@@ -63,7 +64,8 @@ public final class DebugServer implements Closeable {
     public static DebugServer start(Path socketPath, CaptureStore store, Options options) throws IOException {
         Path parent = socketPath.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) {
-            Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         Files.deleteIfExists(socketPath);
         AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
@@ -139,12 +141,16 @@ public final class DebugServer implements Closeable {
 
     private void serve(AFUNIXSocket client) {
         BlockingQueue<String> queue = new ArrayBlockingQueue<>(CLIENT_QUEUE);
-        try (client; OutputStream out = client.getOutputStream()) {
+        try (client;
+                OutputStream out = client.getOutputStream()) {
             AFUNIXSocketCredentials creds = client.getPeerCredentials();
             if (creds == null || creds.getUid() != 0) {
                 long uid = creds == null ? -1 : creds.getUid();
                 LOG.warn("refused debug socket client pid {} uid {}", creds == null ? -1 : creds.getPid(), uid);
-                write(out, "{\"error\":\"permission denied: the sniffer debug socket is root-only, peer uid is " + uid + "\"}");
+                write(
+                        out,
+                        "{\"error\":\"permission denied: the sniffer debug socket is root-only, peer uid is " + uid
+                                + "\"}");
                 return;
             }
             List<String> snapshot;

@@ -25,6 +25,7 @@ public enum Direction {
                 return d;
             }
         }
-        throw new IllegalArgumentException("unknown direction '" + label + "' (expected runtime->criu or criu->runtime)");
+        throw new IllegalArgumentException(
+                "unknown direction '" + label + "' (expected runtime->criu or criu->runtime)");
     }
 }

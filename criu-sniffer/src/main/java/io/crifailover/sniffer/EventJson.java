@@ -6,8 +6,7 @@ import java.util.Map;
 /** Renders a {@link CaptureEvent} as one decoded JSON line, the unit of the debug socket's stream. */
 public final class EventJson {
 
-    private EventJson() {
-    }
+    private EventJson() {}
 
     /** The decoded form: op, seq, kind, mono_ns, and for messages dir, fds, bytes plus the decoded fields. */
     public static ObjectNode toJson(CaptureEvent e) {

@@ -6,6 +6,5 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private Json() {
-    }
+    private Json() {}
 }

@@ -6,8 +6,7 @@ import java.util.Map;
 /** Minimal JSON writer for capture lines: strings, numbers, booleans, null, collections and maps of those. */
 final class JsonText {
 
-    private JsonText() {
-    }
+    private JsonText() {}
 
     static void value(StringBuilder sb, Object v) {
         if (v == null) {

@@ -13,8 +13,7 @@ import io.crifailover.protos.criu.CriuRpc;
  */
 public final class MessageDecoder {
 
-    private MessageDecoder() {
-    }
+    private MessageDecoder() {}
 
     /** Decodes a datagram into a JSON object ("msg" is request, notify-ack, notify, reply or undecodable). */
     public static ObjectNode decode(Direction dir, byte[] raw) {
@@ -161,8 +160,10 @@ public final class MessageDecoder {
         }
         if (resp.hasVersion()) {
             CriuRpc.criu_version v = resp.getVersion();
-            out.put("version", v.getMajorNumber() + "." + v.getMinorNumber()
-                    + (v.hasSublevel() ? "." + v.getSublevel() : "") + (v.hasGitid() ? " (" + v.getGitid() + ")" : ""));
+            out.put(
+                    "version",
+                    v.getMajorNumber() + "." + v.getMinorNumber() + (v.hasSublevel() ? "." + v.getSublevel() : "")
+                            + (v.hasGitid() ? " (" + v.getGitid() + ")" : ""));
         }
         if (resp.hasStatus()) {
             out.put("status", resp.getStatus());

@@ -2,12 +2,12 @@ package io.crifailover.sniffer;
 
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import java.nio.charset.StandardCharsets;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -25,6 +25,7 @@ import org.newsclub.net.unix.FileDescriptorCast;
 final class NativeCalls {
     /** Linux syscall numbers; identical on x86_64 and aarch64 (unified table since 5.x). */
     private static final long SYS_PIDFD_OPEN = 434;
+
     private static final long SYS_PIDFD_GETFD = 438;
     private static final int SHUT_WR = 1;
 
@@ -57,15 +58,15 @@ final class NativeCalls {
         int posix_spawn_file_actions_destroy(Pointer actions);
 
         /** Returns 0 or an error number (not via errno). */
-        int posix_spawnp(@Out IntByReference pid, String file, Pointer actions, Pointer attr, Pointer argv, Pointer envp);
+        int posix_spawnp(
+                @Out IntByReference pid, String file, Pointer actions, Pointer attr, Pointer argv, Pointer envp);
     }
 
     private static final class Holder {
         static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
     }
 
-    private NativeCalls() {
-    }
+    private NativeCalls() {}
 
     static int lastError() {
         return jnr.ffi.Runtime.getSystemRuntime().getLastError();

@@ -6,10 +6,10 @@ import java.time.format.DateTimeFormatter;
 
 /** Operation ids: {@code <UTC time to microseconds>-<sniffer pid>}, sortable by start time and unique per node. */
 final class OperationIds {
-    private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter FORMAT =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
-    private OperationIds() {
-    }
+    private OperationIds() {}
 
     static String next(Instant now, long pid) {
         return FORMAT.format(now) + "-" + pid;

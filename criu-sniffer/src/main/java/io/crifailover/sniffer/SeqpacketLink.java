@@ -16,14 +16,14 @@ import org.newsclub.net.unix.AFUNIXSocketPair;
 final class SeqpacketLink implements AutoCloseable {
     /** Larger than anything runc or CRIU sends (runc reads replies into 40 KiB). */
     static final int MAX_DATAGRAM = 1 << 20;
+
     private static final int ANCILLARY_BYTES = 4096;
 
     private final AFUNIXDatagramChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
 
     /** A received datagram: its bytes and the fds that came with it (now open in this process). */
-    record Datagram(byte[] bytes, FileDescriptor[] fds) {
-    }
+    record Datagram(byte[] bytes, FileDescriptor[] fds) {}
 
     private SeqpacketLink(AFUNIXDatagramChannel channel) {
         this.channel = channel;

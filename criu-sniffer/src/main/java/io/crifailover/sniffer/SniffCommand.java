@@ -20,10 +20,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code cri-failover sniff}: switch the CRIU sniffer on/off and read what it recorded. */
-@Command(name = "sniff", mixinStandardHelpOptions = true,
+@Command(
+        name = "sniff",
+        mixinStandardHelpOptions = true,
         description = "Record and read the runc <-> CRIU RPC (criu stand-in).",
-        subcommands = {SniffCommand.On.class, SniffCommand.Off.class, SniffCommand.Status.class, SniffCommand.ListCaptures.class,
-                SniffCommand.Show.class, SniffCommand.Tail.class, SniffCommand.Serve.class})
+        subcommands = {
+            SniffCommand.On.class,
+            SniffCommand.Off.class,
+            SniffCommand.Status.class,
+            SniffCommand.ListCaptures.class,
+            SniffCommand.Show.class,
+            SniffCommand.Tail.class,
+            SniffCommand.Serve.class
+        })
 public final class SniffCommand implements Runnable {
     public static final Path DEFAULT_SOCKET = Path.of("/run/cri-failover/sniffer.sock");
 
@@ -44,8 +53,10 @@ public final class SniffCommand implements Runnable {
     static final class Locations {
         @Option(names = "--dir", description = "capture directory (default: ${DEFAULT-VALUE})")
         Path dir = Path.of(SnifferSettings.DEFAULT_CAPTURE_DIR);
+
         @Option(names = "--socket", description = "debug socket (default: ${DEFAULT-VALUE})")
         Path socket = DEFAULT_SOCKET;
+
         @Option(names = "--flag", description = "flag file that turns sniffing on (default: ${DEFAULT-VALUE})")
         Path flag = SniffSwitch.DEFAULT_FLAG;
     }
@@ -54,6 +65,7 @@ public final class SniffCommand implements Runnable {
     static final class On implements Callable<Integer> {
         @Mixin
         Locations loc;
+
         @Spec
         CommandSpec spec;
 
@@ -69,6 +81,7 @@ public final class SniffCommand implements Runnable {
     static final class Off implements Callable<Integer> {
         @Mixin
         Locations loc;
+
         @Spec
         CommandSpec spec;
 
@@ -84,6 +97,7 @@ public final class SniffCommand implements Runnable {
     static final class Status implements Callable<Integer> {
         @Mixin
         Locations loc;
+
         @Spec
         CommandSpec spec;
 
@@ -98,6 +112,7 @@ public final class SniffCommand implements Runnable {
     static final class ListCaptures implements Callable<Integer> {
         @Mixin
         Locations loc;
+
         @Spec
         CommandSpec spec;
 
@@ -117,10 +132,13 @@ public final class SniffCommand implements Runnable {
     static final class Show implements Callable<Integer> {
         @Mixin
         Locations loc;
+
         @Spec
         CommandSpec spec;
+
         @Parameters(paramLabel = "OP", description = "operation id (or unique prefix, or path of a capture file)")
         String op;
+
         @Option(names = "--json", description = "decoded JSON lines instead of text")
         boolean json;
 
@@ -152,10 +170,13 @@ public final class SniffCommand implements Runnable {
     static final class Tail implements Callable<Integer> {
         @Mixin
         Locations loc;
+
         @Spec
         CommandSpec spec;
+
         @Option(names = "--json", description = "print the decoded JSON lines as received")
         boolean json;
+
         @Option(names = "--no-follow", description = "stop after the history")
         boolean noFollow;
 
@@ -186,12 +207,14 @@ public final class SniffCommand implements Runnable {
     static final class Serve implements Callable<Integer> {
         @Mixin
         Locations loc;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            try (DebugServer s = DebugServer.start(loc.socket, new CaptureStore(loc.dir), DebugServer.Options.defaults())) {
+            try (DebugServer s =
+                    DebugServer.start(loc.socket, new CaptureStore(loc.dir), DebugServer.Options.defaults())) {
                 spec.commandLine().getOut().println("serving " + s.socketPath() + " from " + loc.dir);
                 spec.commandLine().getOut().flush();
                 CountDownLatch forever = new CountDownLatch(1);

@@ -26,7 +26,8 @@ public final class SniffSwitch {
     public void on() throws IOException {
         Path parent = flag.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) {
-            Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            Files.createDirectories(
+                    parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         }
         Path tmp = Files.createTempFile(parent, ".sniff", ".tmp");
         Files.writeString(tmp, "on\n");

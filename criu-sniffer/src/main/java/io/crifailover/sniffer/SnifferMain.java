@@ -10,8 +10,7 @@ import java.util.List;
  */
 public final class SnifferMain {
 
-    private SnifferMain() {
-    }
+    private SnifferMain() {}
 
     public static void main(String[] argv) {
         System.exit(run(argv));

@@ -16,7 +16,8 @@ import java.util.TreeSet;
  *                     ({@code sniffer.reservedBelow})
  * @param keepCaptures how many capture files to keep ({@code sniffer.keepCaptures})
  */
-public record SnifferSettings(Path realCriu, Path captureDir, Set<Integer> inheritedFds, int reservedBelow, int keepCaptures) {
+public record SnifferSettings(
+        Path realCriu, Path captureDir, Set<Integer> inheritedFds, int reservedBelow, int keepCaptures) {
     public static final String DEFAULT_CAPTURE_DIR = "/var/lib/cri-failover/sniffer";
 
     public SnifferSettings {

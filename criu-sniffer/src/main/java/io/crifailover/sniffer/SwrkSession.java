@@ -33,8 +33,10 @@ final class SwrkSession {
         long pid = ProcessHandle.current().pid();
         String op = OperationIds.next(Instant.now(), pid);
         try (Recorder recorder = Recorder.open(settings.captureDir(), op);
-             SeqpacketLink runtime = SeqpacketLink.adopt(socketFd)) {
-            long runtimePid = runtime.peerPid() > 0 ? runtime.peerPid() : NativeCalls.libc().getppid();
+                SeqpacketLink runtime = SeqpacketLink.adopt(socketFd)) {
+            long runtimePid = runtime.peerPid() > 0
+                    ? runtime.peerPid()
+                    : NativeCalls.libc().getppid();
             recorder.event(CaptureEvent.Kind.META, meta(pid, runtimePid));
             SeqpacketLink[] pair = SeqpacketLink.pair();
             SeqpacketLink criuSide = pair[0];
@@ -45,10 +47,11 @@ final class SwrkSession {
                 recorder.message(Direction.TO_CRIU, first.bytes(), first.fds().length);
                 mirror.mirrorFor(first.bytes());
             }
-            CriuProcess criu = CriuProcess.spawn(settings.realCriu().toString(), args, pair[1].fdNumber(), socketFd,
-                    settings.inheritedFds());
+            CriuProcess criu = CriuProcess.spawn(
+                    settings.realCriu().toString(), args, pair[1].fdNumber(), socketFd, settings.inheritedFds());
             pair[1].close();
-            recorder.event(CaptureEvent.Kind.NOTE, Map.of("text", "spawned " + settings.realCriu(), "criu_pid", criu.pid()));
+            recorder.event(
+                    CaptureEvent.Kind.NOTE, Map.of("text", "spawned " + settings.realCriu(), "criu_pid", criu.pid()));
 
             Thread toRuntime = relay("criu->runtime", criuSide, runtime, Direction.TO_RUNTIME, recorder, null);
             if (first == null) {
@@ -72,7 +75,9 @@ final class SwrkSession {
         m.put("argv", args);
         m.put("pid", pid);
         m.put("runtime_pid", runtimePid);
-        m.put("runtime", ProcessHandle.of(runtimePid).flatMap(p -> p.info().command()).orElse("?"));
+        m.put(
+                "runtime",
+                ProcessHandle.of(runtimePid).flatMap(p -> p.info().command()).orElse("?"));
         m.put("criu", settings.realCriu().toString());
         m.put("socket_fd", socketFd);
         m.put("inherited_fds", List.copyOf(settings.inheritedFds()));
@@ -80,25 +85,27 @@ final class SwrkSession {
     }
 
     /** Forwards datagrams from {@code from} to {@code to} until end of stream, then passes the end on. */
-    private static Thread relay(String name, SeqpacketLink from, SeqpacketLink to, Direction dir, Recorder recorder,
-                                FdMirror mirror) {
-        Thread t = new Thread(() -> {
-            try {
-                SeqpacketLink.Datagram d;
-                while ((d = from.receive()) != null) {
-                    recorder.message(dir, d.bytes(), d.fds().length);
-                    if (mirror != null) {
-                        mirror.mirrorFor(d.bytes());
+    private static Thread relay(
+            String name, SeqpacketLink from, SeqpacketLink to, Direction dir, Recorder recorder, FdMirror mirror) {
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        SeqpacketLink.Datagram d;
+                        while ((d = from.receive()) != null) {
+                            recorder.message(dir, d.bytes(), d.fds().length);
+                            if (mirror != null) {
+                                mirror.mirrorFor(d.bytes());
+                            }
+                            to.send(d);
+                        }
+                        recorder.note(dir == Direction.TO_CRIU ? "runtime closed its end" : "criu closed its end");
+                    } catch (IOException | RuntimeException ex) {
+                        recorder.note(name + " relay stopped: " + ex);
+                        LOG.debug("{} relay stopped", name, ex);
                     }
-                    to.send(d);
-                }
-                recorder.note(dir == Direction.TO_CRIU ? "runtime closed its end" : "criu closed its end");
-            } catch (IOException | RuntimeException ex) {
-                recorder.note(name + " relay stopped: " + ex);
-                LOG.debug("{} relay stopped", name, ex);
-            }
-            to.shutdownOutput();
-        }, name);
+                    to.shutdownOutput();
+                },
+                name);
         t.setDaemon(true);
         t.start();
         return t;

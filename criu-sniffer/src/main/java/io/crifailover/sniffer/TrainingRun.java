@@ -14,8 +14,7 @@ import java.util.Map;
  */
 final class TrainingRun {
 
-    private TrainingRun() {
-    }
+    private TrainingRun() {}
 
     static void run(Path scratch) throws IOException {
         Files.createDirectories(scratch);
@@ -27,15 +26,30 @@ final class TrainingRun {
         NativeCalls.close(NativeCalls.pidfdGetfd(pidfd, pair[0].fdNumber()));
         NativeCalls.close(pidfd);
         pair[0].peerPid();
-        byte[] req = CriuRpc.criu_req.newBuilder().setType(CriuRpc.criu_req_type.DUMP)
-                .setOpts(CriuRpc.criu_opts.newBuilder().setImagesDirFd(-1).setLeaveRunning(true)).build().toByteArray();
-        byte[] resp = CriuRpc.criu_resp.newBuilder().setType(CriuRpc.criu_req_type.NOTIFY).setSuccess(true)
-                .setNotify(CriuRpc.criu_notify.newBuilder().setScript("pre-dump")).build().toByteArray();
+        byte[] req = CriuRpc.criu_req
+                .newBuilder()
+                .setType(CriuRpc.criu_req_type.DUMP)
+                .setOpts(CriuRpc.criu_opts.newBuilder().setImagesDirFd(-1).setLeaveRunning(true))
+                .build()
+                .toByteArray();
+        byte[] resp = CriuRpc.criu_resp
+                .newBuilder()
+                .setType(CriuRpc.criu_req_type.NOTIFY)
+                .setSuccess(true)
+                .setNotify(CriuRpc.criu_notify.newBuilder().setScript("pre-dump"))
+                .build()
+                .toByteArray();
         pair[0].send(new SeqpacketLink.Datagram(req, new FileDescriptor[0]));
         pair[1].receive();
         Path trueBinary = Path.of("/bin/true");
         if (Files.isExecutable(trueBinary)) {
-            CriuProcess.spawn(trueBinary.toString(), java.util.List.of(), pair[1].fdNumber(), pair[1].fdNumber(), java.util.Set.of()).waitFor();
+            CriuProcess.spawn(
+                            trueBinary.toString(),
+                            java.util.List.of(),
+                            pair[1].fdNumber(),
+                            pair[1].fdNumber(),
+                            java.util.Set.of())
+                    .waitFor();
         }
         try (CaptureWriter w = CaptureWriter.create(dir, "train")) {
             w.event(CaptureEvent.Kind.META, Map.of("argv", java.util.List.of("swrk", "3")));

@@ -50,7 +50,10 @@ public final class Transcript {
 
     /** Type of the first request (DUMP, RESTORE, VERSION, …), or "?" if none was seen. */
     public String requestType() {
-        return messages("request").stream().findFirst().map(n -> n.path("type").asText()).orElse("?");
+        return messages("request").stream()
+                .findFirst()
+                .map(n -> n.path("type").asText())
+                .orElse("?");
     }
 
     /** The final reply, if CRIU sent one. */
@@ -71,7 +74,7 @@ public final class Transcript {
             switch (msg) {
                 case "request", "reply" -> out.add(msg + " " + n.path("type").asText());
                 case "notify" -> out.add("notify " + n.path("script").asText());
-                default -> { }
+                default -> {}
             }
         }
         return out;
@@ -105,7 +108,9 @@ public final class Transcript {
 
     /** Time from the first to the last recorded event. */
     public long totalNanos() {
-        return entries.isEmpty() ? 0 : entries.get(entries.size() - 1).path("mono_ns").asLong() - startNanos;
+        return entries.isEmpty()
+                ? 0
+                : entries.get(entries.size() - 1).path("mono_ns").asLong() - startNanos;
     }
 
     /** One line for listings: op, type, result, duration. */
@@ -116,10 +121,15 @@ public final class Transcript {
 
     private static String result(JsonNode reply) {
         if (reply.path("success").asBoolean(false)) {
-            return "ok" + (reply.has("restored_pid") ? " pid=" + reply.get("restored_pid").asInt() : "");
+            return "ok"
+                    + (reply.has("restored_pid")
+                            ? " pid=" + reply.get("restored_pid").asInt()
+                            : "");
         }
         return "FAILED errno=" + reply.path("cr_errno").asInt(0)
-                + (reply.has("cr_errmsg") ? " \"" + reply.get("cr_errmsg").asText().strip() + "\"" : "");
+                + (reply.has("cr_errmsg")
+                        ? " \"" + reply.get("cr_errmsg").asText().strip() + "\""
+                        : "");
     }
 
     /** Multi-line, human-readable rendering with offsets and phase durations. */
@@ -134,7 +144,9 @@ public final class Transcript {
             sb.append("phases:\n");
             phases.forEach((k, v) -> sb.append(String.format("  %-44s %9.3f ms%n", k, v / 1e6)));
         }
-        sb.append(String.format("total %.3f ms, %s%n", totalNanos() / 1e6, reply().map(Transcript::result).orElse("no reply")));
+        sb.append(String.format(
+                "total %.3f ms, %s%n",
+                totalNanos() / 1e6, reply().map(Transcript::result).orElse("no reply")));
         return sb.toString();
     }
 
@@ -143,7 +155,9 @@ public final class Transcript {
         String kind = n.path("kind").asText();
         switch (kind) {
             case "meta":
-                return "start " + n.path("argv") + " runtime pid " + n.path("runtime_pid").asText() + " (" + n.path("runtime").asText() + ")";
+                return "start " + n.path("argv") + " runtime pid "
+                        + n.path("runtime_pid").asText() + " ("
+                        + n.path("runtime").asText() + ")";
             case "note":
                 return "note: " + n.path("text").asText();
             case "exit":
@@ -152,7 +166,10 @@ public final class Transcript {
                 break;
         }
         StringBuilder sb = new StringBuilder();
-        sb.append(n.path("dir").asText()).append(' ').append(n.path("msg").asText()).append(' ');
+        sb.append(n.path("dir").asText())
+                .append(' ')
+                .append(n.path("msg").asText())
+                .append(' ');
         String msg = n.path("msg").asText();
         if (msg.equals("notify")) {
             sb.append(n.path("script").asText());
@@ -190,7 +207,11 @@ public final class Transcript {
             }
             sb.append(f.getKey());
             if (!f.getValue().isBoolean()) {
-                sb.append('=').append(f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString());
+                sb.append('=')
+                        .append(
+                                f.getValue().isTextual()
+                                        ? f.getValue().asText()
+                                        : f.getValue().toString());
             }
         }
         return sb.toString();

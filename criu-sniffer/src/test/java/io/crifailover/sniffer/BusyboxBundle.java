@@ -23,16 +23,21 @@ final class BusyboxBundle {
         for (String applet : List.of("sh", "sleep", "cat", "echo")) {
             Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
         }
-        Process p = new ProcessBuilder("runc", "spec", "--bundle", dir.toString()).inheritIO().start();
+        Process p = new ProcessBuilder("runc", "spec", "--bundle", dir.toString())
+                .inheritIO()
+                .start();
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
             throw new IOException("runc spec failed");
         }
         ObjectMapper json = new ObjectMapper();
-        ObjectNode config = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        ObjectNode config =
+                (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
         ObjectNode process = (ObjectNode) config.get("process");
         process.put("terminal", false);
-        process.putArray("args").add("/bin/sh").add("-c")
+        process.putArray("args")
+                .add("/bin/sh")
+                .add("-c")
                 .add("i=0; while true; do i=$((i+1)); echo $i > /data/count; sleep 0.1; done");
         ((ObjectNode) config.get("root")).put("readonly", false);
         json.writeValue(dir.resolve("config.json").toFile(), config);
@@ -46,7 +51,8 @@ final class BusyboxBundle {
     /** The counter's last value, or -1 while the file is being rewritten. */
     long count() {
         try {
-            return Long.parseLong(Files.readString(dir.resolve("rootfs/data/count")).trim());
+            return Long.parseLong(
+                    Files.readString(dir.resolve("rootfs/data/count")).trim());
         } catch (IOException | NumberFormatException ex) {
             return -1;
         }

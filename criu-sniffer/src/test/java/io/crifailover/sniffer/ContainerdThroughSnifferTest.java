@@ -27,8 +27,8 @@ class ContainerdThroughSnifferTest {
     void criCheckpointAndRestoreFromTheArchiveAreTranscribed() throws Exception {
         StandIn standIn = StandIn.install(tmp.resolve("standin"), "/usr/sbin/criu");
         standIn.sniffSwitch().on();
-        try (ContainerdNode node = ContainerdNode.start(ContainerdNode.options().name("sniff")
-                .pathPrefix(standIn.home().resolve("bin")))) {
+        try (ContainerdNode node = ContainerdNode.start(
+                ContainerdNode.options().name("sniff").pathPrefix(standIn.home().resolve("bin")))) {
             CriClient cri = node.cri();
             String id = startCounter(cri, "sniff-src", TestImages.shared().counterImage());
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> cri.counter(id) >= 5);
@@ -37,11 +37,21 @@ class ContainerdThroughSnifferTest {
             long checkpointed = cri.counter(id);
 
             Transcript dump = find(standIn, "DUMP");
-            assertThat(dump.outline()).containsSubsequence("request DUMP", "notify pre-dump", "notify network-lock",
-                    "notify post-dump", "reply DUMP");
-            assertThat(dump.reply()).get().extracting(n -> n.get("success").asBoolean()).isEqualTo(true);
-            assertThat(dump.entries().stream().filter(n -> n.has("opts")).findFirst().orElseThrow()
-                    .get("opts").get("leave_running").asBoolean()).isTrue();
+            assertThat(dump.outline())
+                    .containsSubsequence(
+                            "request DUMP", "notify pre-dump", "notify network-lock", "notify post-dump", "reply DUMP");
+            assertThat(dump.reply())
+                    .get()
+                    .extracting(n -> n.get("success").asBoolean())
+                    .isEqualTo(true);
+            assertThat(dump.entries().stream()
+                            .filter(n -> n.has("opts"))
+                            .findFirst()
+                            .orElseThrow()
+                            .get("opts")
+                            .get("leave_running")
+                            .asBoolean())
+                    .isTrue();
 
             String restored;
             try {
@@ -51,8 +61,14 @@ class ContainerdThroughSnifferTest {
             }
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> cri.counter(restored) > checkpointed);
             Transcript restore = find(standIn, "RESTORE");
-            assertThat(restore.outline()).containsSubsequence("request RESTORE", "notify setup-namespaces", "notify post-restore",
-                    "notify network-unlock", "notify post-resume", "reply RESTORE");
+            assertThat(restore.outline())
+                    .containsSubsequence(
+                            "request RESTORE",
+                            "notify setup-namespaces",
+                            "notify post-restore",
+                            "notify network-unlock",
+                            "notify post-resume",
+                            "reply RESTORE");
             JsonNode reply = restore.reply().orElseThrow();
             assertThat(reply.get("success").asBoolean()).isTrue();
             assertThat(reply.get("restored_pid").asInt()).isPositive();

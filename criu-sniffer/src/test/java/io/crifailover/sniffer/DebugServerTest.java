@@ -24,7 +24,8 @@ class DebugServerTest {
         }
         DebugServer.Options opts = new DebugServer.Options(100, Duration.ofMillis(20), "rw-------");
         List<String> lines = new CopyOnWriteArrayList<>();
-        try (DebugServer server = DebugServer.start(tmp.resolve("sock/sniffer.sock"), new CaptureStore(captures), opts)) {
+        try (DebugServer server =
+                DebugServer.start(tmp.resolve("sock/sniffer.sock"), new CaptureStore(captures), opts)) {
             Thread reader = new Thread(() -> {
                 try {
                     DebugClient.stream(server.socketPath(), l -> lines.add(l));
@@ -44,7 +45,10 @@ class DebugServerTest {
                 w.event(CaptureEvent.Kind.EXIT, Map.of("status", 1));
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> lines.size() == 5);
-            assertThat(lines.get(3)).contains("\"cr_errno\":2").contains("\"cr_errmsg\":\"broken image\"").contains("\"success\":false");
+            assertThat(lines.get(3))
+                    .contains("\"cr_errno\":2")
+                    .contains("\"cr_errmsg\":\"broken image\"")
+                    .contains("\"success\":false");
             assertThat(lines.get(4)).contains("\"kind\":\"exit\"").contains("\"status\":1");
         }
     }

@@ -22,6 +22,7 @@ class DebugSocketAccessTest {
 
     @TempDir
     Path tmp;
+
     private Path clientClasspath;
 
     @BeforeEach
@@ -29,7 +30,11 @@ class DebugSocketAccessTest {
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         clientClasspath = tmp.resolve("cp");
         Path pkg = Files.createDirectories(clientClasspath.resolve("io/crifailover/sniffer"));
-        Path compiled = Path.of(UnixLineClient.class.getProtectionDomain().getCodeSource().getLocation().getPath())
+        Path compiled = Path.of(UnixLineClient.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .getPath())
                 .resolve("io/crifailover/sniffer/UnixLineClient.class");
         Files.copy(compiled, pkg.resolve("UnixLineClient.class"));
         Files.createDirectories(tmp.resolve("captures"));
@@ -40,8 +45,12 @@ class DebugSocketAccessTest {
         if (uid != null) {
             cmd.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
         }
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", clientClasspath.toString(),
-                "io.crifailover.sniffer.UnixLineClient", socket.toString()));
+        cmd.addAll(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                clientClasspath.toString(),
+                "io.crifailover.sniffer.UnixLineClient",
+                socket.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             String out = new String(p.getInputStream().readAllBytes());
@@ -55,18 +64,24 @@ class DebugSocketAccessTest {
     @Test
     void nonRootPeerIsRefusedByCredentialCheckEvenIfTheSocketFileIsOpen() throws Exception {
         DebugServer.Options open = new DebugServer.Options(10, Duration.ofMillis(50), "rw-rw-rw-");
-        try (DebugServer server = DebugServer.start(tmp.resolve("open.sock"), new CaptureStore(tmp.resolve("captures")), open)) {
+        try (DebugServer server =
+                DebugServer.start(tmp.resolve("open.sock"), new CaptureStore(tmp.resolve("captures")), open)) {
             assertThat(connectAs(NOBODY, server.socketPath()))
-                    .contains("\"error\"").contains("permission denied").contains("peer uid is 65534");
+                    .contains("\"error\"")
+                    .contains("permission denied")
+                    .contains("peer uid is 65534");
             assertThat(connectAs(null, server.socketPath())).isEqualTo(DebugServer.LIVE_MARKER);
         }
     }
 
     @Test
     void defaultSocketModeKeepsNonRootOutAlready() throws Exception {
-        try (DebugServer server = DebugServer.start(tmp.resolve("default.sock"), new CaptureStore(tmp.resolve("captures")),
+        try (DebugServer server = DebugServer.start(
+                tmp.resolve("default.sock"),
+                new CaptureStore(tmp.resolve("captures")),
                 DebugServer.Options.defaults())) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.socketPath()))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.socketPath())))
+                    .isEqualTo("rw-------");
             assertThat(connectAs(NOBODY, server.socketPath())).startsWith("connect failed");
         }
     }

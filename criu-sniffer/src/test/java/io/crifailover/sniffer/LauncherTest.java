@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherTest {
     @TempDir
     Path tmp;
+
     private StandIn standIn;
 
     @BeforeEach
@@ -28,7 +29,8 @@ class LauncherTest {
     }
 
     private String[] runStandIn(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(standIn.home().resolve("bin/criu").toString()));
+        List<String> cmd = new java.util.ArrayList<>(
+                List.of(standIn.home().resolve("bin/criu").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(standIn.env());
@@ -59,7 +61,8 @@ class LauncherTest {
     @Test
     void refusesARealCriuThatIsTheStandInItself() throws Exception {
         Path conf = standIn.home().resolve("sniffer.conf");
-        Files.writeString(conf, Files.readString(conf) + "REAL_CRIU=" + standIn.home().resolve("bin/criu") + "\n");
+        Files.writeString(
+                conf, Files.readString(conf) + "REAL_CRIU=" + standIn.home().resolve("bin/criu") + "\n");
         String[] r = runStandIn("swrk", "3");
         assertThat(r[2]).isEqualTo("1");
         assertThat(r[0]).contains("points at the stand-in itself");

@@ -35,16 +35,27 @@ class MessageDecoderTest {
 
     @Test
     void decodesFailuresAndRestoredPid() {
-        ObjectNode failed = MessageDecoder.decode(Direction.TO_RUNTIME, Messages.failedReply(2, "Can't open inventory"));
+        ObjectNode failed =
+                MessageDecoder.decode(Direction.TO_RUNTIME, Messages.failedReply(2, "Can't open inventory"));
         assertThat(failed.get("msg").asText()).isEqualTo("reply");
         assertThat(failed.get("success").asBoolean()).isFalse();
         assertThat(failed.get("cr_errno").asInt()).isEqualTo(2);
         assertThat(failed.get("cr_errmsg").asText()).isEqualTo("Can't open inventory");
         ObjectNode ok = MessageDecoder.decode(Direction.TO_RUNTIME, Messages.restoreReply(4711));
         assertThat(ok.get("restored_pid").asInt()).isEqualTo(4711);
-        ObjectNode version = MessageDecoder.decode(Direction.TO_RUNTIME, CriuRpc.criu_resp.newBuilder()
-                .setType(CriuRpc.criu_req_type.VERSION).setSuccess(true)
-                .setVersion(CriuRpc.criu_version.newBuilder().setMajorNumber(4).setMinorNumber(1).setSublevel(1)).build().toByteArray());
+        ObjectNode version = MessageDecoder.decode(
+                Direction.TO_RUNTIME,
+                CriuRpc.criu_resp
+                        .newBuilder()
+                        .setType(CriuRpc.criu_req_type.VERSION)
+                        .setSuccess(true)
+                        .setVersion(CriuRpc.criu_version
+                                .newBuilder()
+                                .setMajorNumber(4)
+                                .setMinorNumber(1)
+                                .setSublevel(1))
+                        .build()
+                        .toByteArray());
         assertThat(version.get("version").asText()).isEqualTo("4.1.1");
     }
 
@@ -57,8 +68,11 @@ class MessageDecoderTest {
 
     @Test
     void referencedFdsComeFromTheOptions() throws Exception {
-        assertThat(FdMirror.referencedFds(CriuRpc.criu_req.parseFrom(Messages.dumpRequest()))).containsExactly(6, 7);
-        assertThat(FdMirror.referencedFds(CriuRpc.criu_req.parseFrom(Messages.notifyAck()))).isEmpty();
-        assertThat(FdMirror.referencedFds(CriuRpc.criu_req.parseFrom(Messages.restoreRequest(-1)))).isEmpty();
+        assertThat(FdMirror.referencedFds(CriuRpc.criu_req.parseFrom(Messages.dumpRequest())))
+                .containsExactly(6, 7);
+        assertThat(FdMirror.referencedFds(CriuRpc.criu_req.parseFrom(Messages.notifyAck())))
+                .isEmpty();
+        assertThat(FdMirror.referencedFds(CriuRpc.criu_req.parseFrom(Messages.restoreRequest(-1))))
+                .isEmpty();
     }
 }

@@ -20,8 +20,7 @@ final class Runc implements AutoCloseable {
     private int calls;
 
     /** Exit code and combined output of one runc call. */
-    record Result(int exitCode, String output) {
-    }
+    record Result(int exitCode, String output) {}
 
     Runc(Path workDir, Map<String, String> env) throws IOException {
         this.root = Files.createDirectories(workDir.resolve("runc-root"));
@@ -41,8 +40,10 @@ final class Runc implements AutoCloseable {
                 containers.add(a);
             }
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectErrorStream(true).redirectOutput(detached ? Path.of("/dev/null").toFile() : log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectErrorStream(true)
+                .redirectOutput(detached ? Path.of("/dev/null").toFile() : log.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
         if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
@@ -56,7 +57,8 @@ final class Runc implements AutoCloseable {
     Result ok(String... args) throws IOException, InterruptedException {
         Result r = run(args);
         if (r.exitCode() != 0) {
-            throw new AssertionError("runc " + String.join(" ", args) + " failed (" + r.exitCode() + "): " + r.output());
+            throw new AssertionError(
+                    "runc " + String.join(" ", args) + " failed (" + r.exitCode() + "): " + r.output());
         }
         return r;
     }

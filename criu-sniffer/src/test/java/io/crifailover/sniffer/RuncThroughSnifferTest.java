@@ -36,15 +36,19 @@ class RuncThroughSnifferTest {
         standIn.sniffSwitch().on();
         bundle = BusyboxBundle.create(tmp.resolve("bundle"));
         runc = new Runc(tmp, standIn.env());
-        debug = DebugServer.start(tmp.resolve("debug/sniffer.sock"), new CaptureStore(standIn.captures()),
+        debug = DebugServer.start(
+                tmp.resolve("debug/sniffer.sock"),
+                new CaptureStore(standIn.captures()),
                 new DebugServer.Options(2000, Duration.ofMillis(50), "rw-------"));
-        Thread reader = new Thread(() -> {
-            try {
-                DebugClient.stream(debug.socketPath(), streamed::add);
-            } catch (java.io.IOException ignored) {
-                // server closed at the end of the test
-            }
-        }, "debug-reader");
+        Thread reader = new Thread(
+                () -> {
+                    try {
+                        DebugClient.stream(debug.socketPath(), streamed::add);
+                    } catch (java.io.IOException ignored) {
+                        // server closed at the end of the test
+                    }
+                },
+                "debug-reader");
         reader.setDaemon(true);
         reader.start();
     }
@@ -82,34 +86,56 @@ class RuncThroughSnifferTest {
         List<Transcript> afterDump = transcripts();
         assertThat(afterDump).extracting(Transcript::requestType).containsExactly("VERSION", "DUMP");
         assertThat(afterDump.get(0).outline()).containsExactly("request VERSION", "reply VERSION");
-        assertThat(afterDump.get(1).outline()).containsSubsequence("request DUMP", "notify pre-dump", "notify network-lock",
-                "notify post-dump", "reply DUMP");
-        assertThat(afterDump.get(1).reply()).get().extracting(n -> n.get("success").asBoolean()).isEqualTo(true);
+        assertThat(afterDump.get(1).outline())
+                .containsSubsequence(
+                        "request DUMP", "notify pre-dump", "notify network-lock", "notify post-dump", "reply DUMP");
+        assertThat(afterDump.get(1).reply())
+                .get()
+                .extracting(n -> n.get("success").asBoolean())
+                .isEqualTo(true);
 
-        runc.ok("restore", "--detach", "--image-path", images.toString(), "--work-path", work.toString(),
-                "--bundle", bundle.dir().toString(), id);
+        runc.ok(
+                "restore",
+                "--detach",
+                "--image-path",
+                images.toString(),
+                "--work-path",
+                work.toString(),
+                "--bundle",
+                bundle.dir().toString(),
+                id);
         await().atMost(Duration.ofSeconds(20)).until(() -> bundle.count() > atCheckpoint + 5);
 
         List<Transcript> all = transcripts();
         assertThat(all).extracting(Transcript::requestType).containsExactly("VERSION", "DUMP", "VERSION", "RESTORE");
         Transcript restore = all.get(3);
-        assertThat(restore.outline()).containsSubsequence("request RESTORE", "notify setup-namespaces", "notify post-restore",
-                "notify network-unlock", "notify post-resume", "reply RESTORE");
+        assertThat(restore.outline())
+                .containsSubsequence(
+                        "request RESTORE",
+                        "notify setup-namespaces",
+                        "notify post-restore",
+                        "notify network-unlock",
+                        "notify post-resume",
+                        "reply RESTORE");
         JsonNode reply = restore.reply().orElseThrow();
         assertThat(reply.get("success").asBoolean()).isTrue();
         int restoredPid = reply.get("restored_pid").asInt();
         assertThat(restoredPid).isPositive();
-        assertThat(runc.ok("state", id).output()).contains("\"pid\": " + restoredPid).contains("running");
+        assertThat(runc.ok("state", id).output())
+                .contains("\"pid\": " + restoredPid)
+                .contains("running");
         assertThat(restore.phaseNanos()).containsKey("post-restore->network-unlock");
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> streamed.stream().anyMatch(
-                l -> l.contains("\"restored_pid\":" + restoredPid)));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> streamed.stream().anyMatch(l -> l.contains("\"restored_pid\":" + restoredPid)));
 
         runc.ok("kill", id, "KILL");
-        await().atMost(Duration.ofSeconds(20)).until(() -> runc.run("state", id).output().contains("stopped"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> runc.run("state", id).output().contains("stopped"));
         runc.ok("delete", id);
         for (Path f : new CaptureStore(standIn.captures()).files()) {
-            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                    .isEqualTo("rw-------");
         }
     }
 
@@ -117,7 +143,13 @@ class RuncThroughSnifferTest {
     void withSniffingOffCheckpointWorksAndNothingIsRecorded() throws Exception {
         standIn.sniffSwitch().off();
         startCounter();
-        runc.ok("checkpoint", "--image-path", tmp.resolve("images").toString(), "--work-path", tmp.resolve("work").toString(), id);
+        runc.ok(
+                "checkpoint",
+                "--image-path",
+                tmp.resolve("images").toString(),
+                "--work-path",
+                tmp.resolve("work").toString(),
+                id);
         assertThat(new CaptureStore(standIn.captures()).files()).isEmpty();
     }
 
@@ -129,19 +161,34 @@ class RuncThroughSnifferTest {
         runc.ok("checkpoint", "--image-path", images.toString(), "--work-path", work.toString(), id);
         Files.delete(images.resolve("inventory.img"));
 
-        Runc.Result r = runc.run("restore", "--detach", "--image-path", images.toString(), "--work-path", work.toString(),
-                "--bundle", bundle.dir().toString(), id);
+        Runc.Result r = runc.run(
+                "restore",
+                "--detach",
+                "--image-path",
+                images.toString(),
+                "--work-path",
+                work.toString(),
+                "--bundle",
+                bundle.dir().toString(),
+                id);
         assertThat(r.exitCode()).isNotZero();
 
-        Transcript restore = transcripts().stream().filter(t -> t.requestType().equals("RESTORE")).findFirst().orElseThrow();
+        Transcript restore = transcripts().stream()
+                .filter(t -> t.requestType().equals("RESTORE"))
+                .findFirst()
+                .orElseThrow();
         JsonNode reply = restore.reply().orElseThrow();
         assertThat(reply.get("success").asBoolean()).isFalse();
         assertThat(reply.has("cr_errno")).isTrue();
         assertThat(reply.get("cr_errmsg").asText()).isNotBlank();
         assertThat(restore.summaryLine()).contains("FAILED errno=");
 
-        String errmsgJson = Json.MAPPER.writeValueAsString(reply.get("cr_errmsg").asText());
-        await().atMost(Duration.ofSeconds(10)).until(() -> streamed.stream().anyMatch(
-                l -> l.contains("\"success\":false") && l.contains("\"cr_errno\":") && l.contains("\"cr_errmsg\":" + errmsgJson)));
+        String errmsgJson =
+                Json.MAPPER.writeValueAsString(reply.get("cr_errmsg").asText());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> streamed.stream()
+                        .anyMatch(l -> l.contains("\"success\":false")
+                                && l.contains("\"cr_errno\":")
+                                && l.contains("\"cr_errmsg\":" + errmsgJson)));
     }
 }

@@ -34,11 +34,21 @@ class SniffCommandTest {
                 }
             }
         }
-        assertThat(run("list", "--dir", tmp.toString())).startsWith("0\n").contains(sample.op()).contains("DUMP").contains("ok");
+        assertThat(run("list", "--dir", tmp.toString()))
+                .startsWith("0\n")
+                .contains(sample.op())
+                .contains("DUMP")
+                .contains("ok");
         String show = run("show", "--dir", tmp.toString(), "20260101");
-        assertThat(show).startsWith("0\n").contains("notify pre-dump").contains("pre-dump->network-lock").contains("post-dump->reply");
+        assertThat(show)
+                .startsWith("0\n")
+                .contains("notify pre-dump")
+                .contains("pre-dump->network-lock")
+                .contains("post-dump->reply");
         assertThat(run("show", "--dir", tmp.toString(), "--json", "20260101")).contains("\"script\":\"post-dump\"");
-        assertThat(run("show", "--dir", tmp.toString(), "nope")).startsWith("1\n").contains("no capture 'nope'");
+        assertThat(run("show", "--dir", tmp.toString(), "nope"))
+                .startsWith("1\n")
+                .contains("no capture 'nope'");
     }
 
     @Test

@@ -23,15 +23,19 @@ final class StandIn {
         Path bin = Files.createDirectories(home.resolve("bin"));
         Files.copy(module.resolve("src/main/dist/criu"), bin.resolve("criu"));
         Files.setPosixFilePermissions(bin.resolve("criu"), PosixFilePermissions.fromString("rwxr-xr-x"));
-        String classpath = module.resolve("target/classes") + ":" + Files.readString(module.resolve("target/classpath.txt")).trim();
-        Files.writeString(home.resolve("sniffer.conf"), String.join("\n",
-                "REAL_CRIU=" + realCriu,
-                "SNIFF_FLAG=" + home.resolve("sniff.enabled"),
-                "SNIFFER_HOME=" + home,
-                "SNIFFER_CLASSPATH='" + classpath + "'",
-                "CAPTURE_DIR=" + home.resolve("captures"),
-                "JAVA=" + Path.of(System.getProperty("java.home"), "bin", "java"),
-                ""));
+        String classpath = module.resolve("target/classes") + ":"
+                + Files.readString(module.resolve("target/classpath.txt")).trim();
+        Files.writeString(
+                home.resolve("sniffer.conf"),
+                String.join(
+                        "\n",
+                        "REAL_CRIU=" + realCriu,
+                        "SNIFF_FLAG=" + home.resolve("sniff.enabled"),
+                        "SNIFFER_HOME=" + home,
+                        "SNIFFER_CLASSPATH='" + classpath + "'",
+                        "CAPTURE_DIR=" + home.resolve("captures"),
+                        "JAVA=" + Path.of(System.getProperty("java.home"), "bin", "java"),
+                        ""));
         return new StandIn(home);
     }
 
@@ -49,7 +53,10 @@ final class StandIn {
 
     /** Environment for the runtime: the stand-in first on PATH, and its config. */
     Map<String, String> env() {
-        return Map.of("PATH", home.resolve("bin") + ":" + System.getenv("PATH"),
-                "CRI_FAILOVER_SNIFFER_CONF", home.resolve("sniffer.conf").toString());
+        return Map.of(
+                "PATH",
+                home.resolve("bin") + ":" + System.getenv("PATH"),
+                "CRI_FAILOVER_SNIFFER_CONF",
+                home.resolve("sniffer.conf").toString());
     }
 }

@@ -14,13 +14,13 @@ import java.nio.file.Path;
  * socket sends, or "connect failed: …".
  */
 public final class UnixLineClient {
-    private UnixLineClient() {
-    }
+    private UnixLineClient() {}
 
     public static void main(String[] args) throws Exception {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(Path.of(args[0])));
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
             System.out.println(in.readLine());
         } catch (java.io.IOException ex) {
             System.out.println("connect failed: " + ex.getMessage());

@@ -48,13 +48,22 @@ class DaemonSetManifestTest {
 
     @Test
     void holdsExactlyTheExpectedTypedObjects() {
-        assertThat(objects).extracting(o -> o.getClass().getSimpleName() + "/" + o.getMetadata().getName())
-                .containsExactly("Namespace/cri-failover", "ServiceAccount/cri-failover", "ClusterRole/cri-failover",
-                        "ClusterRoleBinding/cri-failover", "ConfigMap/cri-failover-cluster",
+        assertThat(objects)
+                .extracting(o ->
+                        o.getClass().getSimpleName() + "/" + o.getMetadata().getName())
+                .containsExactly(
+                        "Namespace/cri-failover",
+                        "ServiceAccount/cri-failover",
+                        "ClusterRole/cri-failover",
+                        "ClusterRoleBinding/cri-failover",
+                        "ConfigMap/cri-failover-cluster",
                         "DaemonSet/cri-failover-installer");
-        objects.stream().filter(o -> !(o instanceof Namespace) && !(o instanceof ClusterRole)
-                        && !(o instanceof ClusterRoleBinding))
-                .forEach(o -> assertThat(o.getMetadata().getNamespace()).as(o.getKind()).isEqualTo("cri-failover"));
+        objects.stream()
+                .filter(o ->
+                        !(o instanceof Namespace) && !(o instanceof ClusterRole) && !(o instanceof ClusterRoleBinding))
+                .forEach(o -> assertThat(o.getMetadata().getNamespace())
+                        .as(o.getKind())
+                        .isEqualTo("cri-failover"));
         assertThat(one(Namespace.class).getMetadata().getLabels())
                 .containsEntry("pod-security.kubernetes.io/enforce", "privileged");
     }
@@ -70,20 +79,23 @@ class DaemonSetManifestTest {
                 granted.computeIfAbsent(resource, r -> new TreeSet<>()).addAll(rule.getVerbs());
             }
         }
-        assertThat(granted).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "nodes", Set.of("get", "list", "watch"),
-                "pods", Set.of("get", "list", "watch", "create", "delete"),
-                "events", Set.of("create")));
+        assertThat(granted)
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "nodes", Set.of("get", "list", "watch"),
+                        "pods", Set.of("get", "list", "watch", "create", "delete"),
+                        "events", Set.of("create")));
     }
 
     @Test
     void bindingGivesTheRoleToTheServiceAccount() {
         ClusterRoleBinding binding = one(ClusterRoleBinding.class);
         assertThat(binding.getRoleRef().getKind()).isEqualTo("ClusterRole");
-        assertThat(binding.getRoleRef().getName()).isEqualTo(one(ClusterRole.class).getMetadata().getName());
+        assertThat(binding.getRoleRef().getName())
+                .isEqualTo(one(ClusterRole.class).getMetadata().getName());
         assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
             assertThat(s.getKind()).isEqualTo("ServiceAccount");
-            assertThat(s.getName()).isEqualTo(one(ServiceAccount.class).getMetadata().getName());
+            assertThat(s.getName())
+                    .isEqualTo(one(ServiceAccount.class).getMetadata().getName());
             assertThat(s.getNamespace()).isEqualTo("cri-failover");
         });
     }
@@ -91,8 +103,15 @@ class DaemonSetManifestTest {
     @Test
     void configMapCarriesClusterSettings() {
         String settings = one(ConfigMap.class).getData().get("cluster.yaml");
-        assertThat(settings).contains("placement:", "members:", "port: 11000", "checkpoint:", "interval: 60s",
-                "probes:", "missesBeforeSuspect:");
+        assertThat(settings)
+                .contains(
+                        "placement:",
+                        "members:",
+                        "port: 11000",
+                        "checkpoint:",
+                        "interval: 60s",
+                        "probes:",
+                        "missesBeforeSuspect:");
     }
 
     @Test
@@ -102,18 +121,28 @@ class DaemonSetManifestTest {
         assertThat(daemonSet.getSpec().getSelector().getMatchLabels())
                 .isEqualTo(daemonSet.getSpec().getTemplate().getMetadata().getLabels());
         assertThat(pod.getServiceAccountName()).isEqualTo("cri-failover");
-        assertThat(pod.getHostPID()).as("nsenter -t 1 needs the host PID namespace").isTrue();
+        assertThat(pod.getHostPID())
+                .as("nsenter -t 1 needs the host PID namespace")
+                .isTrue();
         assertThat(pod.getNodeSelector()).containsEntry("cri-failover.io/install", "true");
         assertThat(pod.getTolerations()).isNotEmpty();
 
-        Container installer = pod.getContainers().stream().collect(Collectors.collectingAndThen(
-                Collectors.toList(), l -> { assertThat(l).hasSize(1); return l.get(0); }));
+        Container installer = pod.getContainers().stream()
+                .collect(Collectors.collectingAndThen(Collectors.toList(), l -> {
+                    assertThat(l).hasSize(1);
+                    return l.get(0);
+                }));
         assertThat(installer.getSecurityContext().getPrivileged()).isTrue();
         String commandLine = String.join(" ", installer.getCommand()) + " " + String.join(" ", installer.getArgs());
-        assertThat(commandLine).contains("cri-failover install --host-root=/host",
-                "--cluster-config=/etc/cri-failover-cluster/cluster.yaml",
-                "--sync-service-account").doesNotContain("sleep");
-        assertThat(pod.getAutomountServiceAccountToken()).as("the host shim gets this pod's token").isNotEqualTo(false);
+        assertThat(commandLine)
+                .contains(
+                        "cri-failover install --host-root=/host",
+                        "--cluster-config=/etc/cri-failover-cluster/cluster.yaml",
+                        "--sync-service-account")
+                .doesNotContain("sleep");
+        assertThat(pod.getAutomountServiceAccountToken())
+                .as("the host shim gets this pod's token")
+                .isNotEqualTo(false);
         assertThat(installer.getEnv()).anySatisfy(e -> {
             assertThat(e.getName()).isEqualTo("NODE_NAME");
             assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
@@ -122,14 +151,22 @@ class DaemonSetManifestTest {
             assertThat(m.getMountPath()).isEqualTo("/host");
             assertThat(m.getName()).isEqualTo("host");
         });
-        Volume host = pod.getVolumes().stream().filter(v -> v.getName().equals("host")).findFirst().orElseThrow();
+        Volume host = pod.getVolumes().stream()
+                .filter(v -> v.getName().equals("host"))
+                .findFirst()
+                .orElseThrow();
         assertThat(host.getHostPath().getPath()).isEqualTo("/");
-        Volume settings = pod.getVolumes().stream().filter(v -> v.getName().equals("cluster-config")).findFirst().orElseThrow();
-        assertThat(settings.getConfigMap().getName()).isEqualTo(one(ConfigMap.class).getMetadata().getName());
+        Volume settings = pod.getVolumes().stream()
+                .filter(v -> v.getName().equals("cluster-config"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(settings.getConfigMap().getName())
+                .isEqualTo(one(ConfigMap.class).getMetadata().getName());
     }
 
     private static <T extends HasMetadata> T one(Class<T> type) {
-        List<T> matches = objects.stream().filter(type::isInstance).map(type::cast).toList();
+        List<T> matches =
+                objects.stream().filter(type::isInstance).map(type::cast).toList();
         assertThat(matches).as(type.getSimpleName()).hasSize(1);
         return matches.get(0);
     }

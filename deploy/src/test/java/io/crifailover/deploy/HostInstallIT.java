@@ -40,22 +40,34 @@ class HostInstallIT {
     @Test
     void imagePayloadInstalledOnAHostRunsAndUninstallsCleanly() throws Exception {
         ShimImageIT.assumeImageHasTheCli();
-        run(dir, "skopeo", "copy", "oci-archive:" + ShimImageIT.IMAGE_TAR.toAbsolutePath(), "oci:" + dir.resolve("layout") + ":shim");
-        run(dir, "umoci", "unpack", "--image", dir.resolve("layout") + ":shim", dir.resolve("bundle").toString());
+        run(
+                dir,
+                "skopeo",
+                "copy",
+                "oci-archive:" + ShimImageIT.IMAGE_TAR.toAbsolutePath(),
+                "oci:" + dir.resolve("layout") + ":shim");
+        run(
+                dir,
+                "umoci",
+                "unpack",
+                "--image",
+                dir.resolve("layout") + ":shim",
+                dir.resolve("bundle").toString());
         Path source = dir.resolve("bundle/rootfs/opt/cri-failover");
 
         Path host = Files.createDirectories(dir.resolve("host"));
         for (String d : List.of("run/systemd/system", "run/containerd", "etc/systemd/system", "var/lib/kubelet")) {
             Files.createDirectories(host.resolve(d));
         }
-        Files.writeString(host.resolve("var/lib/kubelet/config.yaml"),
+        Files.writeString(
+                host.resolve("var/lib/kubelet/config.yaml"),
                 "kind: KubeletConfiguration\ncontainerRuntimeEndpoint: unix:///run/containerd/containerd.sock\n");
         Files.writeString(host.resolve("var/lib/kubelet/kubeadm-flags.env"), "KUBELET_KUBEADM_ARGS=\"--v=2\"\n");
         Map<String, String> before = snapshot(host);
         List<List<String>> commands = new ArrayList<>();
 
-        InstallReport report = new Installer(new HostRoot(host), argv -> commands.add(argv))
-                .install(InstallSettings.defaults(source));
+        InstallReport report =
+                new Installer(new HostRoot(host), argv -> commands.add(argv)).install(InstallSettings.defaults(source));
 
         assertThat(report.runtime().endpoint()).isEqualTo("unix:///run/containerd/containerd.sock");
         assertThat(host.resolve("opt/cri-failover/jre/bin/java")).isExecutable();
@@ -74,10 +86,17 @@ class HostInstallIT {
         try (Stream<Path> walk = Files.walk(root)) {
             walk.forEach(p -> {
                 try {
-                    String kind = Files.isSymbolicLink(p) ? "link " + Files.readSymbolicLink(p)
-                            : Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "dir"
-                            : "file " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
-                    tree.put(root.relativize(p).toString(), kind + " " + Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS));
+                    String kind = Files.isSymbolicLink(p)
+                            ? "link " + Files.readSymbolicLink(p)
+                            : Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                                    ? "dir"
+                                    : "file "
+                                            + HexFormat.of()
+                                                    .formatHex(MessageDigest.getInstance("SHA-256")
+                                                            .digest(Files.readAllBytes(p)));
+                    tree.put(
+                            root.relativize(p).toString(),
+                            kind + " " + Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } catch (java.security.NoSuchAlgorithmException e) {
@@ -89,7 +108,10 @@ class HostInstallIT {
     }
 
     private static String run(Path workDir, String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .start();
         process.getOutputStream().close();
         byte[] output = process.getInputStream().readAllBytes();
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
@@ -97,7 +119,9 @@ class HostInstallIT {
             throw new IllegalStateException(String.join(" ", command) + " did not finish in 120 s");
         }
         String text = new String(output, StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as(String.join(" ", command) + ":\n" + text).isZero();
+        assertThat(process.exitValue())
+                .as(String.join(" ", command) + ":\n" + text)
+                .isZero();
         return text;
     }
 }

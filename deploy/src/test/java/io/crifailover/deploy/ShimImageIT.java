@@ -48,7 +48,8 @@ class ShimImageIT {
         assertThat(manifest.path("LayersData").get(0).path("MIMEType").asText())
                 .isEqualTo("application/vnd.oci.image.layer.v1.tar+gzip");
         JsonNode config = new ObjectMapper().readTree(run("skopeo", "inspect", "--config", "oci-archive:" + IMAGE_TAR));
-        assertThat(config.path("config").path("Entrypoint").get(0).asText()).isEqualTo("/opt/cri-failover/bin/cri-failover");
+        assertThat(config.path("config").path("Entrypoint").get(0).asText())
+                .isEqualTo("/opt/cri-failover/bin/cri-failover");
     }
 
     @Test
@@ -69,14 +70,24 @@ class ShimImageIT {
                     .addArgs("--help")
                     .setLogPath("help.log")
                     .build();
-            String id = cri.runtime().createContainer(CreateContainerRequest.newBuilder()
-                    .setPodSandboxId(podId).setConfig(container).setSandboxConfig(pod).build()).getContainerId();
+            String id = cri.runtime()
+                    .createContainer(CreateContainerRequest.newBuilder()
+                            .setPodSandboxId(podId)
+                            .setConfig(container)
+                            .setSandboxConfig(pod)
+                            .build())
+                    .getContainerId();
             cri.startContainer(id);
 
             ContainerStatus status = Awaitility.await("cri-failover --help exits")
-                    .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> cri.runtime().containerStatus(ContainerStatusRequest.newBuilder()
-                            .setContainerId(id).build()).getStatus(),
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> cri.runtime()
+                                    .containerStatus(ContainerStatusRequest.newBuilder()
+                                            .setContainerId(id)
+                                            .build())
+                                    .getStatus(),
                             s -> s.getState() == ContainerState.CONTAINER_EXITED);
             String log = Files.readString(Path.of(pod.getLogDirectory(), "help.log"));
             assertThat(status.getExitCode()).as("exit code; log:\n" + log).isZero();
@@ -96,8 +107,10 @@ class ShimImageIT {
         } catch (ClassNotFoundException e) {
             present = false;
         }
-        Assumptions.assumeTrue(present, "the shim jar in the local Maven repository has no " + MAIN_CLASS
-                + " (run: mvn -o -pl shim install -DskipTests, then rebuild deploy)");
+        Assumptions.assumeTrue(
+                present,
+                "the shim jar in the local Maven repository has no " + MAIN_CLASS
+                        + " (run: mvn -o -pl shim install -DskipTests, then rebuild deploy)");
     }
 
     private static String run(String... command) throws IOException, InterruptedException {
@@ -110,7 +123,9 @@ class ShimImageIT {
             throw new IllegalStateException(String.join(" ", argv) + " did not finish in 120 s");
         }
         String text = new String(output, StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as(String.join(" ", argv) + ":\n" + text).isZero();
+        assertThat(process.exitValue())
+                .as(String.join(" ", argv) + ":\n" + text)
+                .isZero();
         return text;
     }
 }

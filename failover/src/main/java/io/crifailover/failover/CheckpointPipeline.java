@@ -38,175 +38,233 @@ import org.slf4j.LoggerFactory;
  * checkpoint that failed half-way is never recorded in the catalog, so it is never restored.
  */
 public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJob {
-  private static final Logger LOG = LoggerFactory.getLogger(CheckpointPipeline.class);
-  private static final Duration PLACEMENT_TIMEOUT = Duration.ofSeconds(5);
-  private static final int STANDBYS = 2;
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointPipeline.class);
+    private static final Duration PLACEMENT_TIMEOUT = Duration.ofSeconds(5);
+    private static final int STANDBYS = 2;
 
-  private final RuntimeServiceBlockingStub runtime;
-  private final CheckpointStore store;
-  private final Path workDir;
-  private final NodeIdentity node;
-  private final WorkloadResolver workloads;
-  private final PlacementLink placement;
-  private final Map<String, PeerClient> peerStores;
-  private final PodEvents events;
-  private final Timer duration;
-  private final DistributionSummary size;
-  private final Timer frozen;
-  private final Timer replication;
-  private final Map<String, LastCheckpoint> last = new java.util.concurrent.ConcurrentHashMap<>();
-  private final ExecutorService replicationWorkers =
-      Executors.newCachedThreadPool(PeerProber.daemon("replication"));
+    private final RuntimeServiceBlockingStub runtime;
+    private final CheckpointStore store;
+    private final Path workDir;
+    private final NodeIdentity node;
+    private final WorkloadResolver workloads;
+    private final PlacementLink placement;
+    private final Map<String, PeerClient> peerStores;
+    private final PodEvents events;
+    private final Timer duration;
+    private final DistributionSummary size;
+    private final Timer frozen;
+    private final Timer replication;
+    private final Map<String, LastCheckpoint> last = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ExecutorService replicationWorkers = Executors.newCachedThreadPool(PeerProber.daemon("replication"));
 
-  /** The newest checkpoint this node took of a container (for the status page). */
-  public record LastCheckpoint(String container, long sequence, String digest, Instant at,
-      long layerBytes, long frozenMs, List<String> holders) {}
+    /** The newest checkpoint this node took of a container (for the status page). */
+    public record LastCheckpoint(
+            String container,
+            long sequence,
+            String digest,
+            Instant at,
+            long layerBytes,
+            long frozenMs,
+            List<String> holders) {}
 
-  /** What a checkpoint records about its source node. */
-  public record NodeIdentity(String name, String arch, List<String> cpuFlags, String cpuFlagsDigest) {}
+    /** What a checkpoint records about its source node. */
+    public record NodeIdentity(String name, String arch, List<String> cpuFlags, String cpuFlagsDigest) {}
 
-  public CheckpointPipeline(RuntimeServiceBlockingStub runtime, CheckpointStore store, Path workDir,
-      NodeIdentity node, WorkloadResolver workloads, PlacementLink placement,
-      Map<String, PeerClient> peerStores, PodEvents events, MeterRegistry metrics) {
-    this.runtime = runtime;
-    this.store = store;
-    this.workDir = workDir;
-    this.node = node;
-    this.workloads = workloads;
-    this.placement = placement;
-    this.peerStores = Map.copyOf(peerStores);
-    this.events = events;
-    this.duration = Timer.builder("crif.checkpoint.duration").description("CheckpointContainer to catalog record")
-        .publishPercentileHistogram().register(metrics);
-    this.size = DistributionSummary.builder("crif.checkpoint.size.bytes").baseUnit("bytes").register(metrics);
-    this.frozen = Timer.builder("crif.checkpoint.criu.frozen").description("CRIU frozen time from stats-dump")
-        .register(metrics);
-    this.replication = Timer.builder("crif.checkpoint.replication").description("replication to all standbys")
-        .register(metrics);
-  }
-
-  @Override
-  public void checkpoint(ContainerRef c, ProtectionSettings settings) throws Exception {
-    long start = System.nanoTime();
-    ContainerKey key = workloads.keyOf(c);
-    String id = key.toString();
-    String storeId = key.storeId();
-    long sequence = nextSequence(storeId);
-    Path archive = workDir.resolve("archive-" + UUID.randomUUID() + ".tar");
-    Path layout = workDir.resolve("layout-" + UUID.randomUUID());
-    try {
-      runtime.withDeadlineAfter(120, TimeUnit.SECONDS).checkpointContainer(CheckpointContainerRequest.newBuilder()
-          .setContainerId(c.containerId()).setLocation(archive.toString()).setTimeout(120).build());
-      long dumped = System.nanoTime();
-      CheckpointImage image = CheckpointImageBuilder.build(archive, CheckpointMetadata.builder()
-          .sourceNode(node.name()).namespace(key.namespace()).pod(key.pod()).podUid(c.podUid())
-          .container(key.container()).sequence(sequence).checkpointTime(Instant.now())
-          .cpuFlagsDigest(node.cpuFlagsDigest()).build(), layout);
-      String tag = Long.toString(sequence);
-      new OciLayoutImporter(store).importImage(layout, image.tag(), key.repository(), tag);
-      store.recordCheckpoint(storeId, sequence, key.repository(), tag);
-      long stored = System.nanoTime();
-
-      List<String> holders;
-      Result.Ack ack;
-      long replicated;
-      try {
-        holders = replicate(id, key, tag, sequence);
-        replicated = System.nanoTime();
-        ack = placement.call(p -> p.recordCheckpoint(id, image.manifestDigest(), sequence,
-            node.name(), node.cpuFlags(), holders), PLACEMENT_TIMEOUT);
-      } catch (IllegalStateException noQuorum) {
-        throw new CheckpointScheduler.TransientFailure(noQuorum.getMessage(), noQuorum);
-      }
-      if (!ack.accepted()) {
-        throw new IllegalStateException("placement refused checkpoint " + sequence + ": " + ack.detail());
-      }
-      store.retain(storeId, settings.keep());
-      last.put(c.containerId(), new LastCheckpoint(id, sequence, image.manifestDigest(), Instant.now(),
-          image.layerSize(), image.info().stats() == null ? -1 : image.info().stats().frozenTimeUs() / 1000,
-          holders));
-
-      long layerBytes = image.layerSize();
-      size.record(layerBytes);
-      CriuDumpStats stats = image.info().stats();
-      long frozenMs = stats == null ? -1 : stats.frozenTimeUs() / 1000;
-      if (stats != null) {
-        frozen.record(Duration.ofNanos(stats.frozenTimeUs() * 1000));
-      }
-      long end = System.nanoTime();
-      duration.record(Duration.ofNanos(end - start));
-      String message = "checkpoint " + sequence + " (" + (layerBytes >> 10) + " KiB, CRIU frozen "
-          + frozenMs + " ms, " + millis(end - start) + " ms end to end) held by " + String.join(",", holders);
-      LOG.info("{}: {}; {} ms: runtime checkpoint {}, pack and store {}, replicate {}, record {}", c, message,
-          millis(end - start), millis(dumped - start), millis(stored - dumped), millis(replicated - stored),
-          millis(end - replicated));
-      events.normal(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINTED, message);
-    } catch (Exception e) {
-      events.warning(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINT_FAILED,
-          "checkpoint " + sequence + " of " + c.containerName() + " failed: " + e.getMessage());
-      throw e;
-    } finally {
-      Files.deleteIfExists(archive);
-      Directories.deleteTree(layout);
+    public CheckpointPipeline(
+            RuntimeServiceBlockingStub runtime,
+            CheckpointStore store,
+            Path workDir,
+            NodeIdentity node,
+            WorkloadResolver workloads,
+            PlacementLink placement,
+            Map<String, PeerClient> peerStores,
+            PodEvents events,
+            MeterRegistry metrics) {
+        this.runtime = runtime;
+        this.store = store;
+        this.workDir = workDir;
+        this.node = node;
+        this.workloads = workloads;
+        this.placement = placement;
+        this.peerStores = Map.copyOf(peerStores);
+        this.events = events;
+        this.duration = Timer.builder("crif.checkpoint.duration")
+                .description("CheckpointContainer to catalog record")
+                .publishPercentileHistogram()
+                .register(metrics);
+        this.size = DistributionSummary.builder("crif.checkpoint.size.bytes")
+                .baseUnit("bytes")
+                .register(metrics);
+        this.frozen = Timer.builder("crif.checkpoint.criu.frozen")
+                .description("CRIU frozen time from stats-dump")
+                .register(metrics);
+        this.replication = Timer.builder("crif.checkpoint.replication")
+                .description("replication to all standbys")
+                .register(metrics);
     }
-  }
 
-  @Override
-  public void intervalMissed(ContainerRef c, Duration slowest, Duration interval) {
-    events.warning(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINT_SLOW, "checkpoints of "
-        + c.containerName() + " take up to " + slowest.toMillis() + " ms, so they run back to back and the "
-        + interval.toMillis() + " ms interval cannot be held: up to " + 2 * slowest.toMillis()
-        + " ms of state can be lost; raise cri-failover.io/checkpoint-interval");
-  }
-
-  private static long millis(long nanos) {
-    return nanos / 1_000_000;
-  }
-
-  /** Newest checkpoint per container id of this node. */
-  public Map<String, LastCheckpoint> lastCheckpoints() {
-    return Map.copyOf(last);
-  }
-
-  private long nextSequence(String id) throws java.io.IOException {
-    List<CheckpointRecord> history = store.history(id);
-    return history.isEmpty() ? 1 : history.get(history.size() - 1).sequence() + 1;
-  }
-
-  /**
-   * Pushes to the standbys placement assigns, all at once; returns the nodes that hold the image
-   * now (this one first, then the standbys in placement's order).
-   */
-  private List<String> replicate(String id, ContainerKey key, String tag, long sequence) {
-    Result.Standbys standbys = placement.call(p -> p.assignStandbys(id, node.name(), STANDBYS),
-        PLACEMENT_TIMEOUT);
-    long start = System.nanoTime();
-    List<CompletableFuture<Boolean>> pushes = new ArrayList<>();
-    for (String standby : standbys.nodes()) {
-      PeerClient peer = peerStores.get(standby);
-      if (peer == null) {
-        LOG.warn("no store address known for standby {}", standby);
-        pushes.add(CompletableFuture.completedFuture(false));
-        continue;
-      }
-      pushes.add(CompletableFuture.supplyAsync(() -> {
+    @Override
+    public void checkpoint(ContainerRef c, ProtectionSettings settings) throws Exception {
+        long start = System.nanoTime();
+        ContainerKey key = workloads.keyOf(c);
+        String id = key.toString();
+        String storeId = key.storeId();
+        long sequence = nextSequence(storeId);
+        Path archive = workDir.resolve("archive-" + UUID.randomUUID() + ".tar");
+        Path layout = workDir.resolve("layout-" + UUID.randomUUID());
         try {
-          new Replicator(store).push(peer, key.repository(), tag, key.storeId(), sequence);
-          return true;
-        } catch (Exception e) {
-          LOG.warn("replicating {} #{} to {} failed: {}", id, sequence, standby, e.toString());
-          return false;
-        }
-      }, replicationWorkers));
-    }
-    List<String> holders = new ArrayList<>(List.of(node.name()));
-    for (int i = 0; i < pushes.size(); i++) {
-      if (pushes.get(i).join()) {
-        holders.add(standbys.nodes().get(i));
-      }
-    }
-    replication.record(Duration.ofNanos(System.nanoTime() - start));
-    return holders;
-  }
+            runtime.withDeadlineAfter(120, TimeUnit.SECONDS)
+                    .checkpointContainer(CheckpointContainerRequest.newBuilder()
+                            .setContainerId(c.containerId())
+                            .setLocation(archive.toString())
+                            .setTimeout(120)
+                            .build());
+            long dumped = System.nanoTime();
+            CheckpointImage image = CheckpointImageBuilder.build(
+                    archive,
+                    CheckpointMetadata.builder()
+                            .sourceNode(node.name())
+                            .namespace(key.namespace())
+                            .pod(key.pod())
+                            .podUid(c.podUid())
+                            .container(key.container())
+                            .sequence(sequence)
+                            .checkpointTime(Instant.now())
+                            .cpuFlagsDigest(node.cpuFlagsDigest())
+                            .build(),
+                    layout);
+            String tag = Long.toString(sequence);
+            new OciLayoutImporter(store).importImage(layout, image.tag(), key.repository(), tag);
+            store.recordCheckpoint(storeId, sequence, key.repository(), tag);
+            long stored = System.nanoTime();
 
+            List<String> holders;
+            Result.Ack ack;
+            long replicated;
+            try {
+                holders = replicate(id, key, tag, sequence);
+                replicated = System.nanoTime();
+                ack = placement.call(
+                        p -> p.recordCheckpoint(
+                                id, image.manifestDigest(), sequence, node.name(), node.cpuFlags(), holders),
+                        PLACEMENT_TIMEOUT);
+            } catch (IllegalStateException noQuorum) {
+                throw new CheckpointScheduler.TransientFailure(noQuorum.getMessage(), noQuorum);
+            }
+            if (!ack.accepted()) {
+                throw new IllegalStateException("placement refused checkpoint " + sequence + ": " + ack.detail());
+            }
+            store.retain(storeId, settings.keep());
+            last.put(
+                    c.containerId(),
+                    new LastCheckpoint(
+                            id,
+                            sequence,
+                            image.manifestDigest(),
+                            Instant.now(),
+                            image.layerSize(),
+                            image.info().stats() == null
+                                    ? -1
+                                    : image.info().stats().frozenTimeUs() / 1000,
+                            holders));
+
+            long layerBytes = image.layerSize();
+            size.record(layerBytes);
+            CriuDumpStats stats = image.info().stats();
+            long frozenMs = stats == null ? -1 : stats.frozenTimeUs() / 1000;
+            if (stats != null) {
+                frozen.record(Duration.ofNanos(stats.frozenTimeUs() * 1000));
+            }
+            long end = System.nanoTime();
+            duration.record(Duration.ofNanos(end - start));
+            String message = "checkpoint " + sequence + " (" + (layerBytes >> 10) + " KiB, CRIU frozen " + frozenMs
+                    + " ms, " + millis(end - start) + " ms end to end) held by " + String.join(",", holders);
+            LOG.info(
+                    "{}: {}; {} ms: runtime checkpoint {}, pack and store {}, replicate {}, record {}",
+                    c,
+                    message,
+                    millis(end - start),
+                    millis(dumped - start),
+                    millis(stored - dumped),
+                    millis(replicated - stored),
+                    millis(end - replicated));
+            events.normal(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINTED, message);
+        } catch (Exception e) {
+            events.warning(
+                    c.namespace(),
+                    c.podName(),
+                    c.podUid(),
+                    PodEvents.CHECKPOINT_FAILED,
+                    "checkpoint " + sequence + " of " + c.containerName() + " failed: " + e.getMessage());
+            throw e;
+        } finally {
+            Files.deleteIfExists(archive);
+            Directories.deleteTree(layout);
+        }
+    }
+
+    @Override
+    public void intervalMissed(ContainerRef c, Duration slowest, Duration interval) {
+        events.warning(
+                c.namespace(),
+                c.podName(),
+                c.podUid(),
+                PodEvents.CHECKPOINT_SLOW,
+                "checkpoints of "
+                        + c.containerName() + " take up to " + slowest.toMillis()
+                        + " ms, so they run back to back and the "
+                        + interval.toMillis() + " ms interval cannot be held: up to " + 2 * slowest.toMillis()
+                        + " ms of state can be lost; raise cri-failover.io/checkpoint-interval");
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
+    }
+
+    /** Newest checkpoint per container id of this node. */
+    public Map<String, LastCheckpoint> lastCheckpoints() {
+        return Map.copyOf(last);
+    }
+
+    private long nextSequence(String id) throws java.io.IOException {
+        List<CheckpointRecord> history = store.history(id);
+        return history.isEmpty() ? 1 : history.get(history.size() - 1).sequence() + 1;
+    }
+
+    /**
+     * Pushes to the standbys placement assigns, all at once; returns the nodes that hold the image
+     * now (this one first, then the standbys in placement's order).
+     */
+    private List<String> replicate(String id, ContainerKey key, String tag, long sequence) {
+        Result.Standbys standbys = placement.call(p -> p.assignStandbys(id, node.name(), STANDBYS), PLACEMENT_TIMEOUT);
+        long start = System.nanoTime();
+        List<CompletableFuture<Boolean>> pushes = new ArrayList<>();
+        for (String standby : standbys.nodes()) {
+            PeerClient peer = peerStores.get(standby);
+            if (peer == null) {
+                LOG.warn("no store address known for standby {}", standby);
+                pushes.add(CompletableFuture.completedFuture(false));
+                continue;
+            }
+            pushes.add(CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            new Replicator(store).push(peer, key.repository(), tag, key.storeId(), sequence);
+                            return true;
+                        } catch (Exception e) {
+                            LOG.warn("replicating {} #{} to {} failed: {}", id, sequence, standby, e.toString());
+                            return false;
+                        }
+                    },
+                    replicationWorkers));
+        }
+        List<String> holders = new ArrayList<>(List.of(node.name()));
+        for (int i = 0; i < pushes.size(); i++) {
+            if (pushes.get(i).join()) {
+                holders.add(standbys.nodes().get(i));
+            }
+        }
+        replication.record(Duration.ofNanos(System.nanoTime() - start));
+        return holders;
+    }
 }

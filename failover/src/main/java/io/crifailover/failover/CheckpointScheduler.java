@@ -21,155 +21,167 @@ import org.slf4j.LoggerFactory;
  * executor, never on a kubelet call's thread.
  */
 public final class CheckpointScheduler {
-  private static final Logger LOG = LoggerFactory.getLogger(CheckpointScheduler.class);
-  /** How many recent checkpoint durations the next start is planned with. */
-  static final int DURATION_HISTORY = 3;
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointScheduler.class);
+    /** How many recent checkpoint durations the next start is planned with. */
+    static final int DURATION_HISTORY = 3;
 
-  /**
-   * A checkpoint failed for a passing reason outside the container (no placement quorum, e.g.
-   * during a leader change): the next one is tried at the normal schedule, without back-off, so a
-   * short placement outage does not stretch the state-loss bound.
-   */
-  public static final class TransientFailure extends Exception {
-    public TransientFailure(String message, Throwable cause) {
-      super(message, cause);
-    }
-  }
-
-  /** The work done for one checkpoint; throws to report failure. */
-  @FunctionalInterface
-  public interface CheckpointJob {
-    void checkpoint(ContainerRef container, ProtectionSettings settings) throws Exception;
-
-    /** Checkpoints of {@code container} take so long that its interval cannot be held (told once). */
-    default void intervalMissed(ContainerRef container, Duration slowest, Duration interval) {}
-  }
-
-  private final TaskScheduler timer;
-  private final Executor workers;
-  private final CheckpointJob job;
-  private final LongUnaryOperator jitterMillis;
-  private final Duration maxBackoff;
-  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-
-  /**
-   * @param jitterMillis given the interval in ms, returns the delay of the first run in [0, interval)
-   */
-  public CheckpointScheduler(TaskScheduler timer, Executor workers, CheckpointJob job,
-      LongUnaryOperator jitterMillis, Duration maxBackoff) {
-    this.timer = timer;
-    this.workers = workers;
-    this.job = job;
-    this.jitterMillis = jitterMillis;
-    this.maxBackoff = maxBackoff;
-  }
-
-  /** Starts (or re-times, when settings changed) checkpointing of {@code container}. */
-  public void protect(ContainerRef container, ProtectionSettings settings) {
-    Entry fresh = new Entry(container, settings);
-    Entry old = entries.put(container.containerId(), fresh);
-    if (old != null) {
-      if (old.settings.equals(settings)) {
-        entries.put(container.containerId(), old);
-        return;
-      }
-      old.stop();
-    }
-    long interval = settings.interval().toMillis();
-    long first = Math.max(0, Math.min(interval - 1, jitterMillis.applyAsLong(interval)));
-    fresh.scheduleAfter(Duration.ofMillis(first));
-    LOG.info("protecting {} every {} (first checkpoint in {} ms)", container, settings.interval(), first);
-  }
-
-  /** Stops checkpointing {@code containerId}; a checkpoint already running completes. */
-  public void unprotect(String containerId) {
-    Entry e = entries.remove(containerId);
-    if (e != null) {
-      e.stop();
-      LOG.info("no longer protecting {}", e.container);
-    }
-  }
-
-  public boolean isProtected(String containerId) {
-    return entries.containsKey(containerId);
-  }
-
-  /** Consecutive failures of the container's checkpoints so far (0 after a success). */
-  public int failures(String containerId) {
-    Entry e = entries.get(containerId);
-    return e == null ? 0 : e.failures;
-  }
-
-  Duration backoff(Duration interval, int failures) {
-    long factor = 1L << Math.min(failures, 20);
-    long millis = interval.toMillis() * factor;
-    return Duration.ofMillis(Math.min(millis, Math.max(maxBackoff.toMillis(), interval.toMillis())));
-  }
-
-  /** One container's schedule. */
-  private final class Entry {
-    final ContainerRef container;
-    final ProtectionSettings settings;
-    volatile boolean stopped;
-    volatile int failures;
-    TaskScheduler.Cancellable pending;
-    private final long[] recentMillis = new long[DURATION_HISTORY];
-    private int runs;
-    private boolean boundMissReported;
-
-    Entry(ContainerRef container, ProtectionSettings settings) {
-      this.container = container;
-      this.settings = settings;
+    /**
+     * A checkpoint failed for a passing reason outside the container (no placement quorum, e.g.
+     * during a leader change): the next one is tried at the normal schedule, without back-off, so a
+     * short placement outage does not stretch the state-loss bound.
+     */
+    public static final class TransientFailure extends Exception {
+        public TransientFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
-    synchronized void scheduleAfter(Duration delay) {
-      if (!stopped) {
-        pending = timer.schedule(() -> workers.execute(this::runOnce), delay);
-      }
+    /** The work done for one checkpoint; throws to report failure. */
+    @FunctionalInterface
+    public interface CheckpointJob {
+        void checkpoint(ContainerRef container, ProtectionSettings settings) throws Exception;
+
+        /** Checkpoints of {@code container} take so long that its interval cannot be held (told once). */
+        default void intervalMissed(ContainerRef container, Duration slowest, Duration interval) {}
     }
 
-    synchronized void stop() {
-      stopped = true;
-      if (pending != null) {
-        pending.cancel();
-      }
+    private final TaskScheduler timer;
+    private final Executor workers;
+    private final CheckpointJob job;
+    private final LongUnaryOperator jitterMillis;
+    private final Duration maxBackoff;
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+    /**
+     * @param jitterMillis given the interval in ms, returns the delay of the first run in [0, interval)
+     */
+    public CheckpointScheduler(
+            TaskScheduler timer,
+            Executor workers,
+            CheckpointJob job,
+            LongUnaryOperator jitterMillis,
+            Duration maxBackoff) {
+        this.timer = timer;
+        this.workers = workers;
+        this.job = job;
+        this.jitterMillis = jitterMillis;
+        this.maxBackoff = maxBackoff;
     }
 
-    void runOnce() {
-      if (stopped) {
-        return;
-      }
-      long start = timer.nowMillis();
-      try {
-        job.checkpoint(container, settings);
-        failures = 0;
-        scheduleAfter(Duration.ofMillis(delayAfterSuccess(start, timer.nowMillis())));
-      } catch (TransientFailure e) {
-        LOG.warn("checkpoint of {} failed, next try at the normal interval: {}", container, e.getMessage());
-        scheduleAfter(settings.interval());
-      } catch (Exception e) {
-        failures++;
-        Duration wait = backoff(settings.interval(), failures);
-        LOG.warn("checkpoint of {} failed ({} in a row), next try in {} ms: {}", container, failures,
-            wait.toMillis(), e.toString());
-        scheduleAfter(wait);
-      }
+    /** Starts (or re-times, when settings changed) checkpointing of {@code container}. */
+    public void protect(ContainerRef container, ProtectionSettings settings) {
+        Entry fresh = new Entry(container, settings);
+        Entry old = entries.put(container.containerId(), fresh);
+        if (old != null) {
+            if (old.settings.equals(settings)) {
+                entries.put(container.containerId(), old);
+                return;
+            }
+            old.stop();
+        }
+        long interval = settings.interval().toMillis();
+        long first = Math.max(0, Math.min(interval - 1, jitterMillis.applyAsLong(interval)));
+        fresh.scheduleAfter(Duration.ofMillis(first));
+        LOG.info("protecting {} every {} (first checkpoint in {} ms)", container, settings.interval(), first);
     }
 
-    /** The wait before the next run, so that it finishes one interval after {@code start}. */
-    private long delayAfterSuccess(long start, long end) {
-      recentMillis[runs++ % DURATION_HISTORY] = end - start;
-      long slowest = java.util.Arrays.stream(recentMillis).max().orElse(0);
-      long fastest = java.util.Arrays.stream(recentMillis).min().orElse(0);
-      long interval = settings.interval().toMillis();
-      // told only when the last few were all too slow: the first checkpoints of a fresh JVM are slow once
-      if (runs >= DURATION_HISTORY && 2 * fastest > interval && !boundMissReported) {
-        boundMissReported = true;
-        LOG.warn("checkpoints of {} take up to {} ms: the {} ms interval cannot be held (state loss up to {} ms)",
-            container, slowest, interval, 2 * slowest);
-        job.intervalMissed(container, Duration.ofMillis(slowest), settings.interval());
-      }
-      return Math.max(0, start + interval - slowest - end);
+    /** Stops checkpointing {@code containerId}; a checkpoint already running completes. */
+    public void unprotect(String containerId) {
+        Entry e = entries.remove(containerId);
+        if (e != null) {
+            e.stop();
+            LOG.info("no longer protecting {}", e.container);
+        }
     }
-  }
+
+    public boolean isProtected(String containerId) {
+        return entries.containsKey(containerId);
+    }
+
+    /** Consecutive failures of the container's checkpoints so far (0 after a success). */
+    public int failures(String containerId) {
+        Entry e = entries.get(containerId);
+        return e == null ? 0 : e.failures;
+    }
+
+    Duration backoff(Duration interval, int failures) {
+        long factor = 1L << Math.min(failures, 20);
+        long millis = interval.toMillis() * factor;
+        return Duration.ofMillis(Math.min(millis, Math.max(maxBackoff.toMillis(), interval.toMillis())));
+    }
+
+    /** One container's schedule. */
+    private final class Entry {
+        final ContainerRef container;
+        final ProtectionSettings settings;
+        volatile boolean stopped;
+        volatile int failures;
+        TaskScheduler.Cancellable pending;
+        private final long[] recentMillis = new long[DURATION_HISTORY];
+        private int runs;
+        private boolean boundMissReported;
+
+        Entry(ContainerRef container, ProtectionSettings settings) {
+            this.container = container;
+            this.settings = settings;
+        }
+
+        synchronized void scheduleAfter(Duration delay) {
+            if (!stopped) {
+                pending = timer.schedule(() -> workers.execute(this::runOnce), delay);
+            }
+        }
+
+        synchronized void stop() {
+            stopped = true;
+            if (pending != null) {
+                pending.cancel();
+            }
+        }
+
+        void runOnce() {
+            if (stopped) {
+                return;
+            }
+            long start = timer.nowMillis();
+            try {
+                job.checkpoint(container, settings);
+                failures = 0;
+                scheduleAfter(Duration.ofMillis(delayAfterSuccess(start, timer.nowMillis())));
+            } catch (TransientFailure e) {
+                LOG.warn("checkpoint of {} failed, next try at the normal interval: {}", container, e.getMessage());
+                scheduleAfter(settings.interval());
+            } catch (Exception e) {
+                failures++;
+                Duration wait = backoff(settings.interval(), failures);
+                LOG.warn(
+                        "checkpoint of {} failed ({} in a row), next try in {} ms: {}",
+                        container,
+                        failures,
+                        wait.toMillis(),
+                        e.toString());
+                scheduleAfter(wait);
+            }
+        }
+
+        /** The wait before the next run, so that it finishes one interval after {@code start}. */
+        private long delayAfterSuccess(long start, long end) {
+            recentMillis[runs++ % DURATION_HISTORY] = end - start;
+            long slowest = java.util.Arrays.stream(recentMillis).max().orElse(0);
+            long fastest = java.util.Arrays.stream(recentMillis).min().orElse(0);
+            long interval = settings.interval().toMillis();
+            // told only when the last few were all too slow: the first checkpoints of a fresh JVM are slow once
+            if (runs >= DURATION_HISTORY && 2 * fastest > interval && !boundMissReported) {
+                boundMissReported = true;
+                LOG.warn(
+                        "checkpoints of {} take up to {} ms: the {} ms interval cannot be held (state loss up to {} ms)",
+                        container,
+                        slowest,
+                        interval,
+                        2 * slowest);
+                job.intervalMissed(container, Duration.ofMillis(slowest), settings.interval());
+            }
+            return Math.max(0, start + interval - slowest - end);
+        }
+    }
 }

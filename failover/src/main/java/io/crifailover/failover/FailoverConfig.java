@@ -25,47 +25,71 @@ import java.util.Objects;
  * @param kubeconfig kubeconfig file, null for in-cluster / default config
  * @param cpuFlags CPU flags to announce; null reads /proc/cpuinfo (tests pass synthetic flags)
  */
-public record FailoverConfig(String nodeName, String nodeAddress, Path stateDir, List<Member> members,
-    int f, int placementPort, int storePort, int probePort, Path clusterKeyFile, Path kubeconfig,
-    List<String> cpuFlags, int capacity, Timing timing) {
+public record FailoverConfig(
+        String nodeName,
+        String nodeAddress,
+        Path stateDir,
+        List<Member> members,
+        int f,
+        int placementPort,
+        int storePort,
+        int probePort,
+        Path clusterKeyFile,
+        Path kubeconfig,
+        List<String> cpuFlags,
+        int capacity,
+        Timing timing) {
 
-  /** One node of the cluster. */
-  public record Member(String name, String address, int replicaId) {}
+    /** One node of the cluster. */
+    public record Member(String name, String address, int replicaId) {}
 
-  /** Failure detection, fencing and restore timing. */
-  public record Timing(Duration probeInterval, int probeThreshold, Duration heartbeat,
-      Duration fenceTimeout, Duration restoreMargin, Duration placementTimeout) {
-    public static Timing defaults() {
-      return new Timing(Duration.ofMillis(100), 3, Duration.ofMillis(100), Duration.ofMillis(500),
-          Duration.ofMillis(200), Duration.ofSeconds(1));
+    /** Failure detection, fencing and restore timing. */
+    public record Timing(
+            Duration probeInterval,
+            int probeThreshold,
+            Duration heartbeat,
+            Duration fenceTimeout,
+            Duration restoreMargin,
+            Duration placementTimeout) {
+        public static Timing defaults() {
+            return new Timing(
+                    Duration.ofMillis(100),
+                    3,
+                    Duration.ofMillis(100),
+                    Duration.ofMillis(500),
+                    Duration.ofMillis(200),
+                    Duration.ofSeconds(1));
+        }
+
+        /** How long the restoring node waits after it sees a decision. */
+        public Duration fenceWait() {
+            return fenceTimeout.plus(restoreMargin);
+        }
     }
 
-    /** How long the restoring node waits after it sees a decision. */
-    public Duration fenceWait() {
-      return fenceTimeout.plus(restoreMargin);
+    public FailoverConfig {
+        Objects.requireNonNull(nodeName, "nodeName");
+        members = List.copyOf(members);
+        if (members.stream().noneMatch(m -> m.name().equals(nodeName))) {
+            throw new IllegalArgumentException("node " + nodeName + " is not among the members " + members);
+        }
+        if (members.size() < 3 * f + 1) {
+            throw new IllegalArgumentException(members.size() + " members cannot tolerate f=" + f + " (need 3f+1)");
+        }
+        if (timing.fenceTimeout().compareTo(timing.heartbeat().multipliedBy(3)) < 0) {
+            throw new IllegalArgumentException("fence timeout must be at least 3 heartbeats");
+        }
     }
-  }
 
-  public FailoverConfig {
-    Objects.requireNonNull(nodeName, "nodeName");
-    members = List.copyOf(members);
-    if (members.stream().noneMatch(m -> m.name().equals(nodeName))) {
-      throw new IllegalArgumentException("node " + nodeName + " is not among the members " + members);
+    public Member self() {
+        return members.stream()
+                .filter(m -> m.name().equals(nodeName))
+                .findFirst()
+                .orElseThrow();
     }
-    if (members.size() < 3 * f + 1) {
-      throw new IllegalArgumentException(members.size() + " members cannot tolerate f=" + f + " (need 3f+1)");
-    }
-    if (timing.fenceTimeout().compareTo(timing.heartbeat().multipliedBy(3)) < 0) {
-      throw new IllegalArgumentException("fence timeout must be at least 3 heartbeats");
-    }
-  }
 
-  public Member self() {
-    return members.stream().filter(m -> m.name().equals(nodeName)).findFirst().orElseThrow();
-  }
-
-  /** The BFT-SMaRt client id of this node's shim (distinct from every replica id). */
-  public int clientId() {
-    return 1000 + self().replicaId();
-  }
+    /** The BFT-SMaRt client id of this node's shim (distinct from every replica id). */
+    public int clientId() {
+        return 1000 + self().replicaId();
+    }
 }

@@ -16,8 +16,8 @@ import io.crifailover.protos.cri.RunPodSandboxResponse;
 import io.crifailover.protos.cri.RuntimeServiceGrpc;
 import io.crifailover.protos.cri.StopContainerRequest;
 import io.crifailover.store.AccessPolicy;
-import io.crifailover.store.ChunkParams;
 import io.crifailover.store.CheckpointStore;
+import io.crifailover.store.ChunkParams;
 import io.crifailover.store.ClusterKey;
 import io.crifailover.store.HmacSigner;
 import io.crifailover.store.PeerClient;
@@ -59,319 +59,400 @@ import org.slf4j.LoggerFactory;
  * through its own channel, never on a kubelet call's thread.
  */
 public final class FailoverNode implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(FailoverNode.class);
-  private static final Duration RECONCILE = Duration.ofSeconds(1);
+    private static final Logger LOG = LoggerFactory.getLogger(FailoverNode.class);
+    private static final Duration RECONCILE = Duration.ofSeconds(1);
 
-  private final FailoverConfig config;
-  private final List<AutoCloseable> resources = new ArrayList<>();
-  private final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
-  private final ProtectedSandboxes sandboxes = new ProtectedSandboxes();
-  private final Map<String, PodSandboxConfig> sandboxOfContainer = new ConcurrentHashMap<>();
-  private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
-  private final ScheduledExecutorService timers;
-  private final ExecutorService checkpointWorkers;
-  private final ExecutorService restoreWorkers;
-  private CheckpointStore store;
-  private CheckpointPipeline pipeline;
-  private CheckpointScheduler scheduler;
-  private RestoreController restore;
-  private PlacementLink link;
-  private NodeOptIn optIn;
-  private PodEvents events;
-  private FailoverTimeline timeline;
-  private WorkloadResolver workloads;
-  private PlacementReplicaServer replica;
+    private final FailoverConfig config;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
+    private final ProtectedSandboxes sandboxes = new ProtectedSandboxes();
+    private final Map<String, PodSandboxConfig> sandboxOfContainer = new ConcurrentHashMap<>();
+    private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timers;
+    private final ExecutorService checkpointWorkers;
+    private final ExecutorService restoreWorkers;
+    private CheckpointStore store;
+    private CheckpointPipeline pipeline;
+    private CheckpointScheduler scheduler;
+    private RestoreController restore;
+    private PlacementLink link;
+    private NodeOptIn optIn;
+    private PodEvents events;
+    private FailoverTimeline timeline;
+    private WorkloadResolver workloads;
+    private PlacementReplicaServer replica;
 
-  private FailoverNode(FailoverConfig config, Channel runtimeChannel) {
-    this.config = config;
-    this.runtime = RuntimeServiceGrpc.newBlockingStub(runtimeChannel);
-    this.timers = Executors.newScheduledThreadPool(2, PeerProber.daemon("failover-timer"));
-    this.checkpointWorkers = Executors.newFixedThreadPool(2, PeerProber.daemon("checkpoint-worker"));
-    this.restoreWorkers = Executors.newFixedThreadPool(2, PeerProber.daemon("restore-worker"));
-  }
-
-  /** Starts everything; {@code runtimeChannel} reaches the real runtime (not the shim). */
-  public static FailoverNode start(FailoverConfig config, Channel runtimeChannel, MeterRegistry metrics)
-      throws IOException {
-    FailoverNode node = new FailoverNode(config, runtimeChannel);
-    try {
-      node.startParts(runtimeChannel, metrics);
-      return node;
-    } catch (IOException | RuntimeException e) {
-      node.close();
-      throw e;
-    }
-  }
-
-  private void startParts(Channel runtimeChannel, MeterRegistry metrics) throws IOException {
-    Path state = privateDir(config.stateDir());
-    Path placementDir = privateDir(state.resolve("placement"));
-    Path work = privateDir(state.resolve("work"));
-    clearDirectory(work);
-
-    List<ClusterMember> members = config.members().stream()
-        .map(m -> new ClusterMember(m.replicaId(), m.address(), config.placementPort())).toList();
-    ClusterConfigWriter.write(placementDir, new ClusterConfig(members, config.f(),
-        ClusterConfig.DEFAULT_REQUEST_TIMEOUT));
-    replica = PlacementReplicaServer.start(config.self().replicaId(), placementDir);
-    resources.add(replica);
-    PlacementClient client = PlacementClient.connect(config.clientId(), placementDir,
-        config.timing().placementTimeout());
-    resources.add(client);
-
-    store = CheckpointStore.open(privateDir(state.resolve("store")), ChunkParams.DEFAULT, metrics);
-    ClusterKey key = ClusterKey.load(config.clusterKeyFile());
-    StoreServer storeServer = StoreServer.start(store, new AccessPolicy(key, Map.of()), List.of(
-        new InetSocketAddress("127.0.0.1", config.storePort()),
-        new InetSocketAddress(config.nodeAddress(), config.storePort())));
-    resources.add(storeServer);
-    Map<String, PeerClient> peerStores = new TreeMap<>();
-    for (FailoverConfig.Member m : config.members()) {
-      if (!m.name().equals(config.nodeName())) {
-        peerStores.put(m.name(), new PeerClient("http://" + m.address() + ":" + config.storePort(),
-            new HmacSigner(key, config.nodeName())));
-      }
+    private FailoverNode(FailoverConfig config, Channel runtimeChannel) {
+        this.config = config;
+        this.runtime = RuntimeServiceGrpc.newBlockingStub(runtimeChannel);
+        this.timers = Executors.newScheduledThreadPool(2, PeerProber.daemon("failover-timer"));
+        this.checkpointWorkers = Executors.newFixedThreadPool(2, PeerProber.daemon("checkpoint-worker"));
+        this.restoreWorkers = Executors.newFixedThreadPool(2, PeerProber.daemon("restore-worker"));
     }
 
-    KubernetesClient kube = new KubernetesClientBuilder().withConfig(kubeConfig()).build();
-    resources.add(kube);
-    events = new PodEvents(kube, config.nodeName());
-    resources.add(events);
-    workloads = new WorkloadResolver(kube);
-    timeline = new FailoverTimeline(metrics);
-
-    CpuInfo cpu = CpuInfo.local();
-    List<String> flags = config.cpuFlags() == null ? cpu.flags() : config.cpuFlags();
-    FailureDetector detector = new FailureDetector(config.timing().probeThreshold(),
-        new FailureDetector.Listener() {
-          @Override
-          public void suspect(String peer) {
-            LOG.warn("peer {} missed {} probes: suspecting it", peer, config.timing().probeThreshold());
-            timeline.suspected(peer);
-            link.suspect(peer);
-          }
-
-          @Override
-          public void reachableAgain(String peer) {
-            LOG.info("peer {} answers again", peer);
-            link.cleared(peer);
-          }
-        });
-    SelfFence fence = new SelfFence(config.timing().fenceTimeout());
-    link = new PlacementLink(client, new PlacementLink.Self(config.nodeName(), config.nodeAddress(),
-        cpu.arch(), flags, config.capacity()), fence, Clock.systemUTC(), this::fenceProtectedContainers,
-        () -> detector.answeredWithin(config.timing().fenceTimeout()) < 2 * config.f());
-    resources.add(link);
-
-    pipeline = new CheckpointPipeline(runtime, store, work,
-        new CheckpointPipeline.NodeIdentity(config.nodeName(), CheckpointMetadata.localArchitecture(),
-            flags, flagsDigest(flags)), workloads, link, peerStores, events, metrics);
-    scheduler = new CheckpointScheduler(TaskScheduler.of(timers), checkpointWorkers, pipeline,
-        interval -> ThreadLocalRandom.current().nextLong(Math.max(1, interval)), Duration.ofMinutes(5));
-    restore = new RestoreController(config.nodeName(), config.timing().fenceWait(),
-        new PodReplacer(kube, config.nodeName()), workloads, link, store,
-        "127.0.0.1:" + config.storePort(), ImageServiceGrpc.newBlockingStub(runtimeChannel), events,
-        restoreWorkers, timeline);
-    resources.add(restore);
-
-    Gauge.builder("crif.protected.containers", () -> scheduled.size()).register(metrics);
-
-    resources.add(ProbeListener.start(new InetSocketAddress(config.nodeAddress(), config.probePort())));
-    Map<String, InetSocketAddress> peers = new TreeMap<>();
-    config.members().stream().filter(m -> !m.name().equals(config.nodeName()))
-        .forEach(m -> peers.put(m.name(), new InetSocketAddress(m.address(), config.probePort())));
-    resources.add(new PeerProber(peers, config.timing().probeInterval(), config.timing().probeInterval(),
-        detector).start());
-
-    sandboxes.syncWith(runtime);
-    optIn = new NodeOptIn(kube, config.nodeName(), enabled -> timers.execute(this::reconcile)).start();
-    resources.add(optIn);
-    link.start(config.timing().heartbeat(), () -> scheduled.size(), restore::onDecisions);
-    timers.scheduleWithFixedDelay(this::reconcile, RECONCILE.toMillis(), RECONCILE.toMillis(),
-        TimeUnit.MILLISECONDS);
-    LOG.info("failover started on {} ({}): {} peers, fence {} ms", config.nodeName(), config.nodeAddress(),
-        peers.size(), config.timing().fenceTimeout().toMillis());
-  }
-
-  private Config kubeConfig() throws IOException {
-    if (config.kubeconfig() == null) {
-      return Config.autoConfigure(null);
+    /** Starts everything; {@code runtimeChannel} reaches the real runtime (not the shim). */
+    public static FailoverNode start(FailoverConfig config, Channel runtimeChannel, MeterRegistry metrics)
+            throws IOException {
+        FailoverNode node = new FailoverNode(config, runtimeChannel);
+        try {
+            node.startParts(runtimeChannel, metrics);
+            return node;
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
     }
-    // with the file's path fabric8 re-reads it when it refreshes (every minute, and after a 401), so a
-    // rotated service-account token written there by the installer is picked up without a restart
-    return Config.fromKubeconfig(null, Files.readString(config.kubeconfig()), config.kubeconfig().toString());
-  }
 
-  /** Brings the scheduler in line with what runs now: protected, opted-in, not fenced. */
-  private void reconcile() {
-    try {
-      boolean active = optIn != null && optIn.enabled() && !link.fenced();
-      if (active) {
+    private void startParts(Channel runtimeChannel, MeterRegistry metrics) throws IOException {
+        Path state = privateDir(config.stateDir());
+        Path placementDir = privateDir(state.resolve("placement"));
+        Path work = privateDir(state.resolve("work"));
+        clearDirectory(work);
+
+        List<ClusterMember> members = config.members().stream()
+                .map(m -> new ClusterMember(m.replicaId(), m.address(), config.placementPort()))
+                .toList();
+        ClusterConfigWriter.write(
+                placementDir, new ClusterConfig(members, config.f(), ClusterConfig.DEFAULT_REQUEST_TIMEOUT));
+        replica = PlacementReplicaServer.start(config.self().replicaId(), placementDir);
+        resources.add(replica);
+        PlacementClient client = PlacementClient.connect(
+                config.clientId(), placementDir, config.timing().placementTimeout());
+        resources.add(client);
+
+        store = CheckpointStore.open(privateDir(state.resolve("store")), ChunkParams.DEFAULT, metrics);
+        ClusterKey key = ClusterKey.load(config.clusterKeyFile());
+        StoreServer storeServer = StoreServer.start(
+                store,
+                new AccessPolicy(key, Map.of()),
+                List.of(
+                        new InetSocketAddress("127.0.0.1", config.storePort()),
+                        new InetSocketAddress(config.nodeAddress(), config.storePort())));
+        resources.add(storeServer);
+        Map<String, PeerClient> peerStores = new TreeMap<>();
+        for (FailoverConfig.Member m : config.members()) {
+            if (!m.name().equals(config.nodeName())) {
+                peerStores.put(
+                        m.name(),
+                        new PeerClient(
+                                "http://" + m.address() + ":" + config.storePort(),
+                                new HmacSigner(key, config.nodeName())));
+            }
+        }
+
+        KubernetesClient kube =
+                new KubernetesClientBuilder().withConfig(kubeConfig()).build();
+        resources.add(kube);
+        events = new PodEvents(kube, config.nodeName());
+        resources.add(events);
+        workloads = new WorkloadResolver(kube);
+        timeline = new FailoverTimeline(metrics);
+
+        CpuInfo cpu = CpuInfo.local();
+        List<String> flags = config.cpuFlags() == null ? cpu.flags() : config.cpuFlags();
+        FailureDetector detector =
+                new FailureDetector(config.timing().probeThreshold(), new FailureDetector.Listener() {
+                    @Override
+                    public void suspect(String peer) {
+                        LOG.warn(
+                                "peer {} missed {} probes: suspecting it",
+                                peer,
+                                config.timing().probeThreshold());
+                        timeline.suspected(peer);
+                        link.suspect(peer);
+                    }
+
+                    @Override
+                    public void reachableAgain(String peer) {
+                        LOG.info("peer {} answers again", peer);
+                        link.cleared(peer);
+                    }
+                });
+        SelfFence fence = new SelfFence(config.timing().fenceTimeout());
+        link = new PlacementLink(
+                client,
+                new PlacementLink.Self(config.nodeName(), config.nodeAddress(), cpu.arch(), flags, config.capacity()),
+                fence,
+                Clock.systemUTC(),
+                this::fenceProtectedContainers,
+                () -> detector.answeredWithin(config.timing().fenceTimeout()) < 2 * config.f());
+        resources.add(link);
+
+        pipeline = new CheckpointPipeline(
+                runtime,
+                store,
+                work,
+                new CheckpointPipeline.NodeIdentity(
+                        config.nodeName(), CheckpointMetadata.localArchitecture(), flags, flagsDigest(flags)),
+                workloads,
+                link,
+                peerStores,
+                events,
+                metrics);
+        scheduler = new CheckpointScheduler(
+                TaskScheduler.of(timers),
+                checkpointWorkers,
+                pipeline,
+                interval -> ThreadLocalRandom.current().nextLong(Math.max(1, interval)),
+                Duration.ofMinutes(5));
+        restore = new RestoreController(
+                config.nodeName(),
+                config.timing().fenceWait(),
+                new PodReplacer(kube, config.nodeName()),
+                workloads,
+                link,
+                store,
+                "127.0.0.1:" + config.storePort(),
+                ImageServiceGrpc.newBlockingStub(runtimeChannel),
+                events,
+                restoreWorkers,
+                timeline);
+        resources.add(restore);
+
+        Gauge.builder("crif.protected.containers", () -> scheduled.size()).register(metrics);
+
+        resources.add(ProbeListener.start(new InetSocketAddress(config.nodeAddress(), config.probePort())));
+        Map<String, InetSocketAddress> peers = new TreeMap<>();
+        config.members().stream()
+                .filter(m -> !m.name().equals(config.nodeName()))
+                .forEach(m -> peers.put(m.name(), new InetSocketAddress(m.address(), config.probePort())));
+        resources.add(new PeerProber(
+                        peers, config.timing().probeInterval(), config.timing().probeInterval(), detector)
+                .start());
+
         sandboxes.syncWith(runtime);
-      }
-      List<ProtectedSandboxes.Protected> running =
-          active ? sandboxes.runningProtectedContainers(runtime) : List.of();
-      Set<String> runningIds = new java.util.HashSet<>();
-      for (ProtectedSandboxes.Protected p : running) {
-        runningIds.add(p.container().containerId());
-        scheduler.protect(p.container(), p.settings());
-        scheduled.add(p.container().containerId());
-      }
-      for (String id : List.copyOf(scheduled)) {
-        if (!runningIds.contains(id)) {
-          scheduler.unprotect(id);
-          scheduled.remove(id);
+        optIn = new NodeOptIn(kube, config.nodeName(), enabled -> timers.execute(this::reconcile)).start();
+        resources.add(optIn);
+        link.start(config.timing().heartbeat(), () -> scheduled.size(), restore::onDecisions);
+        timers.scheduleWithFixedDelay(
+                this::reconcile, RECONCILE.toMillis(), RECONCILE.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info(
+                "failover started on {} ({}): {} peers, fence {} ms",
+                config.nodeName(),
+                config.nodeAddress(),
+                peers.size(),
+                config.timing().fenceTimeout().toMillis());
+    }
+
+    private Config kubeConfig() throws IOException {
+        if (config.kubeconfig() == null) {
+            return Config.autoConfigure(null);
         }
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("reconciling protection failed: {}", e.toString());
+        // with the file's path fabric8 re-reads it when it refreshes (every minute, and after a 401), so a
+        // rotated service-account token written there by the installer is picked up without a restart
+        return Config.fromKubeconfig(
+                null, Files.readString(config.kubeconfig()), config.kubeconfig().toString());
     }
-  }
 
-  /** The placement lease ran out: stop every protected container (the cluster restores them elsewhere). */
-  private void fenceProtectedContainers() {
-    for (ProtectedSandboxes.Protected p : sandboxes.runningProtectedContainers(runtime)) {
-      ContainerRef c = p.container();
-      scheduler.unprotect(c.containerId());
-      scheduled.remove(c.containerId());
-      try {
-        runtime.withDeadlineAfter(10, TimeUnit.SECONDS).stopContainer(StopContainerRequest.newBuilder()
-            .setContainerId(c.containerId()).setTimeout(0).build());
-        LOG.warn("fenced {}", c);
-        events.warning(c.namespace(), c.podName(), c.podUid(), PodEvents.FENCED, "node "
-            + config.nodeName() + " lost the placement quorum for " + config.timing().fenceTimeout().toMillis()
-            + " ms; stopped " + c.containerName() + " so that only one copy runs");
-      } catch (RuntimeException e) {
-        LOG.error("fencing {} failed: {}", c, e.toString());
-      }
-    }
-  }
-
-  // ---- what the shim's interceptors call ----
-
-  /** RunPodSandbox succeeded: remember its protection settings. */
-  public void onRunPodSandbox(RunPodSandboxRequest request, RunPodSandboxResponse response) {
-    PodSandboxConfig c = request.getConfig();
-    sandboxes.record(response.getPodSandboxId(), c.getMetadata().getNamespace(), c.getMetadata().getName(),
-        c.getMetadata().getUid(), c.getLabelsMap(), c.getAnnotationsMap()).ifPresent(problem ->
-        events.warning(c.getMetadata().getNamespace(), c.getMetadata().getName(), c.getMetadata().getUid(),
-            PodEvents.CHECKPOINT_FAILED, "not protected: " + problem));
-  }
-
-  /**
-   * StopPodSandbox / RemovePodSandbox: stop protecting it; if its pod was deleted, its containers
-   * leave placement's catalog, so they are never restored (a pod recreated under the same name,
-   * as a StatefulSet does, starts a fresh checkpoint history).
-   */
-  public void onPodSandboxGone(String sandboxId) {
-    sandboxes.get(sandboxId).ifPresent(sb -> restoreWorkers.execute(() -> forgetIfDeleted(sb)));
-    sandboxes.forget(sandboxId);
-    timers.execute(this::reconcile);
-  }
-
-  private void forgetIfDeleted(ProtectedSandboxes.Sandbox sb) {
-    try {
-      if (!workloads.podDeleted(sb.namespace(), sb.podName(), sb.podUid())) {
-        return;
-      }
-      for (CheckpointPipeline.LastCheckpoint cp : pipeline.lastCheckpoints().values()) {
-        ContainerKey key = ContainerKey.parse(cp.container());
-        if (key.namespace().equals(sb.namespace()) && key.pod().equals(sb.podName())) {
-          link.submit(c -> LOG.info("pod {}/{} was deleted: {}", sb.namespace(), sb.podName(),
-              c.forgetContainer(cp.container(), config.nodeName()).detail()));
+    /** Brings the scheduler in line with what runs now: protected, opted-in, not fenced. */
+    private void reconcile() {
+        try {
+            boolean active = optIn != null && optIn.enabled() && !link.fenced();
+            if (active) {
+                sandboxes.syncWith(runtime);
+            }
+            List<ProtectedSandboxes.Protected> running =
+                    active ? sandboxes.runningProtectedContainers(runtime) : List.of();
+            Set<String> runningIds = new java.util.HashSet<>();
+            for (ProtectedSandboxes.Protected p : running) {
+                runningIds.add(p.container().containerId());
+                scheduler.protect(p.container(), p.settings());
+                scheduled.add(p.container().containerId());
+            }
+            for (String id : List.copyOf(scheduled)) {
+                if (!runningIds.contains(id)) {
+                    scheduler.unprotect(id);
+                    scheduled.remove(id);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("reconciling protection failed: {}", e.toString());
         }
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("could not tell whether pod {}/{} was deleted: {}", sb.namespace(), sb.podName(), e.toString());
     }
-  }
 
-  /** CreateContainer request: swapped for the checkpoint image when this is a restore for this node. */
-  public CreateContainerRequest rewriteCreateContainer(CreateContainerRequest request) {
-    return restore.rewrite(request);
-  }
-
-  public void onCreateContainer(CreateContainerRequest request, CreateContainerResponse response) {
-    sandboxOfContainer.put(response.getContainerId(), request.getSandboxConfig());
-  }
-
-  /** StartContainer succeeded: ack a restore if it was one, and start protecting at once. */
-  public void onStartContainer(String containerId) {
-    PodSandboxConfig sb = sandboxOfContainer.remove(containerId);
-    if (sb != null) {
-      String name = runtime.withDeadlineAfter(5, TimeUnit.SECONDS).containerStatus(
-          io.crifailover.protos.cri.ContainerStatusRequest.newBuilder().setContainerId(containerId).build())
-          .getStatus().getMetadata().getName();
-      restore.onStarted(sb.getMetadata().getNamespace(), sb.getAnnotationsMap().get(PodReplacer.RESTORE_FROM),
-          name, sb.getMetadata().getUid());
+    /** The placement lease ran out: stop every protected container (the cluster restores them elsewhere). */
+    private void fenceProtectedContainers() {
+        for (ProtectedSandboxes.Protected p : sandboxes.runningProtectedContainers(runtime)) {
+            ContainerRef c = p.container();
+            scheduler.unprotect(c.containerId());
+            scheduled.remove(c.containerId());
+            try {
+                runtime.withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .stopContainer(StopContainerRequest.newBuilder()
+                                .setContainerId(c.containerId())
+                                .setTimeout(0)
+                                .build());
+                LOG.warn("fenced {}", c);
+                events.warning(
+                        c.namespace(),
+                        c.podName(),
+                        c.podUid(),
+                        PodEvents.FENCED,
+                        "node "
+                                + config.nodeName() + " lost the placement quorum for "
+                                + config.timing().fenceTimeout().toMillis()
+                                + " ms; stopped " + c.containerName() + " so that only one copy runs");
+            } catch (RuntimeException e) {
+                LOG.error("fencing {} failed: {}", c, e.toString());
+            }
+        }
     }
-    timers.execute(this::reconcile);
-  }
 
-  /** StopContainer / RemoveContainer: stop checkpointing it. */
-  public void onContainerGone(String containerId) {
-    scheduler.unprotect(containerId);
-    scheduled.remove(containerId);
-  }
+    // ---- what the shim's interceptors call ----
 
-  /** The status page: protected containers, their last checkpoint and holders, the cluster's verdicts. */
-  public byte[] statusJson() {
-    return StatusReport.of(config, link, optIn != null && optIn.enabled(), scheduled, pipeline.lastCheckpoints(),
-        restore.pendingDecisions(), timeline, replica.status(), replica.restarts());
-  }
-
-  public FailoverTimeline timeline() {
-    return timeline;
-  }
-
-  public CheckpointStore store() {
-    return store;
-  }
-
-  public PlacementLink placement() {
-    return link;
-  }
-
-  public Set<String> protectedContainerIds() {
-    return Set.copyOf(scheduled);
-  }
-
-  static String flagsDigest(List<String> flags) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(String.join(" ", new java.util.TreeSet<>(flags)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return "sha256:" + HexFormat.of().formatHex(md.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    /** RunPodSandbox succeeded: remember its protection settings. */
+    public void onRunPodSandbox(RunPodSandboxRequest request, RunPodSandboxResponse response) {
+        PodSandboxConfig c = request.getConfig();
+        sandboxes
+                .record(
+                        response.getPodSandboxId(),
+                        c.getMetadata().getNamespace(),
+                        c.getMetadata().getName(),
+                        c.getMetadata().getUid(),
+                        c.getLabelsMap(),
+                        c.getAnnotationsMap())
+                .ifPresent(problem -> events.warning(
+                        c.getMetadata().getNamespace(),
+                        c.getMetadata().getName(),
+                        c.getMetadata().getUid(),
+                        PodEvents.CHECKPOINT_FAILED,
+                        "not protected: " + problem));
     }
-  }
 
-  private static Path privateDir(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    return dir;
-  }
-
-  /** Temporary checkpoint files of a previous run are half-written by definition: remove them. */
-  private static void clearDirectory(Path dir) throws IOException {
-    try (var entries = Files.list(dir)) {
-      for (Path p : entries.toList()) {
-        Directories.deleteTree(p);
-      }
+    /**
+     * StopPodSandbox / RemovePodSandbox: stop protecting it; if its pod was deleted, its containers
+     * leave placement's catalog, so they are never restored (a pod recreated under the same name,
+     * as a StatefulSet does, starts a fresh checkpoint history).
+     */
+    public void onPodSandboxGone(String sandboxId) {
+        sandboxes.get(sandboxId).ifPresent(sb -> restoreWorkers.execute(() -> forgetIfDeleted(sb)));
+        sandboxes.forget(sandboxId);
+        timers.execute(this::reconcile);
     }
-  }
 
-  @Override
-  public void close() {
-    timers.shutdownNow();
-    checkpointWorkers.shutdownNow();
-    restoreWorkers.shutdownNow();
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        LOG.warn("closing {} failed: {}", resources.get(i).getClass().getSimpleName(), e.toString());
-      }
+    private void forgetIfDeleted(ProtectedSandboxes.Sandbox sb) {
+        try {
+            if (!workloads.podDeleted(sb.namespace(), sb.podName(), sb.podUid())) {
+                return;
+            }
+            for (CheckpointPipeline.LastCheckpoint cp :
+                    pipeline.lastCheckpoints().values()) {
+                ContainerKey key = ContainerKey.parse(cp.container());
+                if (key.namespace().equals(sb.namespace()) && key.pod().equals(sb.podName())) {
+                    link.submit(c -> LOG.info(
+                            "pod {}/{} was deleted: {}",
+                            sb.namespace(),
+                            sb.podName(),
+                            c.forgetContainer(cp.container(), config.nodeName()).detail()));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not tell whether pod {}/{} was deleted: {}", sb.namespace(), sb.podName(), e.toString());
+        }
     }
-  }
+
+    /** CreateContainer request: swapped for the checkpoint image when this is a restore for this node. */
+    public CreateContainerRequest rewriteCreateContainer(CreateContainerRequest request) {
+        return restore.rewrite(request);
+    }
+
+    public void onCreateContainer(CreateContainerRequest request, CreateContainerResponse response) {
+        sandboxOfContainer.put(response.getContainerId(), request.getSandboxConfig());
+    }
+
+    /** StartContainer succeeded: ack a restore if it was one, and start protecting at once. */
+    public void onStartContainer(String containerId) {
+        PodSandboxConfig sb = sandboxOfContainer.remove(containerId);
+        if (sb != null) {
+            String name = runtime.withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .containerStatus(io.crifailover.protos.cri.ContainerStatusRequest.newBuilder()
+                            .setContainerId(containerId)
+                            .build())
+                    .getStatus()
+                    .getMetadata()
+                    .getName();
+            restore.onStarted(
+                    sb.getMetadata().getNamespace(),
+                    sb.getAnnotationsMap().get(PodReplacer.RESTORE_FROM),
+                    name,
+                    sb.getMetadata().getUid());
+        }
+        timers.execute(this::reconcile);
+    }
+
+    /** StopContainer / RemoveContainer: stop checkpointing it. */
+    public void onContainerGone(String containerId) {
+        scheduler.unprotect(containerId);
+        scheduled.remove(containerId);
+    }
+
+    /** The status page: protected containers, their last checkpoint and holders, the cluster's verdicts. */
+    public byte[] statusJson() {
+        return StatusReport.of(
+                config,
+                link,
+                optIn != null && optIn.enabled(),
+                scheduled,
+                pipeline.lastCheckpoints(),
+                restore.pendingDecisions(),
+                timeline,
+                replica.status(),
+                replica.restarts());
+    }
+
+    public FailoverTimeline timeline() {
+        return timeline;
+    }
+
+    public CheckpointStore store() {
+        return store;
+    }
+
+    public PlacementLink placement() {
+        return link;
+    }
+
+    public Set<String> protectedContainerIds() {
+        return Set.copyOf(scheduled);
+    }
+
+    static String flagsDigest(List<String> flags) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(
+                    String.join(" ", new java.util.TreeSet<>(flags)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "sha256:" + HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path privateDir(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return dir;
+    }
+
+    /** Temporary checkpoint files of a previous run are half-written by definition: remove them. */
+    private static void clearDirectory(Path dir) throws IOException {
+        try (var entries = Files.list(dir)) {
+            for (Path p : entries.toList()) {
+                Directories.deleteTree(p);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        checkpointWorkers.shutdownNow();
+        restoreWorkers.shutdownNow();
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
 }

@@ -16,51 +16,59 @@ import org.slf4j.LoggerFactory;
  * began to suspect each peer (the detection phase, seen by the reporters).
  */
 public final class FailoverTimeline {
-  private static final Logger LOG = LoggerFactory.getLogger(FailoverTimeline.class);
+    private static final Logger LOG = LoggerFactory.getLogger(FailoverTimeline.class);
 
-  /** Failover phases seen on the restoring node. */
-  public enum Phase { DECIDED, POD_REPLACED, RESTORE_CREATE, RESTORED }
-
-  private final Map<String, Map<Phase, Instant>> marks = new ConcurrentHashMap<>();
-  private final Map<String, Instant> suspected = new ConcurrentHashMap<>();
-  private final MeterRegistry metrics;
-
-  public FailoverTimeline(MeterRegistry metrics) {
-    this.metrics = metrics;
-  }
-
-  public void mark(String container, Phase phase) {
-    Instant now = Instant.now();
-    Map<Phase, Instant> m = marks.computeIfAbsent(container, c -> new EnumMap<>(Phase.class));
-    synchronized (m) {
-      m.put(phase, now);
-      Instant decided = m.get(Phase.DECIDED);
-      if (decided != null && phase != Phase.DECIDED) {
-        Duration since = Duration.between(decided, now);
-        Timer.builder("crif.failover.phase").tag("phase", phase.name().toLowerCase())
-            .description("time from the restore decision to this phase").register(metrics).record(since);
-        LOG.info("failover {}: {} at +{} ms after the decision", container, phase, since.toMillis());
-      }
+    /** Failover phases seen on the restoring node. */
+    public enum Phase {
+        DECIDED,
+        POD_REPLACED,
+        RESTORE_CREATE,
+        RESTORED
     }
-  }
 
-  /** This node's probes of {@code peer} just reached the miss threshold. */
-  public void suspected(String peer) {
-    suspected.put(peer, Instant.now());
-  }
+    private final Map<String, Map<Phase, Instant>> marks = new ConcurrentHashMap<>();
+    private final Map<String, Instant> suspected = new ConcurrentHashMap<>();
+    private final MeterRegistry metrics;
 
-  /** Peer -> when this node last began to suspect it. */
-  public Map<String, Instant> suspicions() {
-    return new java.util.TreeMap<>(suspected);
-  }
+    public FailoverTimeline(MeterRegistry metrics) {
+        this.metrics = metrics;
+    }
 
-  public Map<String, Map<Phase, Instant>> snapshot() {
-    Map<String, Map<Phase, Instant>> copy = new java.util.TreeMap<>();
-    marks.forEach((k, v) -> {
-      synchronized (v) {
-        copy.put(k, new EnumMap<>(v));
-      }
-    });
-    return copy;
-  }
+    public void mark(String container, Phase phase) {
+        Instant now = Instant.now();
+        Map<Phase, Instant> m = marks.computeIfAbsent(container, c -> new EnumMap<>(Phase.class));
+        synchronized (m) {
+            m.put(phase, now);
+            Instant decided = m.get(Phase.DECIDED);
+            if (decided != null && phase != Phase.DECIDED) {
+                Duration since = Duration.between(decided, now);
+                Timer.builder("crif.failover.phase")
+                        .tag("phase", phase.name().toLowerCase())
+                        .description("time from the restore decision to this phase")
+                        .register(metrics)
+                        .record(since);
+                LOG.info("failover {}: {} at +{} ms after the decision", container, phase, since.toMillis());
+            }
+        }
+    }
+
+    /** This node's probes of {@code peer} just reached the miss threshold. */
+    public void suspected(String peer) {
+        suspected.put(peer, Instant.now());
+    }
+
+    /** Peer -> when this node last began to suspect it. */
+    public Map<String, Instant> suspicions() {
+        return new java.util.TreeMap<>(suspected);
+    }
+
+    public Map<String, Map<Phase, Instant>> snapshot() {
+        Map<String, Map<Phase, Instant>> copy = new java.util.TreeMap<>();
+        marks.forEach((k, v) -> {
+            synchronized (v) {
+                copy.put(k, new EnumMap<>(v));
+            }
+        });
+        return copy;
+    }
 }

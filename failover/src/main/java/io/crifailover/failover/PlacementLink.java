@@ -27,219 +27,239 @@ import org.slf4j.LoggerFactory;
  * out.
  */
 public final class PlacementLink implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(PlacementLink.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PlacementLink.class);
 
-  /** What this node tells placement about itself. */
-  public record Self(String name, String address, String arch, List<String> cpuFlags, int capacity) {}
+    /** What this node tells placement about itself. */
+    public record Self(String name, String address, String arch, List<String> cpuFlags, int capacity) {}
 
-  private final PlacementClient client;
-  private final Self self;
-  private final SelfFence fence;
-  private final Clock clock;
-  private final Runnable onFence;
-  private final java.util.function.BooleanSupplier isolated;
-  private final ExecutorService calls = Executors.newSingleThreadExecutor(PeerProber.daemon("placement-calls"));
-  private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1,
-      PeerProber.daemon("placement-timers"));
-  /** Peers this node's probes currently fail, and whether placement has accepted this node's vote. */
-  private final Map<String, Boolean> suspected = new ConcurrentHashMap<>();
-  private final Map<String, String> lastOutcome = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicBoolean periodicInFlight =
-      new java.util.concurrent.atomic.AtomicBoolean();
-  private volatile boolean registered;
-  private volatile int reportedLoad = -1;
-  private volatile boolean leaseArmed;
+    private final PlacementClient client;
+    private final Self self;
+    private final SelfFence fence;
+    private final Clock clock;
+    private final Runnable onFence;
+    private final java.util.function.BooleanSupplier isolated;
+    private final ExecutorService calls = Executors.newSingleThreadExecutor(PeerProber.daemon("placement-calls"));
+    private final ScheduledExecutorService timers =
+            Executors.newScheduledThreadPool(1, PeerProber.daemon("placement-timers"));
+    /** Peers this node's probes currently fail, and whether placement has accepted this node's vote. */
+    private final Map<String, Boolean> suspected = new ConcurrentHashMap<>();
 
-  /**
-   * @param isolated whether this node's own probes currently reach too few peers to be part of a
-   *     quorum; the lease fences only an isolated node
-   */
-  public PlacementLink(PlacementClient client, Self self, SelfFence fence, Clock clock, Runnable onFence,
-      java.util.function.BooleanSupplier isolated) {
-    this.client = client;
-    this.self = self;
-    this.fence = fence;
-    this.clock = clock;
-    this.onFence = onFence;
-    this.isolated = isolated;
-  }
+    private final Map<String, String> lastOutcome = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean periodicInFlight =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean registered;
+    private volatile int reportedLoad = -1;
+    private volatile boolean leaseArmed;
 
-  /**
-   * Registers this node (retrying until a quorum answers), then every {@code heartbeat} sends a
-   * heartbeat (which also brings a node declared failed back in a new epoch), reports its load
-   * when it changed, and hands the restore decisions that target this node to {@code decisions};
-   * the fence lease is checked every {@code heartbeat / 2}. While a periodic call is waiting for a
-   * quorum no further periodic call is queued, so a cut-off node queues nothing without bound.
-   */
-  public PlacementLink start(Duration heartbeat, IntSupplier load,
-      Consumer<List<RestoreDecision>> decisions) {
-    timers.scheduleWithFixedDelay(() -> {
-      if (!periodicInFlight.compareAndSet(false, true)) {
-        return;
-      }
-      submit(c -> {
-        try {
-          if (!registered) {
-            register();
+    /**
+     * @param isolated whether this node's own probes currently reach too few peers to be part of a
+     *     quorum; the lease fences only an isolated node
+     */
+    public PlacementLink(
+            PlacementClient client,
+            Self self,
+            SelfFence fence,
+            Clock clock,
+            Runnable onFence,
+            java.util.function.BooleanSupplier isolated) {
+        this.client = client;
+        this.self = self;
+        this.fence = fence;
+        this.clock = clock;
+        this.onFence = onFence;
+        this.isolated = isolated;
+    }
+
+    /**
+     * Registers this node (retrying until a quorum answers), then every {@code heartbeat} sends a
+     * heartbeat (which also brings a node declared failed back in a new epoch), reports its load
+     * when it changed, and hands the restore decisions that target this node to {@code decisions};
+     * the fence lease is checked every {@code heartbeat / 2}. While a periodic call is waiting for a
+     * quorum no further periodic call is queued, so a cut-off node queues nothing without bound.
+     */
+    public PlacementLink start(Duration heartbeat, IntSupplier load, Consumer<List<RestoreDecision>> decisions) {
+        timers.scheduleWithFixedDelay(
+                () -> {
+                    if (!periodicInFlight.compareAndSet(false, true)) {
+                        return;
+                    }
+                    submit(c -> {
+                        try {
+                            if (!registered) {
+                                register();
+                                return;
+                            }
+                            Result.Ack beat = c.heartbeat(self.name());
+                            if (beat.detail().contains("recovered")) {
+                                // placement had declared this node failed: its containers may run elsewhere now
+                                LOG.warn("placement had declared {} failed ({}): fencing", self.name(), beat.detail());
+                                fence.fenceOnce();
+                                runFence();
+                            }
+                            int now = load.getAsInt();
+                            if (now != reportedLoad) {
+                                c.reportLoad(self.name(), now);
+                                reportedLoad = now;
+                            }
+                            decisions.accept(c.decisions(self.name()));
+                            suspected.forEach((peer, voted) -> {
+                                if (!voted) {
+                                    voteAgainst(c, peer);
+                                }
+                            });
+                        } finally {
+                            periodicInFlight.set(false);
+                        }
+                    });
+                },
+                0,
+                heartbeat.toMillis(),
+                TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(
+                this::checkFence, heartbeat.toMillis(), Math.max(10, heartbeat.toMillis() / 2), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void register() {
+        Result.Ack ack =
+                client.registerNode(self.name(), self.address(), self.arch(), self.cpuFlags(), self.capacity());
+        if (!ack.accepted() && !ack.detail().contains("already")) {
+            LOG.warn("placement refused to register {}: {}", self.name(), ack.detail());
             return;
-          }
-          Result.Ack beat = c.heartbeat(self.name());
-          if (beat.detail().contains("recovered")) {
-            // placement had declared this node failed: its containers may run elsewhere now
-            LOG.warn("placement had declared {} failed ({}): fencing", self.name(), beat.detail());
-            fence.fenceOnce();
-            runFence();
-          }
-          int now = load.getAsInt();
-          if (now != reportedLoad) {
-            c.reportLoad(self.name(), now);
-            reportedLoad = now;
-          }
-          decisions.accept(c.decisions(self.name()));
-          suspected.forEach((peer, voted) -> {
-            if (!voted) {
-              voteAgainst(c, peer);
-            }
-          });
-        } finally {
-          periodicInFlight.set(false);
         }
-      });
-    }, 0, heartbeat.toMillis(), TimeUnit.MILLISECONDS);
-    timers.scheduleWithFixedDelay(this::checkFence, heartbeat.toMillis(),
-        Math.max(10, heartbeat.toMillis() / 2), TimeUnit.MILLISECONDS);
-    return this;
-  }
-
-  private void register() {
-    Result.Ack ack = client.registerNode(self.name(), self.address(), self.arch(), self.cpuFlags(),
-        self.capacity());
-    if (!ack.accepted() && !ack.detail().contains("already")) {
-      LOG.warn("placement refused to register {}: {}", self.name(), ack.detail());
-      return;
+        registered = true;
+        LOG.info("registered {} with placement ({})", self.name(), ack.detail());
     }
-    registered = true;
-    LOG.info("registered {} with placement ({})", self.name(), ack.detail());
-  }
 
-  /**
-   * Reports a peer whose probes failed; the verdict is the state machine's. The vote is cast in
-   * the peer's epoch current when it is sent, and sent again with every heartbeat until placement
-   * accepts it (a vote lost to a leader change or cast before the peer registered is not lost), as
-   * long as the peer stays suspected.
-   */
-  public void suspect(String peer) {
-    suspected.put(peer, false);
-    submit(c -> voteAgainst(c, peer));
-  }
+    /**
+     * Reports a peer whose probes failed; the verdict is the state machine's. The vote is cast in
+     * the peer's epoch current when it is sent, and sent again with every heartbeat until placement
+     * accepts it (a vote lost to a leader change or cast before the peer registered is not lost), as
+     * long as the peer stays suspected.
+     */
+    public void suspect(String peer) {
+        suspected.put(peer, false);
+        submit(c -> voteAgainst(c, peer));
+    }
 
-  /** A suspected peer answers probes again: no vote against it is sent any more. */
-  public void cleared(String peer) {
-    suspected.remove(peer);
-    lastOutcome.remove(peer);
-  }
+    /** A suspected peer answers probes again: no vote against it is sent any more. */
+    public void cleared(String peer) {
+        suspected.remove(peer);
+        lastOutcome.remove(peer);
+    }
 
-  private void voteAgainst(PlacementClient c, String peer) {
-    if (suspected.getOrDefault(peer, true)) {
-      return;
+    private void voteAgainst(PlacementClient c, String peer) {
+        if (suspected.getOrDefault(peer, true)) {
+            return;
+        }
+        long epoch = c.nodes().stream()
+                .filter(n -> n.name().equals(peer))
+                .mapToLong(NodeInfo::epoch)
+                .findFirst()
+                .orElse(0L);
+        Result.SuspectOutcome outcome = c.suspect(self.name(), peer, epoch);
+        if (outcome.accepted()) {
+            suspected.replace(peer, false, true);
+        }
+        if (!outcome.detail().equals(lastOutcome.put(peer, outcome.detail()))) {
+            LOG.info(
+                    "suspected {} (epoch {}): {} votes, status {} ({})",
+                    peer,
+                    epoch,
+                    outcome.votes(),
+                    outcome.status(),
+                    outcome.detail());
+        }
     }
-    long epoch = c.nodes().stream().filter(n -> n.name().equals(peer)).mapToLong(NodeInfo::epoch)
-        .findFirst().orElse(0L);
-    Result.SuspectOutcome outcome = c.suspect(self.name(), peer, epoch);
-    if (outcome.accepted()) {
-      suspected.replace(peer, false, true);
-    }
-    if (!outcome.detail().equals(lastOutcome.put(peer, outcome.detail()))) {
-      LOG.info("suspected {} (epoch {}): {} votes, status {} ({})", peer, epoch, outcome.votes(),
-          outcome.status(), outcome.detail());
-    }
-  }
 
-  /** Runs {@code call} against placement on the placement thread; failures are logged. */
-  public void submit(PlacementCall call) {
-    if (calls.isShutdown()) {
-      return;
-    }
-    try {
-      calls.execute(() -> {
-        Instant sent = clock.instant();
+    /** Runs {@code call} against placement on the placement thread; failures are logged. */
+    public void submit(PlacementCall call) {
+        if (calls.isShutdown()) {
+            return;
+        }
         try {
-          call.run(client);
-          fence.quorumContact(sent);
-        } catch (RuntimeException e) {
-          LOG.debug("placement call failed: {}", e.toString());
+            calls.execute(() -> {
+                Instant sent = clock.instant();
+                try {
+                    call.run(client);
+                    fence.quorumContact(sent);
+                } catch (RuntimeException e) {
+                    LOG.debug("placement call failed: {}", e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            LOG.debug("placement link closed; call dropped");
         }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException closing) {
-      LOG.debug("placement link closed; call dropped");
     }
-  }
 
-  private void checkFence() {
-    if (!leaseArmed) {
-      // armed once this node was part of a healthy cluster: registered, and enough peers answer
-      leaseArmed = registered && !isolated.getAsBoolean();
-      return;
+    private void checkFence() {
+        if (!leaseArmed) {
+            // armed once this node was part of a healthy cluster: registered, and enough peers answer
+            leaseArmed = registered && !isolated.getAsBoolean();
+            return;
+        }
+        if (fence.leaseExpired(clock.instant()) && isolated.getAsBoolean() && fence.fenceOnce()) {
+            LOG.warn(
+                    "no placement quorum for {} ms and too few peers answer probes: fencing this node's "
+                            + "protected containers",
+                    fence.timeout().toMillis());
+            runFence();
+        }
     }
-    if (fence.leaseExpired(clock.instant()) && isolated.getAsBoolean() && fence.fenceOnce()) {
-      LOG.warn("no placement quorum for {} ms and too few peers answer probes: fencing this node's "
-          + "protected containers", fence.timeout().toMillis());
-      runFence();
+
+    private void runFence() {
+        try {
+            onFence.run();
+        } catch (RuntimeException e) {
+            LOG.error("fencing failed: {}", e.toString());
+        }
     }
-  }
 
-  private void runFence() {
-    try {
-      onFence.run();
-    } catch (RuntimeException e) {
-      LOG.error("fencing failed: {}", e.toString());
+    public boolean fenced() {
+        return fence.isFenced();
     }
-  }
 
-  public boolean fenced() {
-    return fence.isFenced();
-  }
-
-  /**
-   * Runs {@code call} on the placement thread and waits for its answer at most {@code timeout}.
-   *
-   * @throws IllegalStateException when no quorum answered in time or the call failed
-   */
-  public <T> T call(java.util.function.Function<PlacementClient, T> call, Duration timeout) {
-    java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
-    submit(c -> {
-      try {
-        result.complete(call.apply(c));
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-        throw e;
-      }
-    });
-    try {
-      return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("placement call failed: " + e.getCause().getMessage(), e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("no placement quorum within " + timeout.toMillis() + " ms");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted waiting for placement", e);
+    /**
+     * Runs {@code call} on the placement thread and waits for its answer at most {@code timeout}.
+     *
+     * @throws IllegalStateException when no quorum answered in time or the call failed
+     */
+    public <T> T call(java.util.function.Function<PlacementClient, T> call, Duration timeout) {
+        java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+        submit(c -> {
+            try {
+                result.complete(call.apply(c));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+                throw e;
+            }
+        });
+        try {
+            return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(
+                    "placement call failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("no placement quorum within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for placement", e);
+        }
     }
-  }
 
-  public String nodeName() {
-    return self.name();
-  }
+    public String nodeName() {
+        return self.name();
+    }
 
-  /** A call made with the placement client. */
-  @FunctionalInterface
-  public interface PlacementCall {
-    void run(PlacementClient client);
-  }
+    /** A call made with the placement client. */
+    @FunctionalInterface
+    public interface PlacementCall {
+        void run(PlacementClient client);
+    }
 
-  @Override
-  public void close() {
-    timers.shutdownNow();
-    calls.shutdownNow();
-  }
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        calls.shutdownNow();
+    }
 }

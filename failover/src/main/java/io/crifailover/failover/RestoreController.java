@@ -36,247 +36,301 @@ import org.slf4j.LoggerFactory;
  * decision is acknowledged to placement.
  */
 public final class RestoreController implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(RestoreController.class);
-  private static final Duration PULL_DEADLINE = Duration.ofSeconds(60);
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreController.class);
+    private static final Duration PULL_DEADLINE = Duration.ofSeconds(60);
 
-  private final String nodeName;
-  private final Duration fenceWait;
-  private final PodReplacer replacer;
-  private final WorkloadResolver workloads;
-  private final PlacementLink placement;
-  private final CheckpointStore store;
-  private final String storeHostPort;
-  private final ImageServiceBlockingStub images;
-  private final PodEvents events;
-  private final Executor executor;
-  private final FailoverTimeline timeline;
-  private final Set<Long> scheduled = ConcurrentHashMap.newKeySet();
-  private final Set<Long> reported = ConcurrentHashMap.newKeySet();
-  private final Map<String, Prepared> pending = new ConcurrentHashMap<>();
-  private final Map<String, InFlight> restoring = new ConcurrentHashMap<>();
+    private final String nodeName;
+    private final Duration fenceWait;
+    private final PodReplacer replacer;
+    private final WorkloadResolver workloads;
+    private final PlacementLink placement;
+    private final CheckpointStore store;
+    private final String storeHostPort;
+    private final ImageServiceBlockingStub images;
+    private final PodEvents events;
+    private final Executor executor;
+    private final FailoverTimeline timeline;
+    private final Set<Long> scheduled = ConcurrentHashMap.newKeySet();
+    private final Set<Long> reported = ConcurrentHashMap.newKeySet();
+    private final Map<String, Prepared> pending = new ConcurrentHashMap<>();
+    private final Map<String, InFlight> restoring = new ConcurrentHashMap<>();
 
-  /** A container created from a checkpoint whose start has not been seen yet. */
-  private record InFlight(RestoreDecision decision, ContainerKey key, RestorePins.Pin pin) {}
+    /** A container created from a checkpoint whose start has not been seen yet. */
+    private record InFlight(RestoreDecision decision, ContainerKey key, RestorePins.Pin pin) {}
 
-  /** A decision for this node: when its fence wait ends, and its checkpoint image pulled into the runtime. */
-  private record Prepared(RestoreDecision decision, ContainerKey key, long notBeforeNanos, String image,
-      CompletableFuture<RestorePins.Pin> pulled) {
-    /** The same decision with a fresh pull (the first one failed). */
-    Prepared pullAgain() {
-      return new Prepared(decision, key, notBeforeNanos, image, new CompletableFuture<>());
-    }
-
-    /** Unpins the checkpoint image once (if) it was pulled. */
-    void release() {
-      pulled.thenAccept(RestorePins.Pin::close);
-    }
-  }
-
-  public RestoreController(String nodeName, Duration fenceWait, PodReplacer replacer,
-      WorkloadResolver workloads, PlacementLink placement, CheckpointStore store,
-      String storeHostPort, ImageServiceBlockingStub images, PodEvents events,
-      Executor executor, FailoverTimeline timeline) {
-    this.nodeName = nodeName;
-    this.fenceWait = fenceWait;
-    this.replacer = replacer;
-    this.workloads = workloads;
-    this.placement = placement;
-    this.store = store;
-    this.storeHostPort = storeHostPort;
-    this.images = images;
-    this.events = events;
-    this.executor = executor;
-    this.timeline = timeline;
-  }
-
-  /** Called with the decisions placement lists for this node (on the placement thread: never blocks). */
-  public void onDecisions(List<RestoreDecision> decisions) {
-    for (RestoreDecision d : decisions) {
-      if (d.status() == DecisionStatus.NO_COMPATIBLE_NODE && reported.add(d.decisionId())) {
-        executor.execute(() -> reportNoTarget(d));
-      }
-      if (d.status() != DecisionStatus.PENDING || !nodeName.equals(d.target())
-          || !scheduled.add(d.decisionId())) {
-        continue;
-      }
-      timeline.mark(d.containerId(), FailoverTimeline.Phase.DECIDED);
-      Prepared prepared;
-      try {
-        ContainerKey key = ContainerKey.parse(d.containerId());
-        prepared = new Prepared(d, key, System.nanoTime() + fenceWait.toNanos(),
-            storeHostPort + "/" + key.repository() + "@" + d.checkpointDigest(),
-            new CompletableFuture<>());
-      } catch (IllegalArgumentException e) {
-        LOG.warn("decision {} names an unknown container key: {}", d.decisionId(), d.containerId());
-        continue;
-      }
-      Prepared replaced = pending.put(d.containerId(), prepared);
-      if (replaced != null) {
-        replaced.release();
-      }
-      LOG.info("decision {}: restore {} (checkpoint #{}) here; the container starts after the fence wait "
-          + "of {} ms", d.decisionId(), d.containerId(), d.checkpointSequence(), fenceWait.toMillis());
-      executor.execute(() -> replace(prepared));
-      executor.execute(() -> pull(prepared));
-    }
-  }
-
-  /** Pulls the checkpoint image from the local store into the runtime, pinned against retention. */
-  private void pull(Prepared p) {
-    RestorePins.Pin pin = store.pins().pin(Digest.parse(p.decision().checkpointDigest()));
-    long start = System.nanoTime();
-    try {
-      images.withDeadlineAfter(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).pullImage(
-          PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(p.image())).build());
-      LOG.info("decision {}: checkpoint image pulled in {} ms", p.decision().decisionId(),
-          (System.nanoTime() - start) / 1_000_000);
-      p.pulled().complete(pin);
-    } catch (RuntimeException e) {
-      pin.close();
-      p.pulled().completeExceptionally(e);
-    }
-  }
-
-  private void reportNoTarget(RestoreDecision d) {
-    try {
-      ContainerKey key = ContainerKey.parse(d.containerId());
-      events.warning(key.namespace(), key.pod(), "", PodEvents.RESTORE_REFUSED,
-          "no live node with compatible CPU flags holds checkpoint #" + d.checkpointSequence()
-              + " of " + key.container() + ": " + d.reason());
-    } catch (IllegalArgumentException e) {
-      LOG.warn("decision {} names an unknown container key: {}", d.decisionId(), d.containerId());
-    }
-  }
-
-  private void replace(Prepared p) {
-    RestoreDecision d = p.decision();
-    ContainerKey key = p.key();
-    try {
-      PodReplacer.Outcome outcome = replacer.replace(key);
-      timeline.mark(d.containerId(), FailoverTimeline.Phase.POD_REPLACED);
-      LOG.info("decision {}: pod {}/{} {}", d.decisionId(), key.namespace(), key.pod(), outcome);
-      if (outcome == PodReplacer.Outcome.POD_GONE) {
-        // deleted while its node was failed: nothing to restore, and it must never be restored later
-        Prepared dropped = pending.remove(d.containerId());
-        if (dropped != null) {
-          dropped.release();
+    /** A decision for this node: when its fence wait ends, and its checkpoint image pulled into the runtime. */
+    private record Prepared(
+            RestoreDecision decision,
+            ContainerKey key,
+            long notBeforeNanos,
+            String image,
+            CompletableFuture<RestorePins.Pin> pulled) {
+        /** The same decision with a fresh pull (the first one failed). */
+        Prepared pullAgain() {
+            return new Prepared(decision, key, notBeforeNanos, image, new CompletableFuture<>());
         }
-        placement.submit(c -> LOG.info("decision {}: {}", d.decisionId(),
-            c.forgetContainer(d.containerId(), nodeName).detail()));
-      }
-      if (outcome == PodReplacer.Outcome.REPLACED) {
-        events.normal(key.namespace(), key.pod(), "", PodEvents.RESTORING, "node " + d.failedNode()
-            + " failed; restoring " + key.container() + " from checkpoint #" + d.checkpointSequence()
-            + " on " + nodeName);
-      }
-    } catch (RuntimeException e) {
-      LOG.error("decision {}: replacing the pod failed: {}", d.decisionId(), e.toString());
-      scheduled.remove(d.decisionId());
-    }
-  }
 
-  /**
-   * CreateContainer interceptor: returns the request with the checkpoint image when this container
-   * is to be restored here, else the request unchanged.
-   */
-  public CreateContainerRequest rewrite(CreateContainerRequest request) {
-    var sandbox = request.getSandboxConfig();
-    String from = sandbox.getAnnotationsMap().get(PodReplacer.RESTORE_FROM);
-    if (from == null) {
-      return request;
+        /** Unpins the checkpoint image once (if) it was pulled. */
+        void release() {
+            pulled.thenAccept(RestorePins.Pin::close);
+        }
     }
-    String containerName = request.getConfig().getMetadata().getName();
-    String keyText = from + "/" + containerName;
-    Prepared p = pending.get(keyText);
-    String ns = sandbox.getMetadata().getNamespace();
-    String pod = sandbox.getMetadata().getName();
-    if (p == null) {
-      LOG.info("{}: no pending restore decision for this node: cold start", keyText);
-      return request;
-    }
-    // held before anything else, so that neither the restore nor a cold-start fallback runs beside the old copy
-    long heldMs = waitForFence(p);
-    RestoreDecision d = p.decision();
-    ContainerKey key = p.key();
-    long lookupStart = System.nanoTime();
-    RestoreGuard.Identity target = new RestoreGuard.Identity(ns,
-        workloads.workloadOf(ns, pod).orElse(null));
-    long lookupMs = (System.nanoTime() - lookupStart) / 1_000_000;
-    RestoreGuard.Verdict verdict = RestoreGuard.check(key.identity(), target);
-    if (!verdict.allowed()) {
-      events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_REFUSED, verdict.reason());
-      LOG.warn("{}: restore refused: {}", keyText, verdict.reason());
-      return request;
-    }
-    if (p.pulled().isCompletedExceptionally()) {
-      // kubelet retries a failed CreateContainer: pull again rather than repeat the old failure
-      Prepared again = p.pullAgain();
-      pending.put(keyText, again);
-      pull(again);
-      p = again;
-    }
-    RestorePins.Pin pin;
-    try {
-      pin = p.pulled().get(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      Throwable why = e instanceof ExecutionException ? e.getCause() : e;
-      events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_REFUSED,
-          "checkpoint image " + p.image() + " could not be pulled: " + why.getMessage());
-      throw why instanceof RuntimeException r ? r : new IllegalStateException(why);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted waiting for the checkpoint image", e);
-    }
-    pending.remove(keyText);
-    restoring.put(keyText, new InFlight(d, key, pin));
-    timeline.mark(keyText, FailoverTimeline.Phase.RESTORE_CREATE);
-    LOG.info("{}: restoring from {} (workload lookup {} ms, held {} ms for the fence wait)", keyText,
-        p.image(), lookupMs, heldMs);
-    return request.toBuilder().setConfig(request.getConfig().toBuilder()
-        .setImage(ImageSpec.newBuilder().setImage(p.image()))).build();
-  }
 
-  /** Holds the restore until the failed node's fence lease has run out; returns how long it held. */
-  private static long waitForFence(Prepared p) {
-    long held = Math.max(0, p.notBeforeNanos() - System.nanoTime());
-    while (System.nanoTime() - p.notBeforeNanos() < 0) {
-      java.util.concurrent.locks.LockSupport.parkNanos(p.notBeforeNanos() - System.nanoTime());
+    public RestoreController(
+            String nodeName,
+            Duration fenceWait,
+            PodReplacer replacer,
+            WorkloadResolver workloads,
+            PlacementLink placement,
+            CheckpointStore store,
+            String storeHostPort,
+            ImageServiceBlockingStub images,
+            PodEvents events,
+            Executor executor,
+            FailoverTimeline timeline) {
+        this.nodeName = nodeName;
+        this.fenceWait = fenceWait;
+        this.replacer = replacer;
+        this.workloads = workloads;
+        this.placement = placement;
+        this.store = store;
+        this.storeHostPort = storeHostPort;
+        this.images = images;
+        this.events = events;
+        this.executor = executor;
+        this.timeline = timeline;
     }
-    return held / 1_000_000;
-  }
 
-  /** StartContainer succeeded for a container created from {@code request}'s sandbox and name. */
-  public void onStarted(String namespace, String restoreFrom, String containerName, String podUid) {
-    if (restoreFrom == null) {
-      return;
+    /** Called with the decisions placement lists for this node (on the placement thread: never blocks). */
+    public void onDecisions(List<RestoreDecision> decisions) {
+        for (RestoreDecision d : decisions) {
+            if (d.status() == DecisionStatus.NO_COMPATIBLE_NODE && reported.add(d.decisionId())) {
+                executor.execute(() -> reportNoTarget(d));
+            }
+            if (d.status() != DecisionStatus.PENDING
+                    || !nodeName.equals(d.target())
+                    || !scheduled.add(d.decisionId())) {
+                continue;
+            }
+            timeline.mark(d.containerId(), FailoverTimeline.Phase.DECIDED);
+            Prepared prepared;
+            try {
+                ContainerKey key = ContainerKey.parse(d.containerId());
+                prepared = new Prepared(
+                        d,
+                        key,
+                        System.nanoTime() + fenceWait.toNanos(),
+                        storeHostPort + "/" + key.repository() + "@" + d.checkpointDigest(),
+                        new CompletableFuture<>());
+            } catch (IllegalArgumentException e) {
+                LOG.warn("decision {} names an unknown container key: {}", d.decisionId(), d.containerId());
+                continue;
+            }
+            Prepared replaced = pending.put(d.containerId(), prepared);
+            if (replaced != null) {
+                replaced.release();
+            }
+            LOG.info(
+                    "decision {}: restore {} (checkpoint #{}) here; the container starts after the fence wait "
+                            + "of {} ms",
+                    d.decisionId(),
+                    d.containerId(),
+                    d.checkpointSequence(),
+                    fenceWait.toMillis());
+            executor.execute(() -> replace(prepared));
+            executor.execute(() -> pull(prepared));
+        }
     }
-    String keyText = restoreFrom + "/" + containerName;
-    InFlight f = restoring.remove(keyText);
-    if (f == null) {
-      return;
+
+    /** Pulls the checkpoint image from the local store into the runtime, pinned against retention. */
+    private void pull(Prepared p) {
+        RestorePins.Pin pin = store.pins().pin(Digest.parse(p.decision().checkpointDigest()));
+        long start = System.nanoTime();
+        try {
+            images.withDeadlineAfter(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .pullImage(PullImageRequest.newBuilder()
+                            .setImage(ImageSpec.newBuilder().setImage(p.image()))
+                            .build());
+            LOG.info(
+                    "decision {}: checkpoint image pulled in {} ms",
+                    p.decision().decisionId(),
+                    (System.nanoTime() - start) / 1_000_000);
+            p.pulled().complete(pin);
+        } catch (RuntimeException e) {
+            pin.close();
+            p.pulled().completeExceptionally(e);
+        }
     }
-    f.pin().close();
-    timeline.mark(keyText, FailoverTimeline.Phase.RESTORED);
-    placement.submit(c -> c.ackRestore(f.decision().containerId(), f.decision().decisionId(), nodeName));
-    events.normal(namespace, f.key().pod(), podUid, PodEvents.RESTORED, "restored " + containerName
-        + " from checkpoint #" + f.decision().checkpointSequence() + " (node " + f.decision().failedNode()
-        + " failed)");
-  }
 
-  /** Containers waiting for a restore (for status output). */
-  public Map<String, RestoreDecision> pendingDecisions() {
-    Map<String, RestoreDecision> out = new java.util.TreeMap<>();
-    pending.forEach((k, p) -> out.put(k, p.decision()));
-    return out;
-  }
+    private void reportNoTarget(RestoreDecision d) {
+        try {
+            ContainerKey key = ContainerKey.parse(d.containerId());
+            events.warning(
+                    key.namespace(),
+                    key.pod(),
+                    "",
+                    PodEvents.RESTORE_REFUSED,
+                    "no live node with compatible CPU flags holds checkpoint #" + d.checkpointSequence() + " of "
+                            + key.container() + ": " + d.reason());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("decision {} names an unknown container key: {}", d.decisionId(), d.containerId());
+        }
+    }
 
-  public Optional<RestoreDecision> pendingFor(String containerKey) {
-    return Optional.ofNullable(pending.get(containerKey)).map(Prepared::decision);
-  }
+    private void replace(Prepared p) {
+        RestoreDecision d = p.decision();
+        ContainerKey key = p.key();
+        try {
+            PodReplacer.Outcome outcome = replacer.replace(key);
+            timeline.mark(d.containerId(), FailoverTimeline.Phase.POD_REPLACED);
+            LOG.info("decision {}: pod {}/{} {}", d.decisionId(), key.namespace(), key.pod(), outcome);
+            if (outcome == PodReplacer.Outcome.POD_GONE) {
+                // deleted while its node was failed: nothing to restore, and it must never be restored later
+                Prepared dropped = pending.remove(d.containerId());
+                if (dropped != null) {
+                    dropped.release();
+                }
+                placement.submit(c -> LOG.info(
+                        "decision {}: {}",
+                        d.decisionId(),
+                        c.forgetContainer(d.containerId(), nodeName).detail()));
+            }
+            if (outcome == PodReplacer.Outcome.REPLACED) {
+                events.normal(
+                        key.namespace(),
+                        key.pod(),
+                        "",
+                        PodEvents.RESTORING,
+                        "node " + d.failedNode()
+                                + " failed; restoring " + key.container() + " from checkpoint #"
+                                + d.checkpointSequence()
+                                + " on " + nodeName);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("decision {}: replacing the pod failed: {}", d.decisionId(), e.toString());
+            scheduled.remove(d.decisionId());
+        }
+    }
 
-  @Override
-  public void close() {
-    restoring.values().forEach(f -> f.pin().close());
-    pending.values().forEach(Prepared::release);
-  }
+    /**
+     * CreateContainer interceptor: returns the request with the checkpoint image when this container
+     * is to be restored here, else the request unchanged.
+     */
+    public CreateContainerRequest rewrite(CreateContainerRequest request) {
+        var sandbox = request.getSandboxConfig();
+        String from = sandbox.getAnnotationsMap().get(PodReplacer.RESTORE_FROM);
+        if (from == null) {
+            return request;
+        }
+        String containerName = request.getConfig().getMetadata().getName();
+        String keyText = from + "/" + containerName;
+        Prepared p = pending.get(keyText);
+        String ns = sandbox.getMetadata().getNamespace();
+        String pod = sandbox.getMetadata().getName();
+        if (p == null) {
+            LOG.info("{}: no pending restore decision for this node: cold start", keyText);
+            return request;
+        }
+        // held before anything else, so that neither the restore nor a cold-start fallback runs beside the old copy
+        long heldMs = waitForFence(p);
+        RestoreDecision d = p.decision();
+        ContainerKey key = p.key();
+        long lookupStart = System.nanoTime();
+        RestoreGuard.Identity target =
+                new RestoreGuard.Identity(ns, workloads.workloadOf(ns, pod).orElse(null));
+        long lookupMs = (System.nanoTime() - lookupStart) / 1_000_000;
+        RestoreGuard.Verdict verdict = RestoreGuard.check(key.identity(), target);
+        if (!verdict.allowed()) {
+            events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_REFUSED, verdict.reason());
+            LOG.warn("{}: restore refused: {}", keyText, verdict.reason());
+            return request;
+        }
+        if (p.pulled().isCompletedExceptionally()) {
+            // kubelet retries a failed CreateContainer: pull again rather than repeat the old failure
+            Prepared again = p.pullAgain();
+            pending.put(keyText, again);
+            pull(again);
+            p = again;
+        }
+        RestorePins.Pin pin;
+        try {
+            pin = p.pulled().get(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable why = e instanceof ExecutionException ? e.getCause() : e;
+            events.warning(
+                    ns,
+                    pod,
+                    sandbox.getMetadata().getUid(),
+                    PodEvents.RESTORE_REFUSED,
+                    "checkpoint image " + p.image() + " could not be pulled: " + why.getMessage());
+            throw why instanceof RuntimeException r ? r : new IllegalStateException(why);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the checkpoint image", e);
+        }
+        pending.remove(keyText);
+        restoring.put(keyText, new InFlight(d, key, pin));
+        timeline.mark(keyText, FailoverTimeline.Phase.RESTORE_CREATE);
+        LOG.info(
+                "{}: restoring from {} (workload lookup {} ms, held {} ms for the fence wait)",
+                keyText,
+                p.image(),
+                lookupMs,
+                heldMs);
+        return request.toBuilder()
+                .setConfig(request.getConfig().toBuilder()
+                        .setImage(ImageSpec.newBuilder().setImage(p.image())))
+                .build();
+    }
+
+    /** Holds the restore until the failed node's fence lease has run out; returns how long it held. */
+    private static long waitForFence(Prepared p) {
+        long held = Math.max(0, p.notBeforeNanos() - System.nanoTime());
+        while (System.nanoTime() - p.notBeforeNanos() < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(p.notBeforeNanos() - System.nanoTime());
+        }
+        return held / 1_000_000;
+    }
+
+    /** StartContainer succeeded for a container created from {@code request}'s sandbox and name. */
+    public void onStarted(String namespace, String restoreFrom, String containerName, String podUid) {
+        if (restoreFrom == null) {
+            return;
+        }
+        String keyText = restoreFrom + "/" + containerName;
+        InFlight f = restoring.remove(keyText);
+        if (f == null) {
+            return;
+        }
+        f.pin().close();
+        timeline.mark(keyText, FailoverTimeline.Phase.RESTORED);
+        placement.submit(
+                c -> c.ackRestore(f.decision().containerId(), f.decision().decisionId(), nodeName));
+        events.normal(
+                namespace,
+                f.key().pod(),
+                podUid,
+                PodEvents.RESTORED,
+                "restored " + containerName
+                        + " from checkpoint #" + f.decision().checkpointSequence() + " (node "
+                        + f.decision().failedNode()
+                        + " failed)");
+    }
+
+    /** Containers waiting for a restore (for status output). */
+    public Map<String, RestoreDecision> pendingDecisions() {
+        Map<String, RestoreDecision> out = new java.util.TreeMap<>();
+        pending.forEach((k, p) -> out.put(k, p.decision()));
+        return out;
+    }
+
+    public Optional<RestoreDecision> pendingFor(String containerKey) {
+        return Optional.ofNullable(pending.get(containerKey)).map(Prepared::decision);
+    }
+
+    @Override
+    public void close() {
+        restoring.values().forEach(f -> f.pin().close());
+        pending.values().forEach(Prepared::release);
+    }
 }

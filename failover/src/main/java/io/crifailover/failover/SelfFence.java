@@ -14,49 +14,49 @@ import java.time.Instant;
  * isolation.
  */
 public final class SelfFence {
-  private final Duration timeout;
-  private Instant lastQuorumContact;
-  private boolean fenced;
+    private final Duration timeout;
+    private Instant lastQuorumContact;
+    private boolean fenced;
 
-  public SelfFence(Duration timeout) {
-    this.timeout = timeout;
-  }
-
-  /** A call ordered by the placement quorum succeeded at {@code now}: the lease is renewed. */
-  public synchronized void quorumContact(Instant now) {
-    if (lastQuorumContact == null || now.isAfter(lastQuorumContact)) {
-      lastQuorumContact = now;
+    public SelfFence(Duration timeout) {
+        this.timeout = timeout;
     }
-    fenced = false;
-  }
 
-  /** Whether the lease, once armed, has run out at {@code now}. */
-  public synchronized boolean leaseExpired(Instant now) {
-    return lastQuorumContact != null && now.isAfter(lastQuorumContact.plus(timeout));
-  }
-
-  /** Marks the node fenced; true if it was not fenced before (the caller then stops containers). */
-  public synchronized boolean fenceOnce() {
-    if (fenced) {
-      return false;
+    /** A call ordered by the placement quorum succeeded at {@code now}: the lease is renewed. */
+    public synchronized void quorumContact(Instant now) {
+        if (lastQuorumContact == null || now.isAfter(lastQuorumContact)) {
+            lastQuorumContact = now;
+        }
+        fenced = false;
     }
-    fenced = true;
-    return true;
-  }
 
-  /**
-   * True exactly once when the lease has expired at {@code now}: the caller must then stop the
-   * protected containers. Returns false again until the next quorum contact and expiry.
-   */
-  public synchronized boolean shouldFence(Instant now) {
-    return leaseExpired(now) && fenceOnce();
-  }
+    /** Whether the lease, once armed, has run out at {@code now}. */
+    public synchronized boolean leaseExpired(Instant now) {
+        return lastQuorumContact != null && now.isAfter(lastQuorumContact.plus(timeout));
+    }
 
-  public synchronized boolean isFenced() {
-    return fenced;
-  }
+    /** Marks the node fenced; true if it was not fenced before (the caller then stops containers). */
+    public synchronized boolean fenceOnce() {
+        if (fenced) {
+            return false;
+        }
+        fenced = true;
+        return true;
+    }
 
-  public Duration timeout() {
-    return timeout;
-  }
+    /**
+     * True exactly once when the lease has expired at {@code now}: the caller must then stop the
+     * protected containers. Returns false again until the next quorum contact and expiry.
+     */
+    public synchronized boolean shouldFence(Instant now) {
+        return leaseExpired(now) && fenceOnce();
+    }
+
+    public synchronized boolean isFenced() {
+        return fenced;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
 }

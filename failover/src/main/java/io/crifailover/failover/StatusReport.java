@@ -14,83 +14,95 @@ import java.util.Set;
 
 /** The JSON behind {@code cri-failover status}: this node's view plus the cluster's verdicts. */
 final class StatusReport {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(2);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(2);
 
-  private StatusReport() {}
+    private StatusReport() {}
 
-  static byte[] of(FailoverConfig config, PlacementLink link, boolean optedIn, Set<String> protectedIds,
-      Map<String, CheckpointPipeline.LastCheckpoint> last, Map<String, RestoreDecision> pending,
-      FailoverTimeline timeline, io.crifailover.placement.ReplicaStatus replica, int replicaRestarts) {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("node", config.nodeName());
-    root.put("address", config.nodeAddress());
-    root.put("optedIn", optedIn);
-    root.put("fenced", link.fenced());
-    ArrayNode containers = root.putArray("protected");
-    for (String id : new java.util.TreeSet<>(protectedIds)) {
-      ObjectNode c = containers.addObject();
-      c.put("containerId", id);
-      CheckpointPipeline.LastCheckpoint cp = last.get(id);
-      if (cp != null) {
-        c.put("key", cp.container());
-        c.put("lastSequence", cp.sequence());
-        c.put("lastDigest", cp.digest());
-        c.put("lastAt", cp.at().toString());
-        c.put("layerBytes", cp.layerBytes());
-        c.put("criuFrozenMs", cp.frozenMs());
-        ArrayNode holders = c.putArray("holders");
-        cp.holders().forEach(holders::add);
-      }
+    static byte[] of(
+            FailoverConfig config,
+            PlacementLink link,
+            boolean optedIn,
+            Set<String> protectedIds,
+            Map<String, CheckpointPipeline.LastCheckpoint> last,
+            Map<String, RestoreDecision> pending,
+            FailoverTimeline timeline,
+            io.crifailover.placement.ReplicaStatus replica,
+            int replicaRestarts) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("node", config.nodeName());
+        root.put("address", config.nodeAddress());
+        root.put("optedIn", optedIn);
+        root.put("fenced", link.fenced());
+        ArrayNode containers = root.putArray("protected");
+        for (String id : new java.util.TreeSet<>(protectedIds)) {
+            ObjectNode c = containers.addObject();
+            c.put("containerId", id);
+            CheckpointPipeline.LastCheckpoint cp = last.get(id);
+            if (cp != null) {
+                c.put("key", cp.container());
+                c.put("lastSequence", cp.sequence());
+                c.put("lastDigest", cp.digest());
+                c.put("lastAt", cp.at().toString());
+                c.put("layerBytes", cp.layerBytes());
+                c.put("criuFrozenMs", cp.frozenMs());
+                ArrayNode holders = c.putArray("holders");
+                cp.holders().forEach(holders::add);
+            }
+        }
+        try {
+            List<NodeInfo> nodes = link.call(PlacementClient::nodes, QUERY_TIMEOUT);
+            ArrayNode ns = root.putArray("cluster");
+            for (NodeInfo n : nodes) {
+                ObjectNode o = ns.addObject();
+                o.put("name", n.name());
+                o.put("status", n.status().name());
+                o.put("epoch", n.epoch());
+                o.put("load", n.load());
+                o.put("capacity", n.capacity());
+            }
+            List<RestoreDecision> decisions = link.call(p -> p.decisions(""), QUERY_TIMEOUT);
+            ArrayNode ds = root.putArray("decisions");
+            for (RestoreDecision d : decisions) {
+                ObjectNode o = ds.addObject();
+                o.put("container", d.containerId());
+                o.put("failedNode", d.failedNode());
+                o.put("target", d.target());
+                o.put("status", d.status().name());
+                o.put("checkpointSequence", d.checkpointSequence());
+                o.put("reason", d.reason());
+            }
+        } catch (IllegalStateException e) {
+            root.put("clusterError", e.getMessage());
+        }
+        if (replica != null) {
+            ObjectNode r = root.putObject("placementReplica");
+            r.put("regency", replica.regency());
+            r.put(
+                    "leader",
+                    config.members().stream()
+                            .filter(m -> m.replicaId() == replica.leader())
+                            .map(FailoverConfig.Member::name)
+                            .findFirst()
+                            .orElse("replica " + replica.leader()));
+            r.put("lastExecuted", replica.lastExecuted());
+            r.put("inLeaderChange", replica.inLeaderChange());
+            r.put("retrievingState", replica.retrievingState());
+            r.put("restarts", replicaRestarts);
+        }
+        ArrayNode waiting = root.putArray("pendingRestoresHere");
+        pending.keySet().forEach(waiting::add);
+        ObjectNode tl = root.putObject("failoverTimeline");
+        timeline.snapshot().forEach((container, phases) -> {
+            ObjectNode p = tl.putObject(container);
+            phases.forEach((phase, at) -> p.put(phase.name().toLowerCase(), at.toString()));
+        });
+        ObjectNode suspicions = root.putObject("suspectedPeers");
+        timeline.suspicions().forEach((peer, at) -> suspicions.put(peer, at.toString()));
+        try {
+            return JSON.writeValueAsBytes(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
-    try {
-      List<NodeInfo> nodes = link.call(PlacementClient::nodes, QUERY_TIMEOUT);
-      ArrayNode ns = root.putArray("cluster");
-      for (NodeInfo n : nodes) {
-        ObjectNode o = ns.addObject();
-        o.put("name", n.name());
-        o.put("status", n.status().name());
-        o.put("epoch", n.epoch());
-        o.put("load", n.load());
-        o.put("capacity", n.capacity());
-      }
-      List<RestoreDecision> decisions = link.call(p -> p.decisions(""), QUERY_TIMEOUT);
-      ArrayNode ds = root.putArray("decisions");
-      for (RestoreDecision d : decisions) {
-        ObjectNode o = ds.addObject();
-        o.put("container", d.containerId());
-        o.put("failedNode", d.failedNode());
-        o.put("target", d.target());
-        o.put("status", d.status().name());
-        o.put("checkpointSequence", d.checkpointSequence());
-        o.put("reason", d.reason());
-      }
-    } catch (IllegalStateException e) {
-      root.put("clusterError", e.getMessage());
-    }
-    if (replica != null) {
-      ObjectNode r = root.putObject("placementReplica");
-      r.put("regency", replica.regency());
-      r.put("leader", config.members().stream().filter(m -> m.replicaId() == replica.leader())
-          .map(FailoverConfig.Member::name).findFirst().orElse("replica " + replica.leader()));
-      r.put("lastExecuted", replica.lastExecuted());
-      r.put("inLeaderChange", replica.inLeaderChange());
-      r.put("retrievingState", replica.retrievingState());
-      r.put("restarts", replicaRestarts);
-    }
-    ArrayNode waiting = root.putArray("pendingRestoresHere");
-    pending.keySet().forEach(waiting::add);
-    ObjectNode tl = root.putObject("failoverTimeline");
-    timeline.snapshot().forEach((container, phases) -> {
-      ObjectNode p = tl.putObject(container);
-      phases.forEach((phase, at) -> p.put(phase.name().toLowerCase(), at.toString()));
-    });
-    ObjectNode suspicions = root.putObject("suspectedPeers");
-    timeline.suspicions().forEach((peer, at) -> suspicions.put(peer, at.toString()));
-    try {
-      return JSON.writeValueAsBytes(root);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -11,13 +11,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ClusterSettingsTest {
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  @Test
-  void readsMembersAndFillsTimingDefaults() throws IOException {
-    Path file = dir.resolve("cluster.yaml");
-    Files.writeString(file, """
+    @Test
+    void readsMembersAndFillsTimingDefaults() throws IOException {
+        Path file = dir.resolve("cluster.yaml");
+        Files.writeString(file, """
         f: 1
         placementPort: 11000
         storePort: 5050
@@ -29,31 +29,32 @@ class ClusterSettingsTest {
           - {name: d, address: 10.0.0.4, replicaId: 3}
         timing: {fenceTimeoutMs: 900}
         """);
-    ClusterSettings s = ClusterSettings.load(file);
-    FailoverConfig c = s.forNode("c", dir, dir.resolve("key"), null, null, 4);
-    assertThat(c.nodeAddress()).isEqualTo("10.0.0.3");
-    assertThat(c.clientId()).isEqualTo(1002);
-    assertThat(c.timing().fenceTimeout()).isEqualTo(Duration.ofMillis(900));
-    assertThat(c.timing().probeInterval()).isEqualTo(Duration.ofMillis(100));
-    assertThat(c.timing().fenceWait()).isEqualTo(Duration.ofMillis(1100));
-  }
+        ClusterSettings s = ClusterSettings.load(file);
+        FailoverConfig c = s.forNode("c", dir, dir.resolve("key"), null, null, 4);
+        assertThat(c.nodeAddress()).isEqualTo("10.0.0.3");
+        assertThat(c.clientId()).isEqualTo(1002);
+        assertThat(c.timing().fenceTimeout()).isEqualTo(Duration.ofMillis(900));
+        assertThat(c.timing().probeInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.timing().fenceWait()).isEqualTo(Duration.ofMillis(1100));
+    }
 
-  @Test
-  void rejectsUnknownFieldsTooFewMembersAndStrangers() throws IOException {
-    Path typo = dir.resolve("typo.yaml");
-    Files.writeString(typo, "f: 1\nmemebrs: []\n");
-    assertThatThrownBy(() -> ClusterSettings.load(typo)).hasMessageContaining("typo.yaml")
-        .hasMessageContaining("memebrs");
-    Path small = dir.resolve("small.yaml");
-    Files.writeString(small, """
+    @Test
+    void rejectsUnknownFieldsTooFewMembersAndStrangers() throws IOException {
+        Path typo = dir.resolve("typo.yaml");
+        Files.writeString(typo, "f: 1\nmemebrs: []\n");
+        assertThatThrownBy(() -> ClusterSettings.load(typo))
+                .hasMessageContaining("typo.yaml")
+                .hasMessageContaining("memebrs");
+        Path small = dir.resolve("small.yaml");
+        Files.writeString(small, """
         f: 1
         placementPort: 1
         storePort: 2
         probePort: 3
         members: [{name: a, address: 10.0.0.1, replicaId: 0}]
         """);
-    ClusterSettings s = ClusterSettings.load(small);
-    assertThatThrownBy(() -> s.forNode("a", dir, dir, null, null, 1)).hasMessageContaining("need 3f+1");
-    assertThatThrownBy(() -> s.forNode("z", dir, dir, null, null, 1)).hasMessageContaining("not a member");
-  }
+        ClusterSettings s = ClusterSettings.load(small);
+        assertThatThrownBy(() -> s.forNode("a", dir, dir, null, null, 1)).hasMessageContaining("need 3f+1");
+        assertThatThrownBy(() -> s.forNode("z", dir, dir, null, null, 1)).hasMessageContaining("not a member");
+    }
 }

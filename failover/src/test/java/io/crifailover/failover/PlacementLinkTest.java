@@ -22,71 +22,84 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class PlacementLinkTest {
-  private final PlacementClient client = mock(PlacementClient.class);
-  private final AtomicLong peerEpoch = new AtomicLong(1);
-  private PlacementLink link;
+    private final PlacementClient client = mock(PlacementClient.class);
+    private final AtomicLong peerEpoch = new AtomicLong(1);
+    private PlacementLink link;
 
-  @BeforeEach
-  void setUp() {
-    when(client.registerNode(anyString(), anyString(), anyString(), org.mockito.ArgumentMatchers.anyList(),
-        org.mockito.ArgumentMatchers.anyInt())).thenReturn(new Result.Ack(true, "registered a"));
-    when(client.heartbeat("a")).thenReturn(new Result.Ack(true, "a live in epoch 1"));
-    when(client.reportLoad(anyString(), org.mockito.ArgumentMatchers.anyInt()))
-        .thenReturn(new Result.Ack(true, "load"));
-    when(client.decisions("a")).thenReturn(List.of());
-    when(client.nodes()).thenAnswer(i -> List.of(new NodeInfo("b", "10.0.0.2", "x86_64", List.of(), 4, 0,
-        NodeStatus.LIVE, peerEpoch.get(), 1001)));
-    link = new PlacementLink(client, new PlacementLink.Self("a", "10.0.0.1", "x86_64", List.of(), 4),
-        new SelfFence(Duration.ofSeconds(5)), Clock.systemUTC(), () -> { }, () -> false);
-  }
+    @BeforeEach
+    void setUp() {
+        when(client.registerNode(
+                        anyString(),
+                        anyString(),
+                        anyString(),
+                        org.mockito.ArgumentMatchers.anyList(),
+                        org.mockito.ArgumentMatchers.anyInt()))
+                .thenReturn(new Result.Ack(true, "registered a"));
+        when(client.heartbeat("a")).thenReturn(new Result.Ack(true, "a live in epoch 1"));
+        when(client.reportLoad(anyString(), org.mockito.ArgumentMatchers.anyInt()))
+                .thenReturn(new Result.Ack(true, "load"));
+        when(client.decisions("a")).thenReturn(List.of());
+        when(client.nodes())
+                .thenAnswer(i -> List.of(new NodeInfo(
+                        "b", "10.0.0.2", "x86_64", List.of(), 4, 0, NodeStatus.LIVE, peerEpoch.get(), 1001)));
+        link = new PlacementLink(
+                client,
+                new PlacementLink.Self("a", "10.0.0.1", "x86_64", List.of(), 4),
+                new SelfFence(Duration.ofSeconds(5)),
+                Clock.systemUTC(),
+                () -> {},
+                () -> false);
+    }
 
-  @AfterEach
-  void tearDown() {
-    link.close();
-  }
+    @AfterEach
+    void tearDown() {
+        link.close();
+    }
 
-  @Test
-  void aVoteLostToAFailedCallIsSentAgainWithTheHeartbeat() {
-    when(client.suspect("a", "b", 1)).thenThrow(new IllegalStateException("no quorum"))
-        .thenReturn(new Result.SuspectOutcome(true, "1 of 2 suspicions", 1, NodeStatus.LIVE));
-    link.start(Duration.ofMillis(20), () -> 0, d -> { });
-    link.suspect("b");
-    await().untilAsserted(() -> verify(client, atLeast(2)).suspect("a", "b", 1));
-  }
+    @Test
+    void aVoteLostToAFailedCallIsSentAgainWithTheHeartbeat() {
+        when(client.suspect("a", "b", 1))
+                .thenThrow(new IllegalStateException("no quorum"))
+                .thenReturn(new Result.SuspectOutcome(true, "1 of 2 suspicions", 1, NodeStatus.LIVE));
+        link.start(Duration.ofMillis(20), () -> 0, d -> {});
+        link.suspect("b");
+        await().untilAsserted(() -> verify(client, atLeast(2)).suspect("a", "b", 1));
+    }
 
-  @Test
-  void anAcceptedVoteIsNotRepeated() throws InterruptedException {
-    when(client.suspect("a", "b", 1)).thenReturn(new Result.SuspectOutcome(true, "1 of 2", 1, NodeStatus.LIVE));
-    link.start(Duration.ofMillis(20), () -> 0, d -> { });
-    link.suspect("b");
-    await().untilAsserted(() -> verify(client).suspect("a", "b", 1));
-    await().pollDelay(Duration.ofMillis(200)).untilAsserted(() -> verify(client).suspect("a", "b", 1));
-  }
+    @Test
+    void anAcceptedVoteIsNotRepeated() throws InterruptedException {
+        when(client.suspect("a", "b", 1)).thenReturn(new Result.SuspectOutcome(true, "1 of 2", 1, NodeStatus.LIVE));
+        link.start(Duration.ofMillis(20), () -> 0, d -> {});
+        link.suspect("b");
+        await().untilAsserted(() -> verify(client).suspect("a", "b", 1));
+        await().pollDelay(Duration.ofMillis(200))
+                .untilAsserted(() -> verify(client).suspect("a", "b", 1));
+    }
 
-  @Test
-  void theVoteUsesThePeersEpochWhenItIsSentNotWhenItWasFirstSuspected() {
-    when(client.suspect(eq("a"), eq("b"), anyLong()))
-        .thenReturn(new Result.SuspectOutcome(false, "unknown node b", 0, NodeStatus.LIVE));
-    link.start(Duration.ofMillis(20), () -> 0, d -> { });
-    link.suspect("b");
-    await().untilAsserted(() -> verify(client, atLeast(1)).suspect("a", "b", 1));
-    peerEpoch.set(3);
-    await().untilAsserted(() -> verify(client, atLeast(1)).suspect("a", "b", 3));
-  }
+    @Test
+    void theVoteUsesThePeersEpochWhenItIsSentNotWhenItWasFirstSuspected() {
+        when(client.suspect(eq("a"), eq("b"), anyLong()))
+                .thenReturn(new Result.SuspectOutcome(false, "unknown node b", 0, NodeStatus.LIVE));
+        link.start(Duration.ofMillis(20), () -> 0, d -> {});
+        link.suspect("b");
+        await().untilAsserted(() -> verify(client, atLeast(1)).suspect("a", "b", 1));
+        peerEpoch.set(3);
+        await().untilAsserted(() -> verify(client, atLeast(1)).suspect("a", "b", 3));
+    }
 
-  @Test
-  void aPeerThatAnswersAgainIsNoLongerVotedAgainst() {
-    java.util.concurrent.atomic.AtomicInteger votes = new java.util.concurrent.atomic.AtomicInteger();
-    when(client.suspect(eq("a"), eq("b"), anyLong())).thenAnswer(i -> {
-      votes.incrementAndGet();
-      return new Result.SuspectOutcome(false, "unknown node b", 0, NodeStatus.LIVE);
-    });
-    link.start(Duration.ofMillis(20), () -> 0, d -> { });
-    link.suspect("b");
-    await().until(() -> votes.get() >= 2);
-    link.cleared("b");
-    await().pollDelay(Duration.ofMillis(60)).until(() -> true);
-    int after = votes.get();
-    await().pollDelay(Duration.ofMillis(200)).until(() -> votes.get() == after);
-  }
+    @Test
+    void aPeerThatAnswersAgainIsNoLongerVotedAgainst() {
+        java.util.concurrent.atomic.AtomicInteger votes = new java.util.concurrent.atomic.AtomicInteger();
+        when(client.suspect(eq("a"), eq("b"), anyLong())).thenAnswer(i -> {
+            votes.incrementAndGet();
+            return new Result.SuspectOutcome(false, "unknown node b", 0, NodeStatus.LIVE);
+        });
+        link.start(Duration.ofMillis(20), () -> 0, d -> {});
+        link.suspect("b");
+        await().until(() -> votes.get() >= 2);
+        link.cleared("b");
+        await().pollDelay(Duration.ofMillis(60)).until(() -> true);
+        int after = votes.get();
+        await().pollDelay(Duration.ofMillis(200)).until(() -> votes.get() == after);
+    }
 }

@@ -43,7 +43,8 @@ public record ApiAccess(URI server, Path serviceAccountDir) {
     public ApiAccess {
         String scheme = server.getScheme();
         if (scheme == null || !List.of("https", "http").contains(scheme) || server.getHost() == null) {
-            throw new IllegalArgumentException("API server must be an https:// (or http://) URL with a host, got '" + server + "'");
+            throw new IllegalArgumentException(
+                    "API server must be an https:// (or http://) URL with a host, got '" + server + "'");
         }
     }
 
@@ -71,7 +72,9 @@ public record ApiAccess(URI server, Path serviceAccountDir) {
             throw new IOException("service-account token in " + serviceAccountDir + " is empty or not a bearer token");
         }
         Path namespaceFile = serviceAccountDir.resolve("namespace");
-        String namespace = Files.isRegularFile(namespaceFile) ? Files.readString(namespaceFile).strip() : "";
+        String namespace = Files.isRegularFile(namespaceFile)
+                ? Files.readString(namespaceFile).strip()
+                : "";
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(HostLayout.KUBE_CA, ca);
         files.put(HostLayout.KUBE_TOKEN, token);
@@ -89,12 +92,22 @@ public record ApiAccess(URI server, Path serviceAccountDir) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("apiVersion", "v1");
         config.put("kind", "Config");
-        config.put("clusters", List.of(Map.of("name", NAME, "cluster",
-                Map.of("server", server.toString(), "certificate-authority-data", Base64.getEncoder().encodeToString(ca)))));
+        config.put(
+                "clusters",
+                List.of(Map.of(
+                        "name",
+                        NAME,
+                        "cluster",
+                        Map.of(
+                                "server",
+                                server.toString(),
+                                "certificate-authority-data",
+                                Base64.getEncoder().encodeToString(ca)))));
         config.put("users", List.of(Map.of("name", NAME, "user", Map.of("token", token))));
         config.put("contexts", List.of(Map.of("name", NAME, "context", context)));
         config.put("current-context", NAME);
-        String header = String.join("\n",
+        String header = String.join(
+                "\n",
                 "# Written by `cri-failover install --sync-service-account`; `cri-failover uninstall` removes it.",
                 "# The installer pod's service-account token, rewritten (atomically) whenever kubelet rotates it;",
                 "# the shim reads this file through KUBECONFIG and re-reads it at least once a minute.",

@@ -17,8 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class AtomicFiles {
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /** Writes {@code content} to {@code target} with {@code mode}, owned by {@code uid:gid}. */
     static void write(Path target, byte[] content, int mode, int uid, int gid) throws IOException {
@@ -51,7 +50,7 @@ final class AtomicFiles {
         try {
             Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-                 FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 long size = in.size();
                 long done = 0;
                 while (done < size) {

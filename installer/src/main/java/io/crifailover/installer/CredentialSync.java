@@ -19,8 +19,7 @@ import java.util.Optional;
 public final class CredentialSync {
 
     /** What a step did: whether the credentials are installed at all, and which host paths it rewrote. */
-    public record Result(boolean installed, List<String> changed) {
-    }
+    public record Result(boolean installed, List<String> changed) {}
 
     private final HostRoot host;
     private final ApiAccess access;
@@ -43,7 +42,8 @@ public final class CredentialSync {
                 Files.createDirectories(path.getParent());
                 FileModes.setMode(path.getParent(), 0700);
             }
-            boolean same = Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && FileModes.mode(path) == 0600
+            boolean same = Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
+                    && FileModes.mode(path) == 0600
                     && Arrays.equals(Files.readAllBytes(path), file.getValue());
             if (!same) {
                 AtomicFiles.write(path, file.getValue(), 0600, 0, 0);

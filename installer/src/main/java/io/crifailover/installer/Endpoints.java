@@ -3,8 +3,7 @@ package io.crifailover.installer;
 /** Helpers for CRI endpoints ({@code unix:///path}). */
 final class Endpoints {
 
-    private Endpoints() {
-    }
+    private Endpoints() {}
 
     /** {@code unix:///path} for a bare absolute path; other values unchanged. */
     static String normalize(String endpoint) {

@@ -8,8 +8,7 @@ import java.nio.file.Path;
 /** Reads and sets a file's permission bits and owner through the {@code unix} attribute view. */
 final class FileModes {
 
-    private FileModes() {
-    }
+    private FileModes() {}
 
     /** Permission bits (including setuid/setgid/sticky) of {@code path}, links not followed. */
     static int mode(Path path) throws IOException {

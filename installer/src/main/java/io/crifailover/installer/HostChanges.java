@@ -108,7 +108,9 @@ final class HostChanges {
         }
         ChangeRecord record = state.find(hostPath).orElse(null);
         if (record == null) {
-            record = exists ? modifiedRecord(hostPath, path, purpose) : ChangeRecord.created(hostPath, Kind.CREATED_FILE, purpose);
+            record = exists
+                    ? modifiedRecord(hostPath, path, purpose)
+                    : ChangeRecord.created(hostPath, Kind.CREATED_FILE, purpose);
         }
         if (record.kind() == Kind.MODIFIED_FILE) {
             record = record.withInstalledSha256(sha256(content));
@@ -133,7 +135,8 @@ final class HostChanges {
         directory(parentOf(hostPath), 0755, purpose);
         Path path = host.locate(hostPath);
         Optional<ChangeRecord> record = state.find(hostPath);
-        if (Files.isSymbolicLink(path) && Files.readSymbolicLink(path).toString().equals(target)) {
+        if (Files.isSymbolicLink(path)
+                && Files.readSymbolicLink(path).toString().equals(target)) {
             if (record.isPresent()) {
                 claimed.add(hostPath);
             }
@@ -172,7 +175,8 @@ final class HostChanges {
                 boolean exists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
                 Optional<ChangeRecord> record = state.find(hostPath);
                 if (exists && record.isEmpty()) {
-                    throw new IOException("host path " + hostPath + " already exists and was not created by the installer");
+                    throw new IOException(
+                            "host path " + hostPath + " already exists and was not created by the installer");
                 }
                 claimed.add(hostPath);
                 if (record.isEmpty()) {
@@ -194,7 +198,8 @@ final class HostChanges {
 
     /** Undoes what earlier installations changed and this one did not claim (e.g. files dropped by an upgrade). */
     void undoUnclaimed() throws IOException {
-        List<ChangeRecord> stale = new ArrayList<>(state.changes.stream().filter(c -> !claimed.contains(c.path())).toList());
+        List<ChangeRecord> stale = new ArrayList<>(
+                state.changes.stream().filter(c -> !claimed.contains(c.path())).toList());
         java.util.Collections.reverse(stale);
         Undo undo = new Undo(host, warnings);
         for (ChangeRecord record : stale) {
@@ -225,9 +230,15 @@ final class HostChanges {
 
     private static ChangeRecord modifiedRecord(String hostPath, Path path, Purpose purpose) throws IOException {
         byte[] original = Files.readAllBytes(path);
-        return new ChangeRecord(hostPath, Kind.MODIFIED_FILE, purpose,
-                Base64.getEncoder().encodeToString(original), FileModes.octal(FileModes.mode(path)),
-                FileModes.uid(path), FileModes.gid(path), null);
+        return new ChangeRecord(
+                hostPath,
+                Kind.MODIFIED_FILE,
+                purpose,
+                Base64.getEncoder().encodeToString(original),
+                FileModes.octal(FileModes.mode(path)),
+                FileModes.uid(path),
+                FileModes.gid(path),
+                null);
     }
 
     static String parentOf(String hostPath) {

@@ -27,7 +27,8 @@ public enum HostExec {
             try {
                 return HostExec.valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException("expected nsenter, chroot, direct or none, got '" + value + "'");
+                throw new CommandLine.TypeConversionException(
+                        "expected nsenter, chroot, direct or none, got '" + value + "'");
             }
         }
     }

@@ -17,6 +17,7 @@ public final class HostLayout {
     public static final String CLUSTER_CONFIG = CONFIG_DIR + "/cluster.yaml";
     /** The shim's Kubernetes credentials (0700): the pod's service-account token and CA, and a kubeconfig. */
     public static final String KUBE_DIR = CONFIG_DIR + "/kube";
+
     public static final String KUBE_TOKEN = KUBE_DIR + "/token";
     public static final String KUBE_CA = KUBE_DIR + "/ca.crt";
     /** Passed to the shim as {@code KUBECONFIG} (not {@code --kubeconfig}: see installer/README, credentials). */
@@ -25,6 +26,7 @@ public final class HostLayout {
     public static final String SNIFFER_CONF = CONFIG_DIR + "/sniffer.conf";
     /** systemd unit directory for administrator-installed units. */
     public static final String UNIT_DIR = "/etc/systemd/system";
+
     public static final String SERVICE_NAME = "cri-failover.service";
     public static final String SOCKET_NAME = "cri-failover.socket";
     public static final String SERVICE_UNIT = UNIT_DIR + "/" + SERVICE_NAME;
@@ -38,6 +40,5 @@ public final class HostLayout {
     /** Marker that systemd is the host's init. */
     public static final String SYSTEMD_MARKER = "/run/systemd/system";
 
-    private HostLayout() {
-    }
+    private HostLayout() {}
 }

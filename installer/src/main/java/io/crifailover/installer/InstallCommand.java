@@ -8,12 +8,13 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code cri-failover install}: puts the shim on the host as a service and points kubelet at it. */
-@Command(name = "install",
+@Command(
+        name = "install",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
@@ -32,75 +33,125 @@ public final class InstallCommand implements Callable<Integer> {
     @Mixin
     HostAccess host;
 
-    @Option(names = "--source", paramLabel = "DIR", defaultValue = HostLayout.PREFIX,
+    @Option(
+            names = "--source",
+            paramLabel = "DIR",
+            defaultValue = HostLayout.PREFIX,
             description = "The files to install (jre/, app/, bin/cri-failover, sniffer/). Default: ${DEFAULT-VALUE}")
     Path source;
 
-    @Option(names = "--runtime-endpoint", paramLabel = "ENDPOINT",
-            description = "The runtime to forward to; default: kubelet's current endpoint, else the CRI-O or containerd socket found")
+    @Option(
+            names = "--runtime-endpoint",
+            paramLabel = "ENDPOINT",
+            description =
+                    "The runtime to forward to; default: kubelet's current endpoint, else the CRI-O or containerd socket found")
     String runtimeEndpoint;
 
-    @Option(names = "--listen", paramLabel = "ENDPOINT", defaultValue = InstallSettings.DEFAULT_LISTEN,
+    @Option(
+            names = "--listen",
+            paramLabel = "ENDPOINT",
+            defaultValue = InstallSettings.DEFAULT_LISTEN,
             description = "The shim's socket, kubelet's new runtime endpoint. Default: ${DEFAULT-VALUE}")
     String listen;
 
-    @Option(names = "--metrics-address", paramLabel = "HOST:PORT", defaultValue = InstallSettings.DEFAULT_METRICS,
+    @Option(
+            names = "--metrics-address",
+            paramLabel = "HOST:PORT",
+            defaultValue = InstallSettings.DEFAULT_METRICS,
             description = "The shim's metrics listener. Default: ${DEFAULT-VALUE}")
     String metricsAddress;
 
-    @Option(names = "--kubelet-config", paramLabel = "HOSTPATH", defaultValue = KubeletWiring.DEFAULT_CONFIG,
+    @Option(
+            names = "--kubelet-config",
+            paramLabel = "HOSTPATH",
+            defaultValue = KubeletWiring.DEFAULT_CONFIG,
             description = "kubelet's configuration file on the host. Default: ${DEFAULT-VALUE}")
     String kubeletConfig;
 
-    @Option(names = "--cluster-config", paramLabel = "FILE",
+    @Option(
+            names = "--cluster-config",
+            paramLabel = "FILE",
             description = "Cluster settings to copy to /etc/cri-failover/cluster.yaml (the mounted ConfigMap)")
     Path clusterConfig;
 
-    @Option(names = "--node-name", paramLabel = "NAME", defaultValue = "${env:NODE_NAME}",
+    @Option(
+            names = "--node-name",
+            paramLabel = "NAME",
+            defaultValue = "${env:NODE_NAME}",
             description = "This node's name, passed to the shim. Default: $NODE_NAME")
     String nodeName;
 
-    @Option(names = "--shim-args", paramLabel = "ARGS", defaultValue = "",
+    @Option(
+            names = "--shim-args",
+            paramLabel = "ARGS",
+            defaultValue = "",
             description = "More options for 'cri-failover shim' in the service")
     String shimArgs;
 
-    @Option(names = "--java-options", paramLabel = "OPTS", defaultValue = InstallSettings.DEFAULT_JAVA_OPTIONS,
+    @Option(
+            names = "--java-options",
+            paramLabel = "OPTS",
+            defaultValue = InstallSettings.DEFAULT_JAVA_OPTIONS,
             description = "JVM options of the service. Default: ${DEFAULT-VALUE}")
     String javaOptions;
 
-    @Option(names = "--socket-activation", description = "Enable cri-failover.socket: systemd holds kubelet's socket "
-            + "(0600) and passes it to the shim, so kubelet's connections wait in its backlog while the shim restarts")
+    @Option(
+            names = "--socket-activation",
+            description =
+                    "Enable cri-failover.socket: systemd holds kubelet's socket "
+                            + "(0600) and passes it to the shim, so kubelet's connections wait in its backlog while the shim restarts")
     boolean socketActivation;
 
     @Option(names = "--no-sniffer", negatable = false, description = "Do not install the criu stand-in")
     boolean noSniffer;
 
-    @Option(names = "--sync-service-account", description = {
-            "Give the shim this pod's service account: copy its token and CA to /etc/cri-failover/kube (0600),",
-            "write a kubeconfig there (KUBECONFIG in shim.env), then keep running and copy the token again",
-            "every --sync-interval seconds when kubelet has rotated it. Never returns."})
+    @Option(
+            names = "--sync-service-account",
+            description = {
+                "Give the shim this pod's service account: copy its token and CA to /etc/cri-failover/kube (0600),",
+                "write a kubeconfig there (KUBECONFIG in shim.env), then keep running and copy the token again",
+                "every --sync-interval seconds when kubelet has rotated it. Never returns."
+            })
     boolean syncServiceAccount;
 
-    @Option(names = "--sync-interval", paramLabel = "SECONDS", defaultValue = "60",
+    @Option(
+            names = "--sync-interval",
+            paramLabel = "SECONDS",
+            defaultValue = "60",
             description = "How often --sync-service-account checks the token. Default: ${DEFAULT-VALUE}")
     int syncIntervalSeconds;
 
-    @Option(names = "--service-account-dir", paramLabel = "DIR", defaultValue = ApiAccess.DEFAULT_SERVICE_ACCOUNT_DIR,
+    @Option(
+            names = "--service-account-dir",
+            paramLabel = "DIR",
+            defaultValue = ApiAccess.DEFAULT_SERVICE_ACCOUNT_DIR,
             description = "The pod's service-account token, ca.crt and namespace. Default: ${DEFAULT-VALUE}")
     Path serviceAccountDir;
 
-    @Option(names = "--api-server", paramLabel = "URL",
-            description = "API server URL for the shim's kubeconfig. Default: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT")
+    @Option(
+            names = "--api-server",
+            paramLabel = "URL",
+            description =
+                    "API server URL for the shim's kubeconfig. Default: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT")
     URI apiServer;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        InstallSettings settings = new InstallSettings(source, Optional.ofNullable(runtimeEndpoint), listen,
-                metricsAddress, kubeletConfig, Optional.ofNullable(clusterConfig),
-                Optional.ofNullable(nodeName).filter(n -> !n.isBlank()), shimArgs, javaOptions, socketActivation,
-                !noSniffer, Optional.empty());
+        InstallSettings settings = new InstallSettings(
+                source,
+                Optional.ofNullable(runtimeEndpoint),
+                listen,
+                metricsAddress,
+                kubeletConfig,
+                Optional.ofNullable(clusterConfig),
+                Optional.ofNullable(nodeName).filter(n -> !n.isBlank()),
+                shimArgs,
+                javaOptions,
+                socketActivation,
+                !noSniffer,
+                Optional.empty());
         if (syncIntervalSeconds < 1) {
             err.println("cri-failover install: --sync-interval must be at least 1 second");
             return 2;
@@ -109,7 +160,8 @@ public final class InstallCommand implements Callable<Integer> {
         try {
             if (syncServiceAccount) {
                 settings = settings.withApiAccess(new ApiAccess(
-                        apiServer != null ? apiServer : ApiAccess.serverFromEnvironment(System.getenv()), serviceAccountDir));
+                        apiServer != null ? apiServer : ApiAccess.serverFromEnvironment(System.getenv()),
+                        serviceAccountDir));
             }
             report = new Installer(host.root(), host.commands()).install(settings);
         } catch (IOException | IllegalArgumentException e) {
@@ -117,7 +169,10 @@ public final class InstallCommand implements Callable<Integer> {
             return 1;
         }
         out.println("runtime: " + report.runtime());
-        out.println(report.unchanged() ? "host already up to date" : "changed " + report.changed().size() + " host paths");
+        out.println(
+                report.unchanged()
+                        ? "host already up to date"
+                        : "changed " + report.changed().size() + " host paths");
         report.printCommandsAndWarnings(out);
         out.flush();
         if (syncServiceAccount) {
@@ -142,8 +197,10 @@ public final class InstallCommand implements Callable<Integer> {
                 CredentialSync.Result result = sync.syncOnce();
                 if (result.installed() != installed) {
                     installed = result.installed();
-                    out.println(installed ? "credentials installed again: syncing"
-                            : "credentials are not installed (uninstalled?): not syncing until they are");
+                    out.println(
+                            installed
+                                    ? "credentials installed again: syncing"
+                                    : "credentials are not installed (uninstalled?): not syncing until they are");
                 }
                 result.changed().forEach(path -> out.println("updated " + path));
             } catch (IOException | RuntimeException e) {

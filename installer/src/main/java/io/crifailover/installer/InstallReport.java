@@ -10,8 +10,8 @@ import java.util.List;
  * @param commands host commands run, in order
  * @param warnings things left for a human
  */
-public record InstallReport(RuntimeEndpoint runtime, List<String> changed, List<List<String>> commands,
-                            List<String> warnings) {
+public record InstallReport(
+        RuntimeEndpoint runtime, List<String> changed, List<List<String>> commands, List<String> warnings) {
 
     /** Whether the host was left exactly as it was. */
     /** Prints the host commands that ran and the warnings, one per line. */

@@ -39,27 +39,82 @@ public record InstallSettings(
 
     /** Defaults for everything but the source. */
     public static InstallSettings defaults(Path source) {
-        return new InstallSettings(source, Optional.empty(), DEFAULT_LISTEN, DEFAULT_METRICS,
-                KubeletWiring.DEFAULT_CONFIG, Optional.empty(), Optional.empty(), "", DEFAULT_JAVA_OPTIONS, false, true, Optional.empty());
+        return new InstallSettings(
+                source,
+                Optional.empty(),
+                DEFAULT_LISTEN,
+                DEFAULT_METRICS,
+                KubeletWiring.DEFAULT_CONFIG,
+                Optional.empty(),
+                Optional.empty(),
+                "",
+                DEFAULT_JAVA_OPTIONS,
+                false,
+                true,
+                Optional.empty());
     }
 
     public InstallSettings withRuntimeEndpoint(String endpoint) {
-        return new InstallSettings(source, Optional.of(endpoint), listenEndpoint, metricsAddress, kubeletConfig,
-                clusterConfig, nodeName, extraShimArgs, javaOptions, socketActivation, sniffer, apiAccess);
+        return new InstallSettings(
+                source,
+                Optional.of(endpoint),
+                listenEndpoint,
+                metricsAddress,
+                kubeletConfig,
+                clusterConfig,
+                nodeName,
+                extraShimArgs,
+                javaOptions,
+                socketActivation,
+                sniffer,
+                apiAccess);
     }
 
     public InstallSettings withClusterConfig(Path file) {
-        return new InstallSettings(source, runtimeEndpoint, listenEndpoint, metricsAddress, kubeletConfig,
-                Optional.of(file), nodeName, extraShimArgs, javaOptions, socketActivation, sniffer, apiAccess);
+        return new InstallSettings(
+                source,
+                runtimeEndpoint,
+                listenEndpoint,
+                metricsAddress,
+                kubeletConfig,
+                Optional.of(file),
+                nodeName,
+                extraShimArgs,
+                javaOptions,
+                socketActivation,
+                sniffer,
+                apiAccess);
     }
 
     public InstallSettings withSocketActivation(boolean enabled) {
-        return new InstallSettings(source, runtimeEndpoint, listenEndpoint, metricsAddress, kubeletConfig,
-                clusterConfig, nodeName, extraShimArgs, javaOptions, enabled, sniffer, apiAccess);
+        return new InstallSettings(
+                source,
+                runtimeEndpoint,
+                listenEndpoint,
+                metricsAddress,
+                kubeletConfig,
+                clusterConfig,
+                nodeName,
+                extraShimArgs,
+                javaOptions,
+                enabled,
+                sniffer,
+                apiAccess);
     }
 
     public InstallSettings withApiAccess(ApiAccess access) {
-        return new InstallSettings(source, runtimeEndpoint, listenEndpoint, metricsAddress, kubeletConfig,
-                clusterConfig, nodeName, extraShimArgs, javaOptions, socketActivation, sniffer, Optional.of(access));
+        return new InstallSettings(
+                source,
+                runtimeEndpoint,
+                listenEndpoint,
+                metricsAddress,
+                kubeletConfig,
+                clusterConfig,
+                nodeName,
+                extraShimArgs,
+                javaOptions,
+                socketActivation,
+                sniffer,
+                Optional.of(access));
     }
 }

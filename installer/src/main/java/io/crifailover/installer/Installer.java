@@ -43,14 +43,20 @@ public final class Installer {
         KubeletWiring kubelet = new KubeletWiring(host, settings.kubeletConfig());
         List<KubeletWiring.Target> targets = kubelet.targets();
         Optional<String> kubeletNow = kubelet.currentEndpoint();
-        RuntimeEndpoint runtime = new RuntimeDetector(host).detect(settings.runtimeEndpoint(), kubeletNow,
-                settings.listenEndpoint(), Optional.ofNullable(state.runtimeEndpoint));
+        RuntimeEndpoint runtime = new RuntimeDetector(host)
+                .detect(
+                        settings.runtimeEndpoint(),
+                        kubeletNow,
+                        settings.listenEndpoint(),
+                        Optional.ofNullable(state.runtimeEndpoint));
         LOG.info("forwarding to {}", runtime);
         state.runtimeEndpoint = runtime.endpoint();
         boolean kubeletJournaled = state.changes.stream().anyMatch(c -> c.purpose() == Purpose.KUBELET);
         if (!kubeletJournaled) {
-            state.originalKubeletEndpoint = kubeletNow.map(Endpoints::normalize)
-                    .filter(e -> !e.equals(Endpoints.normalize(settings.listenEndpoint()))).orElse(null);
+            state.originalKubeletEndpoint = kubeletNow
+                    .map(Endpoints::normalize)
+                    .filter(e -> !e.equals(Endpoints.normalize(settings.listenEndpoint())))
+                    .orElse(null);
         }
 
         Map<KubeletWiring.Target, byte[]> kubeletEdits = new LinkedHashMap<>();
@@ -110,12 +116,15 @@ public final class Installer {
             }
             changes.file(HostLayout.CLUSTER_CONFIG, Files.readAllBytes(file), 0644, Purpose.SERVICE);
         }
-        changes.file(HostLayout.SERVICE_UNIT, ServiceFiles.serviceUnit(settings.socketActivation()), 0644, Purpose.SERVICE);
+        changes.file(
+                HostLayout.SERVICE_UNIT, ServiceFiles.serviceUnit(settings.socketActivation()), 0644, Purpose.SERVICE);
         changes.file(HostLayout.SOCKET_UNIT, ServiceFiles.socketUnit(settings.listenEndpoint()), 0644, Purpose.SERVICE);
         changes.symlink(HostLayout.SERVICE_WANTS_LINK, HostLayout.SERVICE_UNIT, Purpose.SERVICE);
         if (settings.socketActivation()) {
-            changes.symlink(HostLayout.UNIT_DIR + "/sockets.target.wants/" + HostLayout.SOCKET_NAME,
-                    HostLayout.SOCKET_UNIT, Purpose.SERVICE);
+            changes.symlink(
+                    HostLayout.UNIT_DIR + "/sockets.target.wants/" + HostLayout.SOCKET_NAME,
+                    HostLayout.SOCKET_UNIT,
+                    Purpose.SERVICE);
         }
     }
 
@@ -147,7 +156,8 @@ public final class Installer {
         changes.file(HostLayout.SNIFFER_CONF, ServiceFiles.snifferConf(realCriu.get()), 0644, Purpose.SNIFFER);
         Path link = host.locate(HostLayout.CRIU_LINK);
         boolean foreign = Files.exists(link, LinkOption.NOFOLLOW_LINKS)
-                && !(Files.isSymbolicLink(link) && Files.readSymbolicLink(link).toString().equals(HostLayout.SNIFFER_SCRIPT));
+                && !(Files.isSymbolicLink(link)
+                        && Files.readSymbolicLink(link).toString().equals(HostLayout.SNIFFER_SCRIPT));
         if (foreign) {
             warnings.add(HostLayout.CRIU_LINK + " already exists and is not the stand-in; the stand-in is not linked");
             return;
@@ -158,8 +168,8 @@ public final class Installer {
     private static Path validSource(Path source) throws IOException {
         for (String required : List.of("bin/cri-failover", "jre/bin/java", "app")) {
             if (!Files.exists(source.resolve(required))) {
-                throw new IOException("installation source " + source + " lacks " + required
-                        + " (expected the image's " + HostLayout.PREFIX + " with jre/, app/ and bin/cri-failover)");
+                throw new IOException("installation source " + source + " lacks " + required + " (expected the image's "
+                        + HostLayout.PREFIX + " with jre/, app/ and bin/cri-failover)");
             }
         }
         return source.toAbsolutePath().normalize();

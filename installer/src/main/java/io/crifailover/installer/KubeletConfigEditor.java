@@ -26,13 +26,14 @@ final class KubeletConfigEditor {
             "^(" + KEY + "[ \\t]*:[ \\t]*)(\"[^\"]*\"|'[^']*'|[^\\s#][^#\\r\\n]*?)?([ \\t]*(#[^\\r\\n]*)?)(\\r?\\n|$)",
             Pattern.MULTILINE);
 
-    private KubeletConfigEditor() {
-    }
+    private KubeletConfigEditor() {}
 
     /** The endpoint the file sets, if any. */
     static Optional<String> endpoint(byte[] yaml, String where) throws IOException {
         JsonNode value = parse(yaml, where).get(KEY);
-        return value == null || value.isNull() || value.asText().isBlank() ? Optional.empty() : Optional.of(value.asText());
+        return value == null || value.isNull() || value.asText().isBlank()
+                ? Optional.empty()
+                : Optional.of(value.asText());
     }
 
     /** {@code yaml} with the endpoint set to {@code endpoint}. */
@@ -50,9 +51,16 @@ final class KubeletConfigEditor {
             String old = matcher.group(2) == null ? "" : matcher.group(2);
             String quote = old.startsWith("\"") ? "\"" : old.startsWith("'") ? "'" : "";
             boolean hasValue = matcher.start(2) >= 0;
-            String space = hasValue || matcher.group(1).endsWith(" ") || matcher.group(1).endsWith("\t") ? "" : " ";
+            String space = hasValue
+                            || matcher.group(1).endsWith(" ")
+                            || matcher.group(1).endsWith("\t")
+                    ? ""
+                    : " ";
             edited = text.substring(0, hasValue ? matcher.start(2) : matcher.end(1))
-                    + space + quote + endpoint + quote
+                    + space
+                    + quote
+                    + endpoint
+                    + quote
                     + text.substring(hasValue ? matcher.end(2) : matcher.end(1));
         } else {
             String newline = text.contains("\r\n") ? "\r\n" : "\n";

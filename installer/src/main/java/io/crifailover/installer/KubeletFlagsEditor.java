@@ -15,13 +15,11 @@ final class KubeletFlagsEditor {
     static final String FLAG = "--container-runtime-endpoint";
     static final String ARGS_VARIABLE = "KUBELET_KUBEADM_ARGS";
 
-    private static final Pattern FLAG_VALUE = Pattern.compile(
-            "(?<![\\w-])" + Pattern.quote(FLAG) + "(=|[ \\t]+)([^\\s\"']+)");
-    private static final Pattern ARGS_START = Pattern.compile(
-            "^" + ARGS_VARIABLE + "=([\"']?)", Pattern.MULTILINE);
+    private static final Pattern FLAG_VALUE =
+            Pattern.compile("(?<![\\w-])" + Pattern.quote(FLAG) + "(=|[ \\t]+)([^\\s\"']+)");
+    private static final Pattern ARGS_START = Pattern.compile("^" + ARGS_VARIABLE + "=([\"']?)", Pattern.MULTILINE);
 
-    private KubeletFlagsEditor() {
-    }
+    private KubeletFlagsEditor() {}
 
     /** The endpoint the file passes to kubelet, if any. */
     static Optional<String> endpoint(String content) {

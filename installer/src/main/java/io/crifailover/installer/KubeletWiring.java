@@ -28,8 +28,7 @@ final class KubeletWiring {
     static final String DEFAULT_CONFIG = "/var/lib/kubelet/config.yaml";
 
     /** One file to edit and its kind. */
-    record Target(String hostPath, boolean flagFile) {
-    }
+    record Target(String hostPath, boolean flagFile) {}
 
     private final HostRoot host;
     private final String configPath;
@@ -44,7 +43,8 @@ final class KubeletWiring {
         List<Target> flagTargets = new ArrayList<>();
         for (String flagFile : FLAG_FILES) {
             Optional<String> content = read(flagFile);
-            if (content.isPresent() && KubeletFlagsEditor.endpoint(content.get()).isPresent()) {
+            if (content.isPresent()
+                    && KubeletFlagsEditor.endpoint(content.get()).isPresent()) {
                 flagTargets.add(new Target(flagFile, true));
             }
         }
@@ -64,7 +64,8 @@ final class KubeletWiring {
     /** The endpoint kubelet uses now, per {@link #targets()}. */
     Optional<String> currentEndpoint() throws IOException {
         for (Target target : targets()) {
-            Optional<String> endpoint = endpointIn(target, read(target.hostPath()).orElseThrow());
+            Optional<String> endpoint =
+                    endpointIn(target, read(target.hostPath()).orElseThrow());
             if (endpoint.isPresent()) {
                 return endpoint;
             }
@@ -90,7 +91,8 @@ final class KubeletWiring {
     private Optional<String> endpointIn(Target target, String content) throws IOException {
         return target.flagFile()
                 ? KubeletFlagsEditor.endpoint(content)
-                : KubeletConfigEditor.endpoint(content.getBytes(StandardCharsets.UTF_8), host.root() + target.hostPath());
+                : KubeletConfigEditor.endpoint(
+                        content.getBytes(StandardCharsets.UTF_8), host.root() + target.hostPath());
     }
 
     private Optional<String> read(String hostPath) throws IOException {

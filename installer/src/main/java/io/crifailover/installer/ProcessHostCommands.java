@@ -50,7 +50,8 @@ public final class ProcessHostCommands implements HostCommands {
             byte[] output = process.getInputStream().readAllBytes();
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IOException("'" + String.join(" ", command) + "' did not finish in " + TIMEOUT_SECONDS + " s");
+                throw new IOException(
+                        "'" + String.join(" ", command) + "' did not finish in " + TIMEOUT_SECONDS + " s");
             }
             if (process.exitValue() != 0) {
                 throw new IOException("'" + String.join(" ", command) + "' exited with " + process.exitValue() + ": "

@@ -32,14 +32,15 @@ final class RuntimeDetector {
         this.host = host;
     }
 
-    RuntimeEndpoint detect(Optional<String> explicit, Optional<String> kubeletEndpoint, String shimEndpoint,
-                           Optional<String> recorded) throws IOException {
+    RuntimeEndpoint detect(
+            Optional<String> explicit, Optional<String> kubeletEndpoint, String shimEndpoint, Optional<String> recorded)
+            throws IOException {
         if (explicit.isPresent()) {
             String endpoint = Endpoints.normalize(explicit.get());
             return new RuntimeEndpoint(endpoint, runtimeName(endpoint), "--runtime-endpoint");
         }
-        Optional<String> fromKubelet = kubeletEndpoint.map(Endpoints::normalize)
-                .filter(e -> !e.equals(Endpoints.normalize(shimEndpoint)));
+        Optional<String> fromKubelet =
+                kubeletEndpoint.map(Endpoints::normalize).filter(e -> !e.equals(Endpoints.normalize(shimEndpoint)));
         if (fromKubelet.isPresent()) {
             return new RuntimeEndpoint(fromKubelet.get(), runtimeName(fromKubelet.get()), "kubelet's current endpoint");
         }

@@ -10,25 +10,40 @@ final class ServiceFiles {
     /** {@code FileDescriptorName=} of the socket; the name the shim looks for when several are passed. */
     static final String FD_NAME = "cri";
 
-    private ServiceFiles() {
-    }
+    private ServiceFiles() {}
 
     /** {@value HostLayout#SHIM_ENV}: what the service passes to {@code cri-failover shim}. */
     static byte[] environment(InstallSettings settings, RuntimeEndpoint runtime) {
         StringBuilder out = new StringBuilder()
                 .append("# Written by `cri-failover install`; `cri-failover uninstall` removes it.\n")
-                .append("# The runtime the shim forwards to (").append(runtime.runtime()).append(").\n")
-                .append("CRI_FAILOVER_RUNTIME=").append(runtime.endpoint()).append('\n')
-                .append("CRI_FAILOVER_LISTEN=").append(settings.listenEndpoint()).append('\n')
-                .append("CRI_FAILOVER_METRICS_ADDRESS=").append(settings.metricsAddress()).append('\n')
+                .append("# The runtime the shim forwards to (")
+                .append(runtime.runtime())
+                .append(").\n")
+                .append("CRI_FAILOVER_RUNTIME=")
+                .append(runtime.endpoint())
+                .append('\n')
+                .append("CRI_FAILOVER_LISTEN=")
+                .append(settings.listenEndpoint())
+                .append('\n')
+                .append("CRI_FAILOVER_METRICS_ADDRESS=")
+                .append(settings.metricsAddress())
+                .append('\n')
                 .append("# Extra options for `cri-failover shim` (space separated).\n")
-                .append("CRI_FAILOVER_EXTRA_ARGS=").append(settings.extraShimArgs()).append('\n')
-                .append("JAVA_OPTS=").append(settings.javaOptions()).append('\n');
-        settings.nodeName().ifPresent(name -> out.append("NODE_NAME=").append(name).append('\n'));
+                .append("CRI_FAILOVER_EXTRA_ARGS=")
+                .append(settings.extraShimArgs())
+                .append('\n')
+                .append("JAVA_OPTS=")
+                .append(settings.javaOptions())
+                .append('\n');
+        settings.nodeName()
+                .ifPresent(name -> out.append("NODE_NAME=").append(name).append('\n'));
         if (settings.apiAccess().isPresent()) {
-            out.append("# The Kubernetes API as the installer pod's service account (token kept fresh by the installer;\n")
+            out.append(
+                            "# The Kubernetes API as the installer pod's service account (token kept fresh by the installer;\n")
                     .append("# fabric8 re-reads this file every minute, which --kubeconfig would not do).\n")
-                    .append("KUBECONFIG=").append(HostLayout.KUBECONFIG).append('\n');
+                    .append("KUBECONFIG=")
+                    .append(HostLayout.KUBECONFIG)
+                    .append('\n');
         }
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -57,7 +72,8 @@ final class ServiceFiles {
                 "[Service]",
                 "Type=simple",
                 "EnvironmentFile=" + HostLayout.SHIM_ENV,
-                "ExecStart=" + HostLayout.LAUNCHER + " shim --listen ${CRI_FAILOVER_LISTEN} --runtime ${CRI_FAILOVER_RUNTIME}"
+                "ExecStart=" + HostLayout.LAUNCHER
+                        + " shim --listen ${CRI_FAILOVER_LISTEN} --runtime ${CRI_FAILOVER_RUNTIME}"
                         + " --metrics-address ${CRI_FAILOVER_METRICS_ADDRESS} $CRI_FAILOVER_EXTRA_ARGS",
                 "Restart=always",
                 "RestartSec=1",
@@ -79,41 +95,46 @@ final class ServiceFiles {
      * {@code --socket-activation}.
      */
     static byte[] socketUnit(String listenEndpoint) {
-        return String.join("\n",
-                "# Written by `cri-failover install`; `cri-failover uninstall` removes it.",
-                "[Unit]",
-                "Description=cri-failover CRI socket (kubelet's runtime endpoint)",
-                "PartOf=" + HostLayout.SERVICE_NAME,
-                "",
-                "[Socket]",
-                "ListenStream=" + Endpoints.socketPath(listenEndpoint),
-                "SocketUser=root",
-                "SocketGroup=root",
-                "SocketMode=0600",
-                "DirectoryMode=0750",
-                "FileDescriptorName=" + FD_NAME,
-                "RemoveOnStop=yes",
-                "Service=" + HostLayout.SERVICE_NAME,
-                "",
-                "[Install]",
-                "WantedBy=sockets.target",
-                "").getBytes(StandardCharsets.UTF_8);
+        return String.join(
+                        "\n",
+                        "# Written by `cri-failover install`; `cri-failover uninstall` removes it.",
+                        "[Unit]",
+                        "Description=cri-failover CRI socket (kubelet's runtime endpoint)",
+                        "PartOf=" + HostLayout.SERVICE_NAME,
+                        "",
+                        "[Socket]",
+                        "ListenStream=" + Endpoints.socketPath(listenEndpoint),
+                        "SocketUser=root",
+                        "SocketGroup=root",
+                        "SocketMode=0600",
+                        "DirectoryMode=0750",
+                        "FileDescriptorName=" + FD_NAME,
+                        "RemoveOnStop=yes",
+                        "Service=" + HostLayout.SERVICE_NAME,
+                        "",
+                        "[Install]",
+                        "WantedBy=sockets.target",
+                        "")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** The criu stand-in's settings: off until the flag file exists; Java and jars from the prefix. */
     static byte[] snifferConf(String realCriu) {
-        return String.join("\n",
-                "# Written by `cri-failover install`; `cri-failover uninstall` removes it.",
-                "# The criu stand-in passes every call straight to REAL_CRIU unless SNIFF_FLAG exists",
-                "# (enable: touch /run/cri-failover/sniff.enabled; disable: rm it).",
-                "REAL_CRIU=" + realCriu,
-                "SNIFF_FLAG=/run/cri-failover/sniff.enabled",
-                "SNIFFER_HOME=" + HostLayout.PREFIX + "/sniffer",
-                "SNIFFER_CLASSPATH='" + HostLayout.PREFIX + "/app/classpath/*:" + HostLayout.PREFIX + "/app/libs/*'",
-                "JAVA=" + HostLayout.PREFIX + "/jre/bin/java",
-                "CAPTURE_DIR=/var/lib/cri-failover/sniffer",
-                "KEEP_CAPTURES=500",
-                "RESERVE_FDS=64",
-                "").getBytes(StandardCharsets.UTF_8);
+        return String.join(
+                        "\n",
+                        "# Written by `cri-failover install`; `cri-failover uninstall` removes it.",
+                        "# The criu stand-in passes every call straight to REAL_CRIU unless SNIFF_FLAG exists",
+                        "# (enable: touch /run/cri-failover/sniff.enabled; disable: rm it).",
+                        "REAL_CRIU=" + realCriu,
+                        "SNIFF_FLAG=/run/cri-failover/sniff.enabled",
+                        "SNIFFER_HOME=" + HostLayout.PREFIX + "/sniffer",
+                        "SNIFFER_CLASSPATH='" + HostLayout.PREFIX + "/app/classpath/*:" + HostLayout.PREFIX
+                                + "/app/libs/*'",
+                        "JAVA=" + HostLayout.PREFIX + "/jre/bin/java",
+                        "CAPTURE_DIR=/var/lib/cri-failover/sniffer",
+                        "KEEP_CAPTURES=500",
+                        "RESERVE_FDS=64",
+                        "")
+                .getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -70,12 +70,16 @@ final class Undo {
         byte[] original = original(record);
         int mode = FileModes.parseOctal(record.originalMode());
         if (drifted(record)) {
-            warnings.add("left " + record.path() + " as it is: it was changed after installation; original bytes are in the state file");
+            warnings.add("left " + record.path()
+                    + " as it is: it was changed after installation; original bytes are in the state file");
             return false;
         }
         boolean exists = Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS);
-        if (exists && Arrays.equals(Files.readAllBytes(path), original) && FileModes.mode(path) == mode
-                && FileModes.uid(path) == record.originalUid() && FileModes.gid(path) == record.originalGid()) {
+        if (exists
+                && Arrays.equals(Files.readAllBytes(path), original)
+                && FileModes.mode(path) == mode
+                && FileModes.uid(path) == record.originalUid()
+                && FileModes.gid(path) == record.originalGid()) {
             return false;
         }
         AtomicFiles.write(path, original, mode, record.originalUid(), record.originalGid());

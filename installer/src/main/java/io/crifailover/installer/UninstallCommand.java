@@ -5,11 +5,12 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code cri-failover uninstall}: points kubelet back at the runtime and removes the shim from the host. */
-@Command(name = "uninstall",
+@Command(
+        name = "uninstall",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {

@@ -94,7 +94,8 @@ public final class Uninstaller {
     }
 
     private static List<ChangeRecord> newestFirst(InstallState state, Predicate<ChangeRecord> filter) {
-        List<ChangeRecord> selected = new ArrayList<>(state.changes.stream().filter(filter).toList());
+        List<ChangeRecord> selected =
+                new ArrayList<>(state.changes.stream().filter(filter).toList());
         java.util.Collections.reverse(selected);
         return selected;
     }

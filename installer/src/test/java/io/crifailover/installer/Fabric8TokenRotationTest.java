@@ -46,8 +46,8 @@ class Fabric8TokenRotationTest {
         serviceAccount = Files.createDirectories(dir.resolve("serviceaccount"));
         Files.writeString(serviceAccount.resolve("token"), ServiceAccountSyncTest.TOKEN_1);
         Files.writeString(serviceAccount.resolve("ca.crt"), ServiceAccountSyncTest.CA);
-        ApiAccess access = new ApiAccess(URI.create("http://" + server.getHostName() + ":" + server.getPort()),
-                serviceAccount);
+        ApiAccess access =
+                new ApiAccess(URI.create("http://" + server.getHostName() + ":" + server.getPort()), serviceAccount);
         host.install(InstallSettings.defaults(host.source).withApiAccess(access));
         sync = new CredentialSync(new HostRoot(host.root), access);
         // First request fine; the second one (after the rotation) is refused once, as an API server
@@ -65,35 +65,45 @@ class Fabric8TokenRotationTest {
 
     @Test
     void clientConfiguredThroughKubeconfigVariablePicksUpTheRotatedTokenWithoutRestart() throws Exception {
-        System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, host.path(HostLayout.KUBECONFIG).toString());
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null)).build()) {
-            assertThat(client.nodes().withName("node-a").get().getMetadata().getName()).isEqualTo("node-a");
+        System.setProperty(
+                Config.KUBERNETES_KUBECONFIG_FILE,
+                host.path(HostLayout.KUBECONFIG).toString());
+        try (KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(Config.autoConfigure(null))
+                .build()) {
+            assertThat(client.nodes().withName("node-a").get().getMetadata().getName())
+                    .isEqualTo("node-a");
 
             Files.writeString(serviceAccount.resolve("token"), ServiceAccountSyncTest.TOKEN_2);
             assertThat(sync.syncOnce().changed()).contains(HostLayout.KUBECONFIG);
 
-            assertThat(client.nodes().withName("node-a").get().getMetadata().getName()).isEqualTo("node-a");
+            assertThat(client.nodes().withName("node-a").get().getMetadata().getName())
+                    .isEqualTo("node-a");
         }
-        assertThat(authorizations()).containsExactly(
-                "Bearer " + ServiceAccountSyncTest.TOKEN_1,
-                "Bearer " + ServiceAccountSyncTest.TOKEN_1,   // refused with 401 ...
-                "Bearer " + ServiceAccountSyncTest.TOKEN_2);  // ... file re-read, retried with the new token
+        assertThat(authorizations())
+                .containsExactly(
+                        "Bearer " + ServiceAccountSyncTest.TOKEN_1,
+                        "Bearer " + ServiceAccountSyncTest.TOKEN_1, // refused with 401 ...
+                        "Bearer " + ServiceAccountSyncTest.TOKEN_2); // ... file re-read, retried with the new token
     }
 
     @Test
     void clientBuiltFromTheKubeconfigTextKeepsTheOldToken() throws Exception {
         Config config = Config.fromKubeconfig(Files.readString(host.path(HostLayout.KUBECONFIG)));
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+        try (KubernetesClient client =
+                new KubernetesClientBuilder().withConfig(config).build()) {
             client.nodes().withName("node-a").get();
             Files.writeString(serviceAccount.resolve("token"), ServiceAccountSyncTest.TOKEN_2);
             sync.syncOnce();
 
-            client.nodes().withName("node-a").get();   // refused, retried: the mock accepts any token then
+            client.nodes().withName("node-a").get(); // refused, retried: the mock accepts any token then
         }
-        assertThat(authorizations()).as("the retry after the 401 still sends the old token").containsExactly(
-                "Bearer " + ServiceAccountSyncTest.TOKEN_1,
-                "Bearer " + ServiceAccountSyncTest.TOKEN_1,
-                "Bearer " + ServiceAccountSyncTest.TOKEN_1);
+        assertThat(authorizations())
+                .as("the retry after the 401 still sends the old token")
+                .containsExactly(
+                        "Bearer " + ServiceAccountSyncTest.TOKEN_1,
+                        "Bearer " + ServiceAccountSyncTest.TOKEN_1,
+                        "Bearer " + ServiceAccountSyncTest.TOKEN_1);
     }
 
     private List<String> authorizations() throws InterruptedException {
@@ -106,6 +116,10 @@ class Fabric8TokenRotationTest {
     }
 
     private static io.fabric8.kubernetes.api.model.Node node() {
-        return new NodeBuilder().withNewMetadata().withName("node-a").endMetadata().build();
+        return new NodeBuilder()
+                .withNewMetadata()
+                .withName("node-a")
+                .endMetadata()
+                .build();
     }
 }

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 /** A host root in a temp dir, shaped like a kubeadm node, plus the payload an image would carry. */
 final class FakeHost {
 
-    static final String KUBEADM_CONFIG = String.join("\n",
+    static final String KUBEADM_CONFIG = String.join(
+            "\n",
             "apiVersion: kubelet.config.k8s.io/v1beta1",
             "authentication:",
             "  anonymous:",
@@ -48,14 +49,20 @@ final class FakeHost {
     FakeHost(Path dir) throws IOException {
         root = Files.createDirectories(dir.resolve("host"));
         source = Files.createDirectories(dir.resolve("image/opt/cri-failover"));
-        for (String d : List.of("run/systemd/system", "etc/systemd/system", "var/lib/kubelet", "usr/sbin",
-                "usr/local/sbin", "etc/kubernetes")) {
+        for (String d : List.of(
+                "run/systemd/system",
+                "etc/systemd/system",
+                "var/lib/kubelet",
+                "usr/sbin",
+                "usr/local/sbin",
+                "etc/kubernetes")) {
             Files.createDirectories(root.resolve(d));
         }
         Files.createSymbolicLink(root.resolve("var/run"), Path.of("/run"));
         executable(root.resolve("usr/sbin/criu"), "#!/bin/sh\necho real criu\n");
         payload(Map.of(
-                "bin/cri-failover", "#!/bin/sh\nexec java -cp app/libs/* io.crifailover.shim.cli.CriFailoverCli \"$@\"\n",
+                "bin/cri-failover",
+                        "#!/bin/sh\nexec java -cp app/libs/* io.crifailover.shim.cli.CriFailoverCli \"$@\"\n",
                 "jre/bin/java", "#!/bin/sh\necho fake java\n",
                 "jre/lib/modules", "modules-v1",
                 "app/libs/shim-0.1.0.jar", "jar-v1",
@@ -148,7 +155,8 @@ final class FakeHost {
 
     private static String describe(Path path) {
         try {
-            String owner = FileModes.octal(FileModes.mode(path)) + " " + FileModes.uid(path) + ":" + FileModes.gid(path);
+            String owner =
+                    FileModes.octal(FileModes.mode(path)) + " " + FileModes.uid(path) + ":" + FileModes.gid(path);
             if (Files.isSymbolicLink(path)) {
                 return "link " + owner + " -> " + Files.readSymbolicLink(path);
             }

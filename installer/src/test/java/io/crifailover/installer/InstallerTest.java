@@ -22,7 +22,9 @@ class InstallerTest {
 
     @Test
     void installsOnCrioKubeadmNodeWithFlagFileAndUninstallsByteForByte() throws IOException {
-        FakeHost host = new FakeHost(dir).kubeletConfig(FakeHost.KUBEADM_CONFIG).kubeadmFlags(CRIO_FLAGS)
+        FakeHost host = new FakeHost(dir)
+                .kubeletConfig(FakeHost.KUBEADM_CONFIG)
+                .kubeadmFlags(CRIO_FLAGS)
                 .socket("run/crio/crio.sock");
         Map<String, String> before = host.snapshot();
         String beforeHash = host.treeHash();
@@ -31,15 +33,18 @@ class InstallerTest {
 
         assertThat(report.runtime().endpoint()).isEqualTo("unix:///var/run/crio/crio.sock");
         assertThat(report.runtime().runtime()).isEqualTo("CRI-O");
-        assertThat(host.read("/var/lib/kubelet/kubeadm-flags.env")).isEqualTo("KUBELET_KUBEADM_ARGS=\""
-                + "--container-runtime-endpoint=" + SHIM + " --pod-infra-container-image=registry.k8s.io/pause:3.10\"\n");
-        assertThat(host.read("/var/lib/kubelet/config.yaml")).as("flags override the config file; it stays as is")
+        assertThat(host.read("/var/lib/kubelet/kubeadm-flags.env"))
+                .isEqualTo("KUBELET_KUBEADM_ARGS=\"" + "--container-runtime-endpoint=" + SHIM
+                        + " --pod-infra-container-image=registry.k8s.io/pause:3.10\"\n");
+        assertThat(host.read("/var/lib/kubelet/config.yaml"))
+                .as("flags override the config file; it stays as is")
                 .isEqualTo(FakeHost.KUBEADM_CONFIG);
         assertInstalledFiles(host, "unix:///var/run/crio/crio.sock");
-        assertThat(host.commands).containsExactly(
-                List.of("systemctl", "daemon-reload"),
-                List.of("systemctl", "restart", "cri-failover.service"),
-                List.of("systemctl", "restart", "kubelet.service"));
+        assertThat(host.commands)
+                .containsExactly(
+                        List.of("systemctl", "daemon-reload"),
+                        List.of("systemctl", "restart", "cri-failover.service"),
+                        List.of("systemctl", "restart", "kubelet.service"));
 
         String installedHash = host.treeHash();
         host.commands.clear();
@@ -52,17 +57,20 @@ class InstallerTest {
         host.uninstall();
         assertThat(host.snapshot()).isEqualTo(before);
         assertThat(host.treeHash()).isEqualTo(beforeHash);
-        assertThat(host.commands).containsExactly(
-                List.of("systemctl", "restart", "kubelet.service"),
-                List.of("systemctl", "stop", "cri-failover.socket", "cri-failover.service"),
-                List.of("systemctl", "daemon-reload"));
+        assertThat(host.commands)
+                .containsExactly(
+                        List.of("systemctl", "restart", "kubelet.service"),
+                        List.of("systemctl", "stop", "cri-failover.socket", "cri-failover.service"),
+                        List.of("systemctl", "daemon-reload"));
     }
 
     @Test
     void installsOnContainerdNodeThroughKubeletConfigFile() throws IOException {
-        String config = FakeHost.KUBEADM_CONFIG.replace("containerRuntimeEndpoint: \"\"",
+        String config = FakeHost.KUBEADM_CONFIG.replace(
+                "containerRuntimeEndpoint: \"\"",
                 "containerRuntimeEndpoint: unix:///run/containerd/containerd.sock  # kubeadm");
-        FakeHost host = new FakeHost(dir).kubeletConfig(config)
+        FakeHost host = new FakeHost(dir)
+                .kubeletConfig(config)
                 .kubeadmFlags("--pod-infra-container-image=registry.k8s.io/pause:3.10")
                 .socket("run/containerd/containerd.sock");
         String beforeHash = host.treeHash();
@@ -72,8 +80,8 @@ class InstallerTest {
 
         assertThat(report.runtime().endpoint()).isEqualTo("unix:///run/containerd/containerd.sock");
         assertThat(report.runtime().foundBy()).isEqualTo("kubelet's current endpoint");
-        assertThat(host.read("/var/lib/kubelet/config.yaml")).isEqualTo(
-                config.replace("unix:///run/containerd/containerd.sock", SHIM));
+        assertThat(host.read("/var/lib/kubelet/config.yaml"))
+                .isEqualTo(config.replace("unix:///run/containerd/containerd.sock", SHIM));
         assertThat(host.read("/var/lib/kubelet/kubeadm-flags.env"))
                 .isEqualTo("KUBELET_KUBEADM_ARGS=\"--pod-infra-container-image=registry.k8s.io/pause:3.10\"\n");
         assertInstalledFiles(host, "unix:///run/containerd/containerd.sock");
@@ -98,8 +106,10 @@ class InstallerTest {
         InstallReport report = host.install();
 
         assertThat(report.runtime().foundBy()).isEqualTo("socket on the host");
-        assertThat(host.read("/var/lib/kubelet/config.yaml")).isEqualTo(
-                "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncontainerRuntimeEndpoint: " + SHIM + "\n");
+        assertThat(host.read("/var/lib/kubelet/config.yaml"))
+                .isEqualTo(
+                        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncontainerRuntimeEndpoint: "
+                                + SHIM + "\n");
         host.uninstall();
         assertThat(host.treeHash()).isEqualTo(beforeHash);
     }
@@ -136,8 +146,11 @@ class InstallerTest {
         assertThat(host.path("/opt/cri-failover/app/libs/old-dep-1.0.jar")).doesNotExist();
         assertThat(host.read("/opt/cri-failover/app/libs/new-dep-2.0.jar")).isEqualTo("new");
         assertThat(host.read("/opt/cri-failover/app/libs/shim-0.1.0.jar")).isEqualTo("jar-v2");
-        assertThat(upgrade.changed()).containsExactlyInAnyOrder("/opt/cri-failover/app/libs/new-dep-2.0.jar",
-                "/opt/cri-failover/app/libs/shim-0.1.0.jar", "/opt/cri-failover/app/libs/old-dep-1.0.jar");
+        assertThat(upgrade.changed())
+                .containsExactlyInAnyOrder(
+                        "/opt/cri-failover/app/libs/new-dep-2.0.jar",
+                        "/opt/cri-failover/app/libs/shim-0.1.0.jar",
+                        "/opt/cri-failover/app/libs/old-dep-1.0.jar");
         assertThat(host.commands).containsExactly(List.of("systemctl", "restart", "cri-failover.service"));
 
         host.uninstall();
@@ -153,21 +166,25 @@ class InstallerTest {
 
         InstallReport report = host.uninstall();
 
-        assertThat(host.read("/var/lib/kubelet/kubeadm-flags.env")).isEqualTo("KUBELET_KUBEADM_ARGS=\""
-                + CRIO_FLAGS + " --v=4\"\n");
+        assertThat(host.read("/var/lib/kubelet/kubeadm-flags.env"))
+                .isEqualTo("KUBELET_KUBEADM_ARGS=\"" + CRIO_FLAGS + " --v=4\"\n");
         assertThat(report.warnings()).anyMatch(w -> w.contains("kubeadm-flags.env was changed after installation"));
         assertThat(host.path("/opt/cri-failover")).doesNotExist();
     }
 
     @Test
     void refusesToGuessBetweenTwoRuntimesAndChangesNothing() throws IOException {
-        FakeHost host = new FakeHost(dir).kubeletConfig("kind: KubeletConfiguration\n")
-                .socket("run/crio/crio.sock").socket("run/containerd/containerd.sock");
+        FakeHost host = new FakeHost(dir)
+                .kubeletConfig("kind: KubeletConfiguration\n")
+                .socket("run/crio/crio.sock")
+                .socket("run/containerd/containerd.sock");
         String beforeHash = host.treeHash();
 
-        assertThatThrownBy(host::install).isInstanceOf(IOException.class)
+        assertThatThrownBy(host::install)
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("more than one runtime socket")
-                .hasMessageContaining("crio.sock").hasMessageContaining("containerd.sock")
+                .hasMessageContaining("crio.sock")
+                .hasMessageContaining("containerd.sock")
                 .hasMessageContaining("--runtime-endpoint");
         assertThat(host.treeHash()).isEqualTo(beforeHash);
 
@@ -179,7 +196,8 @@ class InstallerTest {
     @Test
     void failsClearlyWithoutKubeletFilesOrSystemd() throws IOException {
         FakeHost host = new FakeHost(dir).socket("run/crio/crio.sock");
-        assertThatThrownBy(host::install).hasMessageContaining("no kubelet configuration")
+        assertThatThrownBy(host::install)
+                .hasMessageContaining("no kubelet configuration")
                 .hasMessageContaining("/var/lib/kubelet/config.yaml");
         host.kubeletConfig(FakeHost.KUBEADM_CONFIG);
         Files.delete(host.path("/run/systemd/system"));
@@ -193,7 +211,8 @@ class InstallerTest {
         Path cluster = Files.writeString(dir.resolve("cluster.yaml"), "checkpointInterval: 30s\n");
         String beforeHash = host.treeHash();
 
-        InstallReport report = host.install(InstallSettings.defaults(host.source).withClusterConfig(cluster));
+        InstallReport report =
+                host.install(InstallSettings.defaults(host.source).withClusterConfig(cluster));
 
         assertThat(host.read("/etc/cri-failover/cluster.yaml")).isEqualTo("checkpointInterval: 30s\n");
         assertThat(host.path("/usr/local/sbin/criu")).doesNotExist();
@@ -204,7 +223,9 @@ class InstallerTest {
 
     @Test
     void socketActivationEnablesTheSocketUnitAndTiesTheServiceToIt() throws IOException {
-        FakeHost host = new FakeHost(dir).kubeletConfig(FakeHost.KUBEADM_CONFIG).kubeadmFlags(CRIO_FLAGS)
+        FakeHost host = new FakeHost(dir)
+                .kubeletConfig(FakeHost.KUBEADM_CONFIG)
+                .kubeadmFlags(CRIO_FLAGS)
                 .socket("run/crio/crio.sock");
         Map<String, String> before = host.snapshot();
         String beforeHash = host.treeHash();
@@ -215,21 +236,25 @@ class InstallerTest {
                 .contains("Requires=cri-failover.socket\nAfter=cri-failover.socket\n")
                 .contains("ExecStart=/opt/cri-failover/bin/cri-failover shim --listen ${CRI_FAILOVER_LISTEN} ");
         assertThat(host.read("/etc/systemd/system/cri-failover.socket"))
-                .contains("ListenStream=/run/cri-failover/cri.sock\n").contains("SocketMode=0600\n")
-                .contains("FileDescriptorName=cri\n").contains("Service=cri-failover.service\n");
+                .contains("ListenStream=/run/cri-failover/cri.sock\n")
+                .contains("SocketMode=0600\n")
+                .contains("FileDescriptorName=cri\n")
+                .contains("Service=cri-failover.service\n");
         assertThat(Files.readSymbolicLink(host.path("/etc/systemd/system/sockets.target.wants/cri-failover.socket")))
                 .isEqualTo(Path.of("/etc/systemd/system/cri-failover.socket"));
-        assertThat(host.commands).containsExactly(
-                List.of("systemctl", "daemon-reload"),
-                List.of("systemctl", "start", "cri-failover.socket"),
-                List.of("systemctl", "restart", "cri-failover.service"),
-                List.of("systemctl", "restart", "kubelet.service"));
+        assertThat(host.commands)
+                .containsExactly(
+                        List.of("systemctl", "daemon-reload"),
+                        List.of("systemctl", "start", "cri-failover.socket"),
+                        List.of("systemctl", "restart", "cri-failover.service"),
+                        List.of("systemctl", "restart", "kubelet.service"));
 
         // Switching back to a self-bound socket rewrites the unit and drops the socket's enablement.
         host.commands.clear();
         host.install();
         assertThat(host.read("/etc/systemd/system/cri-failover.service")).doesNotContain("cri-failover.socket");
-        assertThat(host.path("/etc/systemd/system/sockets.target.wants/cri-failover.socket")).doesNotExist();
+        assertThat(host.path("/etc/systemd/system/sockets.target.wants/cri-failover.socket"))
+                .doesNotExist();
 
         host.install(InstallSettings.defaults(host.source).withSocketActivation(true));
         host.uninstall();
@@ -250,9 +275,11 @@ class InstallerTest {
     private static void assertInstalledFiles(FakeHost host, String runtime) throws IOException {
         assertThat(host.read("/opt/cri-failover/bin/cri-failover"))
                 .isEqualTo(Files.readString(host.source.resolve("bin/cri-failover")));
-        assertThat(FileModes.mode(host.path("/opt/cri-failover/bin/cri-failover"))).isEqualTo(0755);
+        assertThat(FileModes.mode(host.path("/opt/cri-failover/bin/cri-failover")))
+                .isEqualTo(0755);
         assertThat(FileModes.mode(host.path("/opt/cri-failover/jre/bin/java"))).isEqualTo(0755);
-        assertThat(FileModes.mode(host.path("/opt/cri-failover/app/libs/shim-0.1.0.jar"))).isEqualTo(0644);
+        assertThat(FileModes.mode(host.path("/opt/cri-failover/app/libs/shim-0.1.0.jar")))
+                .isEqualTo(0644);
         assertThat(host.read("/etc/cri-failover/shim.env"))
                 .contains("CRI_FAILOVER_RUNTIME=" + runtime + "\n")
                 .contains("CRI_FAILOVER_LISTEN=" + SHIM + "\n")
@@ -263,20 +290,29 @@ class InstallerTest {
                 .contains("ExecStart=/opt/cri-failover/bin/cri-failover shim --listen ${CRI_FAILOVER_LISTEN} "
                         + "--runtime ${CRI_FAILOVER_RUNTIME} --metrics-address ${CRI_FAILOVER_METRICS_ADDRESS}")
                 .contains("Before=kubelet.service");
-        assertThat(FileModes.mode(host.path("/etc/systemd/system/cri-failover.service"))).isEqualTo(0644);
+        assertThat(FileModes.mode(host.path("/etc/systemd/system/cri-failover.service")))
+                .isEqualTo(0644);
         assertThat(host.read("/etc/systemd/system/cri-failover.socket"))
-                .contains("ListenStream=/run/cri-failover/cri.sock\n").contains("SocketMode=0600\n")
-                .contains("SocketUser=root\n").contains("SocketGroup=root\n").contains("FileDescriptorName=cri\n");
-        assertThat(host.read("/etc/systemd/system/cri-failover.service")).as("works without the socket unit")
+                .contains("ListenStream=/run/cri-failover/cri.sock\n")
+                .contains("SocketMode=0600\n")
+                .contains("SocketUser=root\n")
+                .contains("SocketGroup=root\n")
+                .contains("FileDescriptorName=cri\n");
+        assertThat(host.read("/etc/systemd/system/cri-failover.service"))
+                .as("works without the socket unit")
                 .doesNotContain("cri-failover.socket");
-        assertThat(Files.readSymbolicLink(host.path("/etc/systemd/system/multi-user.target.wants/cri-failover.service")))
+        assertThat(Files.readSymbolicLink(
+                        host.path("/etc/systemd/system/multi-user.target.wants/cri-failover.service")))
                 .isEqualTo(Path.of("/etc/systemd/system/cri-failover.service"));
         assertThat(host.path("/etc/systemd/system/sockets.target.wants")).doesNotExist();
-        assertThat(host.read("/etc/cri-failover/sniffer.conf")).contains("REAL_CRIU=/usr/sbin/criu\n")
+        assertThat(host.read("/etc/cri-failover/sniffer.conf"))
+                .contains("REAL_CRIU=/usr/sbin/criu\n")
                 .contains("SNIFF_FLAG=/run/cri-failover/sniff.enabled\n");
         assertThat(Files.readSymbolicLink(host.path("/usr/local/sbin/criu")))
                 .isEqualTo(Path.of("/opt/cri-failover/sniffer/bin/criu"));
-        assertThat(host.path("/run/cri-failover/sniff.enabled")).as("sniffing stays off").doesNotExist();
+        assertThat(host.path("/run/cri-failover/sniff.enabled"))
+                .as("sniffing stays off")
+                .doesNotExist();
         assertThat(FileModes.mode(host.path(StateFile.HOST_PATH))).isEqualTo(0600);
         assertThat(FileModes.mode(host.path(StateFile.HOST_DIR))).isEqualTo(0700);
     }

@@ -12,13 +12,16 @@ class KubeletConfigEditorTest {
     static final String SHIM = "unix:///run/cri-failover/cri.sock";
 
     static String edit(String yaml) throws IOException {
-        return new String(KubeletConfigEditor.withEndpoint(yaml.getBytes(StandardCharsets.UTF_8), SHIM, "config.yaml"),
+        return new String(
+                KubeletConfigEditor.withEndpoint(yaml.getBytes(StandardCharsets.UTF_8), SHIM, "config.yaml"),
                 StandardCharsets.UTF_8);
     }
 
     @Test
     void replacesOnlyTheValueKeepingCommentsAndQuotes() throws IOException {
-        assertThat(edit("kind: KubeletConfiguration\ncontainerRuntimeEndpoint: unix:///run/containerd/containerd.sock # x\nfoo: 1\n"))
+        assertThat(
+                        edit(
+                                "kind: KubeletConfiguration\ncontainerRuntimeEndpoint: unix:///run/containerd/containerd.sock # x\nfoo: 1\n"))
                 .isEqualTo("kind: KubeletConfiguration\ncontainerRuntimeEndpoint: " + SHIM + " # x\nfoo: 1\n");
         assertThat(edit("containerRuntimeEndpoint: 'unix:///var/run/crio/crio.sock'\n"))
                 .isEqualTo("containerRuntimeEndpoint: '" + SHIM + "'\n");
@@ -30,8 +33,10 @@ class KubeletConfigEditorTest {
 
     @Test
     void appendsTheKeyWhenAbsent() throws IOException {
-        assertThat(edit("kind: KubeletConfiguration\n")).isEqualTo("kind: KubeletConfiguration\ncontainerRuntimeEndpoint: " + SHIM + "\n");
-        assertThat(edit("kind: KubeletConfiguration")).isEqualTo("kind: KubeletConfiguration\ncontainerRuntimeEndpoint: " + SHIM + "\n");
+        assertThat(edit("kind: KubeletConfiguration\n"))
+                .isEqualTo("kind: KubeletConfiguration\ncontainerRuntimeEndpoint: " + SHIM + "\n");
+        assertThat(edit("kind: KubeletConfiguration"))
+                .isEqualTo("kind: KubeletConfiguration\ncontainerRuntimeEndpoint: " + SHIM + "\n");
     }
 
     @Test
@@ -44,8 +49,10 @@ class KubeletConfigEditorTest {
     void readsTheCurrentEndpoint() throws IOException {
         assertThat(KubeletConfigEditor.endpoint("containerRuntimeEndpoint: \"unix:///x.sock\"\n".getBytes(), "c"))
                 .contains("unix:///x.sock");
-        assertThat(KubeletConfigEditor.endpoint("containerRuntimeEndpoint: \"\"\n".getBytes(), "c")).isEmpty();
-        assertThat(KubeletConfigEditor.endpoint("kind: KubeletConfiguration\n".getBytes(), "c")).isEmpty();
+        assertThat(KubeletConfigEditor.endpoint("containerRuntimeEndpoint: \"\"\n".getBytes(), "c"))
+                .isEmpty();
+        assertThat(KubeletConfigEditor.endpoint("kind: KubeletConfiguration\n".getBytes(), "c"))
+                .isEmpty();
     }
 
     @Test

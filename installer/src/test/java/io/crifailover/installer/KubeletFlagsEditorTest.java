@@ -13,9 +13,12 @@ class KubeletFlagsEditorTest {
     @Test
     void replacesTheFlagValueInEitherSpelling() throws IOException {
         assertThat(KubeletFlagsEditor.withEndpoint(
-                "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///var/run/crio/crio.sock --v=2\"\n", SHIM, "f"))
+                        "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///var/run/crio/crio.sock --v=2\"\n",
+                        SHIM,
+                        "f"))
                 .isEqualTo("KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=" + SHIM + " --v=2\"\n");
-        assertThat(KubeletFlagsEditor.withEndpoint("KUBELET_EXTRA_ARGS=--container-runtime-endpoint /run/c.sock\n", SHIM, "f"))
+        assertThat(KubeletFlagsEditor.withEndpoint(
+                        "KUBELET_EXTRA_ARGS=--container-runtime-endpoint /run/c.sock\n", SHIM, "f"))
                 .isEqualTo("KUBELET_EXTRA_ARGS=--container-runtime-endpoint " + SHIM + "\n");
     }
 
@@ -33,8 +36,11 @@ class KubeletFlagsEditorTest {
 
     @Test
     void readsTheEndpointButNotSimilarFlags() {
-        assertThat(KubeletFlagsEditor.endpoint("A=\"--container-runtime-endpoint=unix:///x.sock\"")).contains("unix:///x.sock");
-        assertThat(KubeletFlagsEditor.endpoint("A=\"--image-service-endpoint=unix:///x.sock\"")).isEmpty();
-        assertThat(KubeletFlagsEditor.endpoint("A=\"--remote-container-runtime-endpoint=x\"")).isEmpty();
+        assertThat(KubeletFlagsEditor.endpoint("A=\"--container-runtime-endpoint=unix:///x.sock\""))
+                .contains("unix:///x.sock");
+        assertThat(KubeletFlagsEditor.endpoint("A=\"--image-service-endpoint=unix:///x.sock\""))
+                .isEmpty();
+        assertThat(KubeletFlagsEditor.endpoint("A=\"--remote-container-runtime-endpoint=x\""))
+                .isEmpty();
     }
 }

@@ -63,13 +63,17 @@ class ServiceAccountSyncTest {
         }
         assertThat(host.read(HostLayout.KUBE_TOKEN)).isEqualTo(TOKEN_1);
         assertThat(host.read(HostLayout.KUBE_CA)).isEqualTo(CA);
-        assertThat(host.read(HostLayout.SHIM_ENV)).contains("\nKUBECONFIG=/etc/cri-failover/kube/kubeconfig\n")
+        assertThat(host.read(HostLayout.SHIM_ENV))
+                .contains("\nKUBECONFIG=/etc/cri-failover/kube/kubeconfig\n")
                 .contains("\nCRI_FAILOVER_EXTRA_ARGS=\n");
-        assertThat(FileModes.mode(host.path(HostLayout.CONFIG_DIR))).as("only kube/ is private").isEqualTo(0755);
+        assertThat(FileModes.mode(host.path(HostLayout.CONFIG_DIR)))
+                .as("only kube/ is private")
+                .isEqualTo(0755);
 
         Config config = Config.fromKubeconfig(null, host.read(HostLayout.KUBECONFIG), HostLayout.KUBECONFIG);
         assertThat(config.getMasterUrl()).isEqualTo("https://10.96.0.1:443/");
-        assertThat(config.getCaCertData()).isEqualTo(Base64.getEncoder().encodeToString(CA.getBytes(StandardCharsets.UTF_8)));
+        assertThat(config.getCaCertData())
+                .isEqualTo(Base64.getEncoder().encodeToString(CA.getBytes(StandardCharsets.UTF_8)));
         assertThat(config.getCaCertFile()).isNull();
         assertThat(config.getAutoOAuthToken()).isEqualTo(TOKEN_1);
         assertThat(config.getNamespace()).isEqualTo("cri-failover");
@@ -92,7 +96,7 @@ class ServiceAccountSyncTest {
         assertThat(inode(HostLayout.KUBECONFIG)).isEqualTo(kubeconfigInode);
 
         try (InputStream reader = Files.newInputStream(host.path(HostLayout.KUBE_TOKEN))) {
-            Files.writeString(serviceAccount.resolve("token"), TOKEN_2);   // kubelet rotated it
+            Files.writeString(serviceAccount.resolve("token"), TOKEN_2); // kubelet rotated it
             CredentialSync.Result rotated = sync().syncOnce();
 
             assertThat(rotated.changed()).containsExactly(HostLayout.KUBE_TOKEN, HostLayout.KUBECONFIG);
@@ -104,14 +108,16 @@ class ServiceAccountSyncTest {
         assertThat(host.read(HostLayout.KUBE_TOKEN)).isEqualTo(TOKEN_2);
         assertThat(FileModes.mode(host.path(HostLayout.KUBE_TOKEN))).isEqualTo(0600);
         assertThat(FileModes.mode(host.path(HostLayout.KUBECONFIG))).isEqualTo(0600);
-        assertThat(Config.fromKubeconfig(host.read(HostLayout.KUBECONFIG)).getAutoOAuthToken()).isEqualTo(TOKEN_2);
+        assertThat(Config.fromKubeconfig(host.read(HostLayout.KUBECONFIG)).getAutoOAuthToken())
+                .isEqualTo(TOKEN_2);
         try (Stream<Path> files = Files.list(host.path(HostLayout.KUBE_DIR))) {
-            assertThat(files.map(p -> p.getFileName().toString())).as("no temp files left")
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .as("no temp files left")
                     .containsExactlyInAnyOrder("token", "ca.crt", "kubeconfig");
         }
         assertThat(sync().syncOnce().changed()).isEmpty();
 
-        Files.writeString(serviceAccount.resolve("ca.crt"), CA + CA);   // CA bundle during a CA rotation
+        Files.writeString(serviceAccount.resolve("ca.crt"), CA + CA); // CA bundle during a CA rotation
         assertThat(sync().syncOnce().changed()).containsExactly(HostLayout.KUBE_CA, HostLayout.KUBECONFIG);
     }
 
@@ -133,11 +139,13 @@ class ServiceAccountSyncTest {
         host.install(settings());
 
         host.install(InstallSettings.defaults(host.source));
-        assertThat(Files.exists(host.path(HostLayout.KUBE_DIR), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.exists(host.path(HostLayout.KUBE_DIR), LinkOption.NOFOLLOW_LINKS))
+                .isFalse();
         assertThat(host.read(HostLayout.SHIM_ENV)).doesNotContain("KUBECONFIG");
         assertThat(host.commands).contains(List.of("systemctl", "restart", "cri-failover.service"));
         assertThat(sync().syncOnce()).isEqualTo(new CredentialSync.Result(false, List.of()));
-        assertThat(Files.exists(host.path(HostLayout.KUBE_DIR), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.exists(host.path(HostLayout.KUBE_DIR), LinkOption.NOFOLLOW_LINKS))
+                .isFalse();
 
         host.install(settings());
         host.uninstall();
@@ -151,7 +159,8 @@ class ServiceAccountSyncTest {
         String before = host.treeHash();
         Files.delete(serviceAccount.resolve("token"));
 
-        assertThatThrownBy(() -> host.install(settings())).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> host.install(settings()))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("no service-account token at " + serviceAccount.resolve("token"));
         assertThat(host.treeHash()).isEqualTo(before);
 
@@ -162,12 +171,15 @@ class ServiceAccountSyncTest {
 
     @Test
     void apiServerComesFromThePodEnvironment() {
-        assertThat(ApiAccess.serverFromEnvironment(Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1",
-                "KUBERNETES_SERVICE_PORT", "443"))).isEqualTo(URI.create("https://10.96.0.1:443"));
-        assertThat(ApiAccess.serverFromEnvironment(Map.of("KUBERNETES_SERVICE_HOST", "fd00:10:96::1",
-                "KUBERNETES_SERVICE_PORT", "6443"))).isEqualTo(URI.create("https://[fd00:10:96::1]:6443"));
+        assertThat(ApiAccess.serverFromEnvironment(
+                        Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1", "KUBERNETES_SERVICE_PORT", "443")))
+                .isEqualTo(URI.create("https://10.96.0.1:443"));
+        assertThat(ApiAccess.serverFromEnvironment(
+                        Map.of("KUBERNETES_SERVICE_HOST", "fd00:10:96::1", "KUBERNETES_SERVICE_PORT", "6443")))
+                .isEqualTo(URI.create("https://[fd00:10:96::1]:6443"));
         assertThatThrownBy(() -> ApiAccess.serverFromEnvironment(Map.of()))
-                .hasMessageContaining("KUBERNETES_SERVICE_HOST is not set").hasMessageContaining("--api-server");
+                .hasMessageContaining("KUBERNETES_SERVICE_HOST is not set")
+                .hasMessageContaining("--api-server");
         assertThatThrownBy(() -> new ApiAccess(URI.create("api.example.com"), serviceAccount))
                 .hasMessageContaining("https://");
     }
@@ -182,6 +194,7 @@ class ServiceAccountSyncTest {
     }
 
     private Object inode(String hostPath) throws IOException {
-        return Files.readAttributes(host.path(hostPath), "unix:ino", LinkOption.NOFOLLOW_LINKS).get("ino");
+        return Files.readAttributes(host.path(hostPath), "unix:ino", LinkOption.NOFOLLOW_LINKS)
+                .get("ino");
     }
 }

@@ -28,6 +28,5 @@ public final class CheckpointAnnotations {
     public static final String CRIU_FROZEN_US = PREFIX + "criu-frozen-time-us";
     public static final String CRIU_PAGES_WRITTEN = PREFIX + "criu-pages-written";
 
-    private CheckpointAnnotations() {
-    }
+    private CheckpointAnnotations() {}
 }

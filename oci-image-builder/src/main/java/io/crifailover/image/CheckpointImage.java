@@ -20,10 +20,19 @@ import java.util.SortedMap;
  * @param info           what the archive's own metadata said
  * @param summary        entry count and content size of the archive
  */
-public record CheckpointImage(String manifestDigest, long manifestSize, String configDigest, String layerDigest,
-                              String layerDiffId, long layerSize, String layerMediaType, String indexDigest,
-                              String tag, SortedMap<String, String> annotations, CheckpointArchiveInfo info,
-                              ArchiveSummary summary) {
+public record CheckpointImage(
+        String manifestDigest,
+        long manifestSize,
+        String configDigest,
+        String layerDigest,
+        String layerDiffId,
+        long layerSize,
+        String layerMediaType,
+        String indexDigest,
+        String tag,
+        SortedMap<String, String> annotations,
+        CheckpointArchiveInfo info,
+        ArchiveSummary summary) {
 
     /** The digest a reference should point to: the index when one was emitted, else the manifest. */
     public String targetDigest() {

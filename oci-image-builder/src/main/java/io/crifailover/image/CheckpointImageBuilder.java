@@ -52,8 +52,8 @@ public final class CheckpointImageBuilder {
     private final boolean emitIndex;
     private final String tag;
 
-    private CheckpointImageBuilder(LayerCompression compression, int gzipLevel, ArchiveLimits limits,
-                                   boolean emitIndex, String tag) {
+    private CheckpointImageBuilder(
+            LayerCompression compression, int gzipLevel, ArchiveLimits limits, boolean emitIndex, String tag) {
         this.compression = Objects.requireNonNull(compression);
         this.gzipLevel = gzipLevel;
         this.limits = Objects.requireNonNull(limits);
@@ -63,8 +63,8 @@ public final class CheckpointImageBuilder {
 
     /** Uncompressed layer, default limits, no index blob, tag {@code <container>-<sequence>}. */
     public static CheckpointImageBuilder defaults() {
-        return new CheckpointImageBuilder(LayerCompression.defaultCompression(), 1, ArchiveLimits.defaults(),
-                false, null);
+        return new CheckpointImageBuilder(
+                LayerCompression.defaultCompression(), 1, ArchiveLimits.defaults(), false, null);
     }
 
     /** Packs {@code archive} into the layout directory {@code outLayout} with the default settings. */
@@ -156,8 +156,9 @@ public final class CheckpointImageBuilder {
         }
     }
 
-    private CheckpointImage write(OciLayout layout, Path archive, CheckpointMetadata meta,
-                                  List<BlobSink.Committed> created) throws IOException {
+    private CheckpointImage write(
+            OciLayout layout, Path archive, CheckpointMetadata meta, List<BlobSink.Committed> created)
+            throws IOException {
         MetadataCollector collector = new MetadataCollector(limits.maxMetadataSize());
         ArchiveSummary summary;
         CheckpointArchiveInfo info;
@@ -165,8 +166,8 @@ public final class CheckpointImageBuilder {
         String diffId;
         try (BlobSink sink = layout.newBlob()) {
             OutputStream blobOut = sink.stream();
-            LevelGzipOutputStream gzip = compression == LayerCompression.GZIP
-                    ? new LevelGzipOutputStream(blobOut, gzipLevel) : null;
+            LevelGzipOutputStream gzip =
+                    compression == LayerCompression.GZIP ? new LevelGzipOutputStream(blobOut, gzipLevel) : null;
             DigestingOutputStream plain = gzip != null ? new DigestingOutputStream(gzip) : null;
             LayerTarWriter tar = new LayerTarWriter(plain != null ? plain : blobOut);
             summary = new CheckpointArchiveReader(limits).read(archive, collector.teeTo(tar));
@@ -185,8 +186,13 @@ public final class CheckpointImageBuilder {
         ImageFacts facts = ImageFacts.of(meta, info);
         SortedMap<String, String> annotations = facts.annotations();
 
-        ImageConfig config = new ImageConfig(facts.created(), facts.architecture(), facts.os(), null,
-                new ImageConfig.RuntimeConfig(facts.labels()), ImageConfig.RootFs.layers(List.of(diffId)),
+        ImageConfig config = new ImageConfig(
+                facts.created(),
+                facts.architecture(),
+                facts.os(),
+                null,
+                new ImageConfig.RuntimeConfig(facts.labels()),
+                ImageConfig.RootFs.layers(List.of(diffId)),
                 List.of(new ImageConfig.History(facts.created(), "cri-failover image pack", facts.description())));
         BlobSink.Committed configBlob = layout.writeBlob(OciJson.write(config));
         created.add(configBlob);
@@ -211,10 +217,27 @@ public final class CheckpointImageBuilder {
         }
         String effectiveTag = tag != null ? tag : ImageTags.defaultTag(facts.container(), meta.sequence());
         layout.writeIndex(withTag(layout.readIndex(), target, effectiveTag));
-        LOG.info("packed {} ({} entries, {} bytes) into {} as {} manifest {}", archive, summary.entries(),
-                summary.contentBytes(), layout.root(), effectiveTag, manifestBlob.digest());
-        return new CheckpointImage(manifestBlob.digest(), manifestBlob.size(), configBlob.digest(), layer.digest(),
-                diffId, layer.size(), compression.mediaType(), indexDigest, effectiveTag, annotations, info, summary);
+        LOG.info(
+                "packed {} ({} entries, {} bytes) into {} as {} manifest {}",
+                archive,
+                summary.entries(),
+                summary.contentBytes(),
+                layout.root(),
+                effectiveTag,
+                manifestBlob.digest());
+        return new CheckpointImage(
+                manifestBlob.digest(),
+                manifestBlob.size(),
+                configBlob.digest(),
+                layer.digest(),
+                diffId,
+                layer.size(),
+                compression.mediaType(),
+                indexDigest,
+                effectiveTag,
+                annotations,
+                info,
+                summary);
     }
 
     private static ImageIndex withTag(ImageIndex current, Descriptor target, String tag) {

@@ -66,10 +66,10 @@ public final class CheckpointImageExtractor {
         CountingInput counted = new CountingInput(new DigestInputStream(source.openBlob(layer.digest()), blobDigest));
         // Buffer above the digesting stream: decompressors mark/reset in it, every byte is digested once.
         try (InputStream blob = new BufferedInputStream(counted, 1 << 20);
-             OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20);
-             LayerTarWriter writer = new LayerTarWriter(out)) {
-            InputStream plain = MediaTypes.isGzipLayer(layer.mediaType())
-                    ? new GzipCompressorInputStream(blob, false) : blob;
+                OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20);
+                LayerTarWriter writer = new LayerTarWriter(out)) {
+            InputStream plain =
+                    MediaTypes.isGzipLayer(layer.mediaType()) ? new GzipCompressorInputStream(blob, false) : blob;
             InputStream diff = new DigestInputStream(plain, diffDigest);
             summary = new CheckpointArchiveReader(limits).read(diff, -1, writer);
             diff.transferTo(OutputStream.nullOutputStream());
@@ -82,7 +82,9 @@ public final class CheckpointImageExtractor {
             throw new IOException("layer blob " + layer.digest() + " (" + layer.size() + " bytes) does not match its "
                     + "content: " + actual + " (" + blobSize + " bytes)");
         }
-        List<String> diffIds = resolved.config().rootfs() == null ? List.of() : resolved.config().rootfs().diffIds();
+        List<String> diffIds = resolved.config().rootfs() == null
+                ? List.of()
+                : resolved.config().rootfs().diffIds();
         String diffId = Sha256.format(diffDigest.digest());
         if (diffIds.size() != 1 || !diffIds.get(0).equals(diffId)) {
             throw new IOException("layer diff ID " + diffId + " does not match the config's diff_ids " + diffIds);

@@ -20,15 +20,16 @@ public final class CheckpointImageResolver {
 
     private static final int MAX_NESTING = 4;
 
-    private CheckpointImageResolver() {
-    }
+    private CheckpointImageResolver() {}
 
     /** Resolves the image tagged {@code tag} (null: the only image of the source). */
     public static ResolvedCheckpointImage resolve(OciImageSource source, String tag) throws IOException {
         ImageIndex index = source.index();
         Descriptor chosen = pickByTag(index.manifests(), tag);
         Descriptor manifestDescriptor = followIndexes(source, chosen);
-        ImageManifest manifest = OciJson.read(source.readDocument(manifestDescriptor), ImageManifest.class,
+        ImageManifest manifest = OciJson.read(
+                source.readDocument(manifestDescriptor),
+                ImageManifest.class,
                 "manifest " + manifestDescriptor.digest());
         if (manifest.annotation(CheckpointAnnotations.CRIO_CHECKPOINT_NAME) == null
                 && manifest.annotation(CheckpointAnnotations.CRIU_CHECKPOINT_NAME) == null) {
@@ -36,14 +37,18 @@ public final class CheckpointImageResolver {
                     + CheckpointAnnotations.CRIO_CHECKPOINT_NAME + " nor " + CheckpointAnnotations.CRIU_CHECKPOINT_NAME
                     + " annotation)");
         }
-        if (manifest.layers().size() != 1 || !MediaTypes.isLayer(manifest.layers().get(0).mediaType())) {
-            throw new IOException("manifest " + manifestDescriptor.digest()
-                    + " must have exactly one tar or tar+gzip layer, has " + manifest.layers().size());
+        if (manifest.layers().size() != 1
+                || !MediaTypes.isLayer(manifest.layers().get(0).mediaType())) {
+            throw new IOException(
+                    "manifest " + manifestDescriptor.digest() + " must have exactly one tar or tar+gzip layer, has "
+                            + manifest.layers().size());
         }
-        ImageConfig config = OciJson.read(source.readDocument(manifest.config()), ImageConfig.class,
+        ImageConfig config = OciJson.read(
+                source.readDocument(manifest.config()),
+                ImageConfig.class,
                 "config " + manifest.config().digest());
-        return new ResolvedCheckpointImage(chosen.annotation(CheckpointAnnotations.OCI_REF_NAME), manifestDescriptor,
-                manifest, config);
+        return new ResolvedCheckpointImage(
+                chosen.annotation(CheckpointAnnotations.OCI_REF_NAME), manifestDescriptor, manifest, config);
     }
 
     private static Descriptor pickByTag(List<Descriptor> manifests, String tag) throws IOException {
@@ -73,8 +78,8 @@ public final class CheckpointImageResolver {
             if (depth >= MAX_NESTING) {
                 throw new IOException("image indexes nested deeper than " + MAX_NESTING);
             }
-            ImageIndex nested = OciJson.read(source.readDocument(current), ImageIndex.class,
-                    "index " + current.digest());
+            ImageIndex nested =
+                    OciJson.read(source.readDocument(current), ImageIndex.class, "index " + current.digest());
             current = pickPlatform(nested.manifests(), current.digest());
         }
         if (!MediaTypes.MANIFEST.equals(current.mediaType())) {
@@ -90,7 +95,8 @@ public final class CheckpointImageResolver {
         }
         String arch = CheckpointMetadata.localArchitecture();
         for (Descriptor d : manifests) {
-            if (d.platform() != null && arch.equals(d.platform().architecture())
+            if (d.platform() != null
+                    && arch.equals(d.platform().architecture())
                     && "linux".equals(d.platform().os())) {
                 return d;
             }

@@ -19,9 +19,18 @@ import java.util.Locale;
  * @param os             OS of the source node (OCI notation)
  * @param architecture   architecture of the source node (OCI notation)
  */
-public record CheckpointMetadata(String sourceNode, String namespace, String pod, String podUid, String container,
-                                 long sequence, Instant checkpointTime, String criuVersion, String cpuFlagsDigest,
-                                 String os, String architecture) {
+public record CheckpointMetadata(
+        String sourceNode,
+        String namespace,
+        String pod,
+        String podUid,
+        String container,
+        long sequence,
+        Instant checkpointTime,
+        String criuVersion,
+        String cpuFlagsDigest,
+        String os,
+        String architecture) {
 
     public static Builder builder() {
         return new Builder();
@@ -110,8 +119,18 @@ public record CheckpointMetadata(String sourceNode, String namespace, String pod
         }
 
         public CheckpointMetadata build() {
-            return new CheckpointMetadata(sourceNode, namespace, pod, podUid, container, sequence, checkpointTime,
-                    criuVersion, cpuFlagsDigest, os, architecture);
+            return new CheckpointMetadata(
+                    sourceNode,
+                    namespace,
+                    pod,
+                    podUid,
+                    container,
+                    sequence,
+                    checkpointTime,
+                    criuVersion,
+                    cpuFlagsDigest,
+                    os,
+                    architecture);
         }
     }
 }

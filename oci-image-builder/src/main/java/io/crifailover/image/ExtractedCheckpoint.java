@@ -8,5 +8,4 @@ import io.crifailover.image.archive.ArchiveSummary;
  * @param image   the image that was read
  * @param summary entries and content bytes written
  */
-public record ExtractedCheckpoint(ResolvedCheckpointImage image, ArchiveSummary summary) {
-}
+public record ExtractedCheckpoint(ResolvedCheckpointImage image, ArchiveSummary summary) {}

@@ -11,21 +11,45 @@ import java.util.TreeMap;
  * The effective description of one checkpoint image: caller metadata first, the archive's own
  * metadata where the caller left a field null. Produces the annotations and labels.
  */
-record ImageFacts(String sourceNode, String namespace, String pod, String podUid, String container,
-                  String containerId, long sequence, Instant time, String criuVersion, String cpuFlagsDigest,
-                  String os, String architecture, String runtime, String rootfsImage, Long frozenUs,
-                  Long pagesWritten) {
+record ImageFacts(
+        String sourceNode,
+        String namespace,
+        String pod,
+        String podUid,
+        String container,
+        String containerId,
+        long sequence,
+        Instant time,
+        String criuVersion,
+        String cpuFlagsDigest,
+        String os,
+        String architecture,
+        String runtime,
+        String rootfsImage,
+        Long frozenUs,
+        Long pagesWritten) {
 
     static ImageFacts of(CheckpointMetadata meta, CheckpointArchiveInfo info) {
         ContainerIdentity id = info.identity();
-        Instant time = meta.checkpointTime() != null ? meta.checkpointTime()
+        Instant time = meta.checkpointTime() != null
+                ? meta.checkpointTime()
                 : info.checkpointedAt() != null ? info.checkpointedAt() : Instant.EPOCH;
         String rootfs = id.rootfsImageRef() != null ? id.rootfsImageRef() : id.rootfsImageName();
-        return new ImageFacts(meta.sourceNode(), pick(meta.namespace(), id.namespace()), pick(meta.pod(), id.podName()),
-                pick(meta.podUid(), id.podUid()), pick(meta.container(), id.containerName()), id.containerId(),
-                meta.sequence(), time, pick(meta.criuVersion(), info.criuVersion()), meta.cpuFlagsDigest(),
-                pick(meta.os(), "linux"), pick(meta.architecture(), CheckpointMetadata.localArchitecture()),
-                info.flavour().name().toLowerCase(), rootfs,
+        return new ImageFacts(
+                meta.sourceNode(),
+                pick(meta.namespace(), id.namespace()),
+                pick(meta.pod(), id.podName()),
+                pick(meta.podUid(), id.podUid()),
+                pick(meta.container(), id.containerName()),
+                id.containerId(),
+                meta.sequence(),
+                time,
+                pick(meta.criuVersion(), info.criuVersion()),
+                meta.cpuFlagsDigest(),
+                pick(meta.os(), "linux"),
+                pick(meta.architecture(), CheckpointMetadata.localArchitecture()),
+                info.flavour().name().toLowerCase(),
+                rootfs,
                 info.stats() == null ? null : info.stats().frozenTimeUs(),
                 info.stats() == null ? null : info.stats().pagesWritten());
     }

@@ -7,8 +7,7 @@ public final class ImageTags {
 
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
 
-    private ImageTags() {
-    }
+    private ImageTags() {}
 
     public static boolean isValid(String tag) {
         return tag != null && TAG.matcher(tag).matches();

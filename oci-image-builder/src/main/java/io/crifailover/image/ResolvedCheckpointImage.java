@@ -12,8 +12,8 @@ import io.crifailover.image.oci.ImageManifest;
  * @param manifest           the manifest
  * @param config             the image config
  */
-public record ResolvedCheckpointImage(String tag, Descriptor manifestDescriptor, ImageManifest manifest,
-                                      ImageConfig config) {
+public record ResolvedCheckpointImage(
+        String tag, Descriptor manifestDescriptor, ImageManifest manifest, ImageConfig config) {
 
     /** The single checkpoint layer. */
     public Descriptor layer() {

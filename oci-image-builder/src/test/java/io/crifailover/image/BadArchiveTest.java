@@ -24,40 +24,41 @@ class BadArchiveTest {
     @TempDir
     Path dir;
 
-    private final CheckpointMetadata meta = CheckpointMetadata.builder().sourceNode("node-a").sequence(1).build();
+    private final CheckpointMetadata meta =
+            CheckpointMetadata.builder().sourceNode("node-a").sequence(1).build();
 
     @Test
     void pathTraversalIsRejected() throws IOException {
-        Path archive = TestArchives.withExtraEntry(dir.resolve("in.tar"),
-                TestArchives.entry("checkpoint/../../etc/cron.d/x", TarConstants.LF_NORMAL));
+        Path archive = TestArchives.withExtraEntry(
+                dir.resolve("in.tar"), TestArchives.entry("checkpoint/../../etc/cron.d/x", TarConstants.LF_NORMAL));
         assertRejected(archive, ArchiveRule.PARENT_TRAVERSAL, "checkpoint/../../etc/cron.d/x");
     }
 
     @Test
     void absolutePathIsRejected() throws IOException {
-        Path archive = TestArchives.withExtraEntry(dir.resolve("in.tar"),
-                TestArchives.entry("/etc/passwd", TarConstants.LF_NORMAL));
+        Path archive = TestArchives.withExtraEntry(
+                dir.resolve("in.tar"), TestArchives.entry("/etc/passwd", TarConstants.LF_NORMAL));
         assertRejected(archive, ArchiveRule.ABSOLUTE_PATH, "/etc/passwd");
     }
 
     @Test
     void symlinkEscapingTheRootIsRejected() throws IOException {
-        Path archive = TestArchives.withExtraEntry(dir.resolve("in.tar"),
-                TestArchives.link("checkpoint/evil", TarConstants.LF_SYMLINK, "../../etc"));
+        Path archive = TestArchives.withExtraEntry(
+                dir.resolve("in.tar"), TestArchives.link("checkpoint/evil", TarConstants.LF_SYMLINK, "../../etc"));
         assertRejected(archive, ArchiveRule.LINK_ESCAPE, "checkpoint/evil");
     }
 
     @Test
     void absoluteSymlinkIsRejected() throws IOException {
-        Path archive = TestArchives.withExtraEntry(dir.resolve("in.tar"),
-                TestArchives.link("evil", TarConstants.LF_SYMLINK, "/etc/shadow"));
+        Path archive = TestArchives.withExtraEntry(
+                dir.resolve("in.tar"), TestArchives.link("evil", TarConstants.LF_SYMLINK, "/etc/shadow"));
         assertRejected(archive, ArchiveRule.LINK_ESCAPE, "evil");
     }
 
     @Test
     void hardLinkOutsideTheRootIsRejected() throws IOException {
-        Path archive = TestArchives.withExtraEntry(dir.resolve("in.tar"),
-                TestArchives.link("hl", TarConstants.LF_LINK, "/etc/shadow"));
+        Path archive = TestArchives.withExtraEntry(
+                dir.resolve("in.tar"), TestArchives.link("hl", TarConstants.LF_LINK, "/etc/shadow"));
         assertRejected(archive, ArchiveRule.LINK_ESCAPE, "hl");
     }
 
@@ -79,15 +80,15 @@ class BadArchiveTest {
 
     @Test
     void characterDeviceIsRejected() throws IOException {
-        Path archive = TestArchives.withExtraEntry(dir.resolve("in.tar"),
-                TestArchives.entry("checkpoint/null", TarConstants.LF_CHR));
+        Path archive = TestArchives.withExtraEntry(
+                dir.resolve("in.tar"), TestArchives.entry("checkpoint/null", TarConstants.LF_CHR));
         assertRejected(archive, ArchiveRule.DEVICE_NODE, "checkpoint/null");
     }
 
     @Test
     void fifoIsRejected() throws IOException {
-        Path archive = TestArchives.withExtraEntry(dir.resolve("in.tar"),
-                TestArchives.entry("fifo", TarConstants.LF_FIFO));
+        Path archive =
+                TestArchives.withExtraEntry(dir.resolve("in.tar"), TestArchives.entry("fifo", TarConstants.LF_FIFO));
         assertRejected(archive, ArchiveRule.DEVICE_NODE, "fifo");
     }
 
@@ -180,16 +181,18 @@ class BadArchiveTest {
 
     @Test
     void duplicateEntryIsRejected() throws IOException {
-        Path archive = TestArchives.withExtraEntry(dir.resolve("in.tar"),
-                TestArchives.entry("./spec.dump", TarConstants.LF_NORMAL));
+        Path archive = TestArchives.withExtraEntry(
+                dir.resolve("in.tar"), TestArchives.entry("./spec.dump", TarConstants.LF_NORMAL));
         assertRejected(archive, ArchiveRule.DUPLICATE_ENTRY, "./spec.dump");
     }
 
     @Test
     void totalSizeLimitIsEnforced() throws IOException {
         Path archive = TestArchives.write(dir.resolve("in.tar"), TestArchives.containerdEntries(64 * 1024, 1));
-        InvalidArchiveException e = assertThrowsInvalid(archive,
-                CheckpointImageBuilder.defaults().withLimits(ArchiveLimits.defaults().withMaxTotalSize(32 * 1024)));
+        InvalidArchiveException e = assertThrowsInvalid(
+                archive,
+                CheckpointImageBuilder.defaults()
+                        .withLimits(ArchiveLimits.defaults().withMaxTotalSize(32 * 1024)));
         assertThat(e.rule()).isIn(ArchiveRule.ARCHIVE_TOO_LARGE, ArchiveRule.ENTRY_TOO_LARGE);
         assertNothingLeft(archive);
     }
@@ -212,7 +215,8 @@ class BadArchiveTest {
         Map<String, byte[]> entries = TestArchives.containerdEntries(8192, 2);
         entries.remove("config.dump");
         Path bad = TestArchives.write(dir.resolve("bad.tar"), entries);
-        assertThatThrownBy(() -> CheckpointImageBuilder.defaults().withTag("other").buildLayout(bad, meta, layout))
+        assertThatThrownBy(
+                        () -> CheckpointImageBuilder.defaults().withTag("other").buildLayout(bad, meta, layout))
                 .isInstanceOf(InvalidArchiveException.class);
         assertThat(listing(layout)).isEqualTo(before);
         assertThat(Files.readAllBytes(layout.resolve("index.json"))).isEqualTo(index);

@@ -32,8 +32,13 @@ class CheckpointImageBuilderTest {
     Path dir;
 
     private final CheckpointMetadata meta = CheckpointMetadata.builder()
-            .sourceNode("node-a").sequence(7).checkpointTime(Instant.parse("2026-03-04T05:06:07Z"))
-            .cpuFlagsDigest("sha256:" + "ab".repeat(32)).os("linux").architecture("amd64").build();
+            .sourceNode("node-a")
+            .sequence(7)
+            .checkpointTime(Instant.parse("2026-03-04T05:06:07Z"))
+            .cpuFlagsDigest("sha256:" + "ab".repeat(32))
+            .os("linux")
+            .architecture("amd64")
+            .build();
 
     @Test
     void sameArchiveAndMetadataGiveIdenticalDigestsAndBytes() throws IOException {
@@ -47,7 +52,8 @@ class CheckpointImageBuilderTest {
             assertThat(second.manifestDigest()).isEqualTo(first.manifestDigest());
             assertThat(second.configDigest()).isEqualTo(first.configDigest());
             assertThat(second.layerDigest()).isEqualTo(first.layerDigest());
-            assertThat(Files.readAllBytes(b.resolve("index.json"))).isEqualTo(Files.readAllBytes(a.resolve("index.json")));
+            assertThat(Files.readAllBytes(b.resolve("index.json")))
+                    .isEqualTo(Files.readAllBytes(a.resolve("index.json")));
             for (String digest : List.of(first.manifestDigest(), first.configDigest(), first.layerDigest())) {
                 Path blobA = a.resolve("blobs/sha256/" + Sha256.hex(digest));
                 assertThat(Sha256.of(Files.readAllBytes(blobA))).isEqualTo(digest);
@@ -103,8 +109,11 @@ class CheckpointImageBuilderTest {
     void configIsUniquePerCheckpointEvenForEqualContent() throws IOException {
         Path archive = TestArchives.write(dir.resolve("in.tar"), TestArchives.containerdEntries(4096, 1));
         CheckpointImage seven = CheckpointImageBuilder.build(archive, meta, dir.resolve("a"));
-        CheckpointMetadata eight = CheckpointMetadata.builder().sourceNode("node-a").sequence(8)
-                .checkpointTime(meta.checkpointTime()).build();
+        CheckpointMetadata eight = CheckpointMetadata.builder()
+                .sourceNode("node-a")
+                .sequence(8)
+                .checkpointTime(meta.checkpointTime())
+                .build();
         CheckpointImage next = CheckpointImageBuilder.build(archive, eight, dir.resolve("b"));
         assertThat(next.layerDigest()).isEqualTo(seven.layerDigest());
         assertThat(next.configDigest()).isNotEqualTo(seven.configDigest());
@@ -119,8 +128,9 @@ class CheckpointImageBuilderTest {
         }
         CheckpointImage image = CheckpointImageBuilder.build(archive, meta, dir.resolve("layout"));
         List<String> names = new ArrayList<>();
-        try (InputStream in = Files.newInputStream(dir.resolve("layout/blobs/sha256/" + Sha256.hex(image.layerDigest())));
-             TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+        try (InputStream in =
+                        Files.newInputStream(dir.resolve("layout/blobs/sha256/" + Sha256.hex(image.layerDigest())));
+                TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                 names.add(e.getName());
                 assertThat(e.isFile() || e.isDirectory()).isTrue();
@@ -129,10 +139,17 @@ class CheckpointImageBuilderTest {
                 assertThat(e.getMode() & 0777).isEqualTo(e.isDirectory() ? 0700 : 0600);
             }
         }
-        assertThat(names).containsExactly("bind.mounts", "checkpoint/", "checkpoint/inventory.img", "config.dump",
-                "spec.dump", "stats-dump");
+        assertThat(names)
+                .containsExactly(
+                        "bind.mounts",
+                        "checkpoint/",
+                        "checkpoint/inventory.img",
+                        "config.dump",
+                        "spec.dump",
+                        "stats-dump");
         assertThat(image.info().flavour()).isEqualTo(RuntimeFlavour.CRIO);
-        assertThat(image.annotations()).containsEntry(CheckpointAnnotations.CRIO_CHECKPOINT_NAME, "web")
+        assertThat(image.annotations())
+                .containsEntry(CheckpointAnnotations.CRIO_CHECKPOINT_NAME, "web")
                 .containsEntry(CheckpointAnnotations.NAMESPACE, "shop");
     }
 
@@ -140,8 +157,11 @@ class CheckpointImageBuilderTest {
     void gzipLayerAndIndexBlob() throws IOException {
         Path archive = TestArchives.write(dir.resolve("in.tar"), TestArchives.containerdEntries(100_000, 1));
         Path layout = dir.resolve("layout");
-        CheckpointImage image = CheckpointImageBuilder.defaults().withCompression(LayerCompression.GZIP)
-                .withIndex(true).withTag("v1").buildLayout(archive, meta, layout);
+        CheckpointImage image = CheckpointImageBuilder.defaults()
+                .withCompression(LayerCompression.GZIP)
+                .withIndex(true)
+                .withTag("v1")
+                .buildLayout(archive, meta, layout);
         assertThat(image.layerMediaType()).isEqualTo(MediaTypes.LAYER_TAR_GZIP);
         Path blob = layout.resolve("blobs/sha256/" + Sha256.hex(image.layerDigest()));
         try (InputStream in = new GZIPInputStream(Files.newInputStream(blob))) {
@@ -151,7 +171,9 @@ class CheckpointImageBuilderTest {
         assertThat(nested.annotations()).containsEntry(CheckpointAnnotations.CRIU_CHECKPOINT_NAME, "counter");
         assertThat(nested.manifests()).extracting(Descriptor::digest).containsExactly(image.manifestDigest());
         ImageIndex top = OciJson.read(Files.readAllBytes(layout.resolve("index.json")), ImageIndex.class, "i");
-        assertThat(top.manifests()).singleElement().satisfies(d -> assertThat(d.mediaType()).isEqualTo(MediaTypes.INDEX));
+        assertThat(top.manifests())
+                .singleElement()
+                .satisfies(d -> assertThat(d.mediaType()).isEqualTo(MediaTypes.INDEX));
     }
 
     @Test
@@ -163,7 +185,8 @@ class CheckpointImageBuilderTest {
         CheckpointImageBuilder.defaults().withTag("two").buildLayout(b, meta, layout);
         CheckpointImage again = CheckpointImageBuilder.defaults().withTag("one").buildLayout(b, meta, layout);
         ImageIndex index = OciJson.read(Files.readAllBytes(layout.resolve("index.json")), ImageIndex.class, "i");
-        assertThat(index.manifests()).extracting(d -> d.annotation(CheckpointAnnotations.OCI_REF_NAME))
+        assertThat(index.manifests())
+                .extracting(d -> d.annotation(CheckpointAnnotations.OCI_REF_NAME))
                 .containsExactly("two", "one");
         assertThat(index.manifests().get(1).digest()).isEqualTo(again.manifestDigest());
     }
@@ -181,11 +204,12 @@ class CheckpointImageBuilderTest {
             builder.buildOciArchive(archive, meta, ociTar);
             for (Path image : List.of(layout, ociTar)) {
                 Path out = dir.resolve("out-" + image.getFileName() + ".tar");
-                ExtractedCheckpoint extracted = CheckpointImageExtractor.defaults().extract(image, null, out);
+                ExtractedCheckpoint extracted =
+                        CheckpointImageExtractor.defaults().extract(image, null, out);
                 assertThat(extracted.image().checkpointName()).isEqualTo("counter");
                 assertThat(readFiles(out)).containsExactlyInAnyOrderEntriesOf(filesOnly(entries));
-                assertThat(Files.getPosixFilePermissions(out)).containsExactlyInAnyOrder(
-                        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+                assertThat(Files.getPosixFilePermissions(out))
+                        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
             }
         }
     }
@@ -202,7 +226,7 @@ class CheckpointImageBuilderTest {
         Files.write(blob, bytes);
         Path out = dir.resolve("out.tar");
         org.assertj.core.api.Assertions.assertThatThrownBy(
-                () -> CheckpointImageExtractor.defaults().extract(layout, null, out))
+                        () -> CheckpointImageExtractor.defaults().extract(layout, null, out))
                 .hasMessageContaining("does not match");
         assertThat(out).doesNotExist();
         try (var files = Files.list(dir)) {
@@ -235,7 +259,8 @@ class CheckpointImageBuilderTest {
 
     static Map<String, byte[]> readFiles(Path tarFile) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
-        try (InputStream in = Files.newInputStream(tarFile); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+        try (InputStream in = Files.newInputStream(tarFile);
+                TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                 if (e.isFile()) {
                     files.put(e.getName(), tar.readAllBytes());

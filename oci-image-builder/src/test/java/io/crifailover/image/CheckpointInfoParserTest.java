@@ -41,13 +41,14 @@ class CheckpointInfoParserTest {
     void truncatedStatsDumpIsReportedWithItsOffset() throws IOException {
         byte[] bytes = TestArchives.fixture("stats-dump");
         assertThatThrownBy(() -> StatsDumpParser.parse(Arrays.copyOf(bytes, bytes.length - 5)))
-                .hasMessageContaining("stats-dump").hasMessageContaining("declares");
+                .hasMessageContaining("stats-dump")
+                .hasMessageContaining("declares");
     }
 
     @Test
     void containerdArchiveIdentity() throws IOException {
-        CheckpointArchiveInfo info = parse(TestArchives.write(dir.resolve("c.tar"),
-                TestArchives.containerdEntries(64, 1)));
+        CheckpointArchiveInfo info =
+                parse(TestArchives.write(dir.resolve("c.tar"), TestArchives.containerdEntries(64, 1)));
         assertThat(info.flavour()).isEqualTo(RuntimeFlavour.CONTAINERD);
         assertThat(info.identity().containerName()).isEqualTo("counter");
         assertThat(info.identity().podName()).isEqualTo("counter-pod");

@@ -37,17 +37,25 @@ class ContainerdCheckpointImageIT {
             cri.checkpoint(source, archive);
 
             Path layout = work.resolve("layout");
-            CheckpointImage image = CheckpointImageBuilder.build(archive, CheckpointMetadata.builder()
-                    .sourceNode("oib").sequence(1).build(), layout);
+            CheckpointImage image = CheckpointImageBuilder.build(
+                    archive,
+                    CheckpointMetadata.builder().sourceNode("oib").sequence(1).build(),
+                    layout);
             assertThat(image.info().flavour()).isEqualTo(RuntimeFlavour.CONTAINERD);
             assertThat(image.info().identity().containerName()).isEqualTo("counter");
             assertThat(image.info().stats()).isNotNull();
-            assertThat(image.annotations()).containsEntry(CheckpointAnnotations.CRIU_CHECKPOINT_NAME, "counter")
+            assertThat(image.annotations())
+                    .containsEntry(CheckpointAnnotations.CRIU_CHECKPOINT_NAME, "counter")
                     .containsEntry(CheckpointAnnotations.POD, "counter-src");
 
             String ref = images.registry() + "/crif/counter-checkpoint:" + image.tag();
-            ExternalTools.Result push = ExternalTools.run(work, "skopeo", "copy", "--dest-tls-verify=false",
-                    "oci:" + layout + ":" + image.tag(), "docker://" + ref);
+            ExternalTools.Result push = ExternalTools.run(
+                    work,
+                    "skopeo",
+                    "copy",
+                    "--dest-tls-verify=false",
+                    "oci:" + layout + ":" + image.tag(),
+                    "docker://" + ref);
             assertThat(push.exitCode()).as(push.output()).isZero();
 
             cri.pull(ref);
@@ -70,10 +78,14 @@ class ContainerdCheckpointImageIT {
      * is already at the checkpointed count (a cold start would need 100 ms per step to get there).
      */
     private static void assertRestored(CriClient cri, String id, long checkpointed) {
-        Map<String, String> annotations = cri.runtime().containerStatus(
-                ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus().getAnnotationsMap();
+        Map<String, String> annotations = cri.runtime()
+                .containerStatus(
+                        ContainerStatusRequest.newBuilder().setContainerId(id).build())
+                .getStatus()
+                .getAnnotationsMap();
         assertThat(annotations).containsEntry("restored", "true");
-        long first = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        long first = await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
                 .until(() -> cri.counter(id), value -> value > 0);
         assertThat(first).as("first value after restore").isGreaterThanOrEqualTo(checkpointed);
     }
@@ -84,8 +96,8 @@ class ContainerdCheckpointImageIT {
         PodSandboxConfig pod = cri.podConfig(podName, Map.of());
         String podId = cri.runPod(pod);
         String id = cri.createContainer(podId, pod, "counter", image);
-        try (CriuRestoreLogCapture restoreLog = CriuRestoreLogCapture.start(node.workDir().getParent(), id,
-                Duration.ofMinutes(3))) {
+        try (CriuRestoreLogCapture restoreLog =
+                CriuRestoreLogCapture.start(node.workDir().getParent(), id, Duration.ofMinutes(3))) {
             try {
                 cri.startContainer(id);
             } catch (RuntimeException e) {

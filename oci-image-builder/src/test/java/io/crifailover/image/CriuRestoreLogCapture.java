@@ -40,8 +40,12 @@ final class CriuRestoreLogCapture implements AutoCloseable {
 
     /** Starts capturing for container {@code containerId} of the node whose private directory is {@code nodeDir}. */
     static CriuRestoreLogCapture start(Path nodeDir, String containerId, Duration limit) {
-        return new CriuRestoreLogCapture(nodeDir.resolve("state/io.containerd.runtime.v2.task/k8s.io")
-                .resolve(containerId).resolve("work").resolve("restore.log"), limit);
+        return new CriuRestoreLogCapture(
+                nodeDir.resolve("state/io.containerd.runtime.v2.task/k8s.io")
+                        .resolve(containerId)
+                        .resolve("work")
+                        .resolve("restore.log"),
+                limit);
     }
 
     /** The last {@code lines} lines of the restore log, for a failure message. */

@@ -10,15 +10,15 @@ import java.util.concurrent.TimeUnit;
 /** Runs a real external tool (skopeo, checkpointctl) with a time bound; kills it on timeout. */
 final class ExternalTools {
 
-    private ExternalTools() {
-    }
+    private ExternalTools() {}
 
-    record Result(int exitCode, String output) {
-    }
+    record Result(int exitCode, String output) {}
 
     static Result run(Path workDir, String... command) throws IOException, InterruptedException {
         Path log = Files.createTempFile(workDir, "tool-", ".log");
-        Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).redirectOutput(log.toFile())
+        Process p = new ProcessBuilder(List.of(command))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
                 .start();
         try {
             if (!p.waitFor(120, TimeUnit.SECONDS)) {

@@ -19,8 +19,19 @@ class ImageCommandTest {
     @Test
     void packInspectUnpack() throws Exception {
         Path archive = TestArchives.write(dir.resolve("in.tar"), TestArchives.containerdEntries(4096, 1));
-        Run pack = run("pack", archive.toString(), "-o", dir.resolve("img.tar").toString(), "--format", "ociarchive",
-                "--node", "n1", "--sequence", "3", "--time", "2026-01-01T00:00:00Z");
+        Run pack = run(
+                "pack",
+                archive.toString(),
+                "-o",
+                dir.resolve("img.tar").toString(),
+                "--format",
+                "ociarchive",
+                "--node",
+                "n1",
+                "--sequence",
+                "3",
+                "--time",
+                "2026-01-01T00:00:00Z");
         assertThat(pack.code).as(pack.err).isZero();
         assertThat(pack.out).contains("\"manifestDigest\" : \"sha256:").contains("\"tag\" : \"counter-3\"");
 
@@ -32,7 +43,11 @@ class ImageCommandTest {
         assertThat(inspectArchive.code).as(inspectArchive.err).isZero();
         assertThat(inspectArchive.out).contains("\"flavour\" : \"CONTAINERD\"").contains("\"pagesWritten\" : 34");
 
-        Run unpack = run("unpack", dir.resolve("img.tar").toString(), "-o", dir.resolve("back.tar").toString());
+        Run unpack = run(
+                "unpack",
+                dir.resolve("img.tar").toString(),
+                "-o",
+                dir.resolve("back.tar").toString());
         assertThat(unpack.code).as(unpack.err).isZero();
         assertThat(Files.size(dir.resolve("back.tar"))).isPositive();
     }
@@ -61,6 +76,5 @@ class ImageCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    private record Run(int code, String out, String err) {
-    }
+    private record Run(int code, String out, String err) {}
 }

@@ -17,8 +17,11 @@ class SkopeoInteropIT {
     @TempDir
     Path dir;
 
-    private final CheckpointMetadata meta = CheckpointMetadata.builder().sourceNode("node-a").sequence(4)
-            .checkpointTime(Instant.parse("2026-01-01T00:00:00Z")).build();
+    private final CheckpointMetadata meta = CheckpointMetadata.builder()
+            .sourceNode("node-a")
+            .sequence(4)
+            .checkpointTime(Instant.parse("2026-01-01T00:00:00Z"))
+            .build();
 
     @Test
     void skopeoInspectsAndCopiesTheLayout() throws Exception {
@@ -26,18 +29,20 @@ class SkopeoInteropIT {
         Path layout = dir.resolve("layout");
         CheckpointImage image = CheckpointImageBuilder.build(archive, meta, layout);
 
-        ExternalTools.Result raw = ExternalTools.run(dir, "skopeo", "inspect", "--raw", "oci:" + layout + ":" + image.tag());
+        ExternalTools.Result raw =
+                ExternalTools.run(dir, "skopeo", "inspect", "--raw", "oci:" + layout + ":" + image.tag());
         assertThat(raw.exitCode()).as(raw.output()).isZero();
         assertThat(Sha256.of(raw.output().getBytes())).isEqualTo(image.manifestDigest());
 
         ExternalTools.Result inspect = ExternalTools.run(dir, "skopeo", "inspect", "oci:" + layout + ":" + image.tag());
         assertThat(inspect.exitCode()).as(inspect.output()).isZero();
-        assertThat(inspect.output()).contains("\"Architecture\": \"" + CheckpointMetadata.localArchitecture() + "\"")
+        assertThat(inspect.output())
+                .contains("\"Architecture\": \"" + CheckpointMetadata.localArchitecture() + "\"")
                 .contains("cri-failover.io/source-node");
 
         Path copy = dir.resolve("copy");
-        ExternalTools.Result copied = ExternalTools.run(dir, "skopeo", "copy", "oci:" + layout + ":" + image.tag(),
-                "dir:" + copy);
+        ExternalTools.Result copied =
+                ExternalTools.run(dir, "skopeo", "copy", "oci:" + layout + ":" + image.tag(), "dir:" + copy);
         assertThat(copied.exitCode()).as(copied.output()).isZero();
         assertThat(Sha256.of(Files.readAllBytes(copy.resolve("manifest.json")))).isEqualTo(image.manifestDigest());
         assertThat(copy.resolve(Sha256.hex(image.layerDigest()))).exists();
@@ -47,7 +52,8 @@ class SkopeoInteropIT {
     void skopeoInspectsTheOciArchiveWithGzipLayer() throws Exception {
         Path archive = TestArchives.write(dir.resolve("in.tar"), TestArchives.containerdEntries(100_000, 1));
         Path ociTar = dir.resolve("image.tar");
-        CheckpointImage image = CheckpointImageBuilder.defaults().withCompression(LayerCompression.GZIP)
+        CheckpointImage image = CheckpointImageBuilder.defaults()
+                .withCompression(LayerCompression.GZIP)
                 .buildOciArchive(archive, meta, ociTar);
         ExternalTools.Result raw = ExternalTools.run(dir, "skopeo", "inspect", "--raw", "oci-archive:" + ociTar);
         assertThat(raw.exitCode()).as(raw.output()).isZero();

@@ -46,8 +46,7 @@ final class TestArchives {
              "runtime":"runc","createdTime":"2026-01-02T03:04:05Z","checkpointedTime":"2026-01-02T03:05:06+01:00"}
             """;
 
-    private TestArchives() {
-    }
+    private TestArchives() {}
 
     static byte[] fixture(String name) throws IOException {
         try (InputStream in = TestArchives.class.getResourceAsStream("/fixtures/" + name)) {

@@ -1,14 +1,12 @@
 package io.crifailover.placement;
 
+import bftsmart.reconfiguration.util.TOMConfiguration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import bftsmart.reconfiguration.util.TOMConfiguration;
-
 /** Loads BFT-SMaRt's configuration from a directory written by {@link ClusterConfigWriter}. */
 final class BftConfigs {
-    private BftConfigs() {
-    }
+    private BftConfigs() {}
 
     static TOMConfiguration load(int processId, Path configDir) {
         Path system = configDir.resolve("system.config");

@@ -14,8 +14,14 @@ import java.util.Objects;
  * @param cpuFlags    CPU flags of the source node; a restore target must have a superset
  * @param holders     nodes holding a copy of the checkpoint image, sorted
  */
-public record CheckpointRecord(String containerId, String digest, long sequence, String sourceNode, String arch,
-                               List<String> cpuFlags, List<String> holders) {
+public record CheckpointRecord(
+        String containerId,
+        String digest,
+        long sequence,
+        String sourceNode,
+        String arch,
+        List<String> cpuFlags,
+        List<String> holders) {
     public CheckpointRecord {
         Objects.requireNonNull(containerId, "containerId");
         Objects.requireNonNull(digest, "digest");

@@ -19,7 +19,9 @@ public record ClusterConfig(List<ClusterMember> members, int f, Duration request
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMillis(500);
 
     public ClusterConfig {
-        members = members.stream().sorted(Comparator.comparingInt(ClusterMember::id)).toList();
+        members = members.stream()
+                .sorted(Comparator.comparingInt(ClusterMember::id))
+                .toList();
         if (f < 1) {
             throw new IllegalArgumentException("f must be >= 1, was " + f);
         }

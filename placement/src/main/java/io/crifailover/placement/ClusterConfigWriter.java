@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Collectors;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +23,7 @@ public final class ClusterConfigWriter {
     public static final String VIEW_FILE = "current.view";
     /** View file of BFT-SMaRt's default storage (written under the working directory's {@code config/}). */
     public static final String DEFAULT_VIEW_FILE = "currentView";
+
     static final String MEMBERSHIP_FILE = "membership";
     /**
      * {@code highMark}: a replica that sees a consensus decided this far past its own last executed one fetches the
@@ -36,8 +36,7 @@ public final class ClusterConfigWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterConfigWriter.class);
 
-    private ClusterConfigWriter() {
-    }
+    private ClusterConfigWriter() {}
 
     /** Writes the configuration; returns true when the membership changed and a stored view was cleared. */
     public static boolean write(Path dir, ClusterConfig config) throws IOException {
@@ -62,19 +61,23 @@ public final class ClusterConfigWriter {
     }
 
     static String hosts(ClusterConfig config) {
-        return "# id host port (replica-to-replica port is port+1)\n" + config.members().stream()
-                .map(m -> m.id() + " " + m.host() + " " + m.port())
-                .collect(Collectors.joining("\n", "", "\n"));
+        return "# id host port (replica-to-replica port is port+1)\n"
+                + config.members().stream()
+                        .map(m -> m.id() + " " + m.host() + " " + m.port())
+                        .collect(Collectors.joining("\n", "", "\n"));
     }
 
     static String system(ClusterConfig config) {
         List<String> lines = List.of(
                 "system.servers.num = " + config.members().size(),
                 "system.servers.f = " + config.f(),
-                "system.initial.view = " + config.members().stream().map(m -> String.valueOf(m.id()))
-                        .collect(Collectors.joining(",")),
+                "system.initial.view = "
+                        + config.members().stream()
+                                .map(m -> String.valueOf(m.id()))
+                                .collect(Collectors.joining(",")),
                 "system.bft = true",
-                "system.totalordermulticast.timeout = " + config.requestTimeout().toMillis(),
+                "system.totalordermulticast.timeout = "
+                        + config.requestTimeout().toMillis(),
                 "system.totalordermulticast.maxbatchsize = 400",
                 "system.totalordermulticast.nonces = 10",
                 "system.totalordermulticast.highMark = " + CATCH_UP_LAG,
@@ -106,11 +109,14 @@ public final class ClusterConfigWriter {
     }
 
     private static void writeAtomically(Path target, String content) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp",
+        Path tmp = Files.createTempFile(
+                target.getParent(),
+                "." + target.getFileName(),
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel channel =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 channel.write(java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
                 channel.force(true);
             }

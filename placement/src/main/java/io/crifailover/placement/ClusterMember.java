@@ -13,8 +13,8 @@ public record ClusterMember(int id, String host, int port) {
             throw new IllegalArgumentException("replica id must be >= 0, was " + id);
         }
         if (host.isBlank() || host.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("replica " + id + " host must be non-blank without spaces: '"
-                    + host + "'");
+            throw new IllegalArgumentException(
+                    "replica " + id + " host must be non-blank without spaces: '" + host + "'");
         }
         if (port < 1 || port > 65534) {
             throw new IllegalArgumentException("replica " + id + " port must be in [1, 65534] (port+1 is the "

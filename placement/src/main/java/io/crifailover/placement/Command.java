@@ -50,8 +50,14 @@ public sealed interface Command {
     }
 
     /** Records the latest checkpoint of a container, sent by its source node. */
-    record RecordCheckpoint(String containerId, String digest, long sequence, String sourceNode,
-                            List<String> cpuFlags, List<String> holders) implements Command {
+    record RecordCheckpoint(
+            String containerId,
+            String digest,
+            long sequence,
+            String sourceNode,
+            List<String> cpuFlags,
+            List<String> holders)
+            implements Command {
         public RecordCheckpoint {
             requireName(containerId, "container id");
             requireName(digest, "checkpoint digest");

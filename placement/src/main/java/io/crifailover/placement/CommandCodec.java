@@ -14,13 +14,17 @@ public final class CommandCodec {
     private static final int EVENTS = 10;
     private static final int FORGET = 11;
 
-    private CommandCodec() {
-    }
+    private CommandCodec() {}
 
     public static byte[] encode(Command command) {
         WireOutput out = new WireOutput();
         if (command instanceof Command.RegisterNode c) {
-            out.tag(REGISTER).str(c.name()).str(c.address()).str(c.arch()).strings(c.cpuFlags()).i32(c.capacity());
+            out.tag(REGISTER)
+                    .str(c.name())
+                    .str(c.address())
+                    .str(c.arch())
+                    .strings(c.cpuFlags())
+                    .i32(c.capacity());
         } else if (command instanceof Command.ReportLoad c) {
             out.tag(LOAD).str(c.node()).i32(c.load());
         } else if (command instanceof Command.Suspect c) {
@@ -28,8 +32,13 @@ public final class CommandCodec {
         } else if (command instanceof Command.Heartbeat c) {
             out.tag(HEARTBEAT).str(c.node());
         } else if (command instanceof Command.RecordCheckpoint c) {
-            out.tag(CHECKPOINT).str(c.containerId()).str(c.digest()).i64(c.sequence()).str(c.sourceNode())
-                    .strings(c.cpuFlags()).strings(c.holders());
+            out.tag(CHECKPOINT)
+                    .str(c.containerId())
+                    .str(c.digest())
+                    .i64(c.sequence())
+                    .str(c.sourceNode())
+                    .strings(c.cpuFlags())
+                    .strings(c.holders());
         } else if (command instanceof Command.AssignStandbys c) {
             out.tag(STANDBYS).str(c.containerId()).str(c.sourceNode()).i32(c.count());
         } else if (command instanceof Command.AckRestore c) {
@@ -58,8 +67,8 @@ public final class CommandCodec {
                 case LOAD -> new Command.ReportLoad(in.str(), in.i32());
                 case SUSPECT -> new Command.Suspect(in.str(), in.str(), in.i64());
                 case HEARTBEAT -> new Command.Heartbeat(in.str());
-                case CHECKPOINT -> new Command.RecordCheckpoint(in.str(), in.str(), in.i64(), in.str(), in.strings(),
-                        in.strings());
+                case CHECKPOINT ->
+                    new Command.RecordCheckpoint(in.str(), in.str(), in.i64(), in.str(), in.strings(), in.strings());
                 case STANDBYS -> new Command.AssignStandbys(in.str(), in.str(), in.i32());
                 case ACK -> new Command.AckRestore(in.str(), in.i64(), in.str());
                 case DECISIONS -> new Command.QueryDecisions(in.str());

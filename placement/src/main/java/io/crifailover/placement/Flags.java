@@ -6,8 +6,7 @@ import java.util.TreeSet;
 
 /** Canonical form of CPU flag sets: sorted, duplicate-free, immutable. */
 final class Flags {
-    private Flags() {
-    }
+    private Flags() {}
 
     static List<String> canonical(Collection<String> flags) {
         TreeSet<String> sorted = new TreeSet<>();

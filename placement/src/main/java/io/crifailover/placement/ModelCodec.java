@@ -2,22 +2,41 @@ package io.crifailover.placement;
 
 /** Binary form of the model records, shared by results and snapshots. */
 final class ModelCodec {
-    private ModelCodec() {
-    }
+    private ModelCodec() {}
 
     static void writeNode(WireOutput out, NodeInfo n) {
-        out.str(n.name()).str(n.address()).str(n.arch()).strings(n.cpuFlags()).i32(n.capacity()).i32(n.load())
-                .tag(n.status().ordinal()).i64(n.epoch()).i32(n.clientId());
+        out.str(n.name())
+                .str(n.address())
+                .str(n.arch())
+                .strings(n.cpuFlags())
+                .i32(n.capacity())
+                .i32(n.load())
+                .tag(n.status().ordinal())
+                .i64(n.epoch())
+                .i32(n.clientId());
     }
 
     static NodeInfo readNode(WireInput in) {
-        return new NodeInfo(in.str(), in.str(), in.str(), in.strings(), in.i32(), in.i32(),
-                in.enumValue(NodeStatus.class), in.i64(), in.i32());
+        return new NodeInfo(
+                in.str(),
+                in.str(),
+                in.str(),
+                in.strings(),
+                in.i32(),
+                in.i32(),
+                in.enumValue(NodeStatus.class),
+                in.i64(),
+                in.i32());
     }
 
     static void writeCheckpoint(WireOutput out, CheckpointRecord c) {
-        out.str(c.containerId()).str(c.digest()).i64(c.sequence()).str(c.sourceNode()).str(c.arch())
-                .strings(c.cpuFlags()).strings(c.holders());
+        out.str(c.containerId())
+                .str(c.digest())
+                .i64(c.sequence())
+                .str(c.sourceNode())
+                .str(c.arch())
+                .strings(c.cpuFlags())
+                .strings(c.holders());
     }
 
     static CheckpointRecord readCheckpoint(WireInput in) {
@@ -25,13 +44,28 @@ final class ModelCodec {
     }
 
     static void writeDecision(WireOutput out, RestoreDecision d) {
-        out.str(d.containerId()).i64(d.decisionId()).str(d.failedNode()).i64(d.failedEpoch()).str(d.target())
-                .tag(d.status().ordinal()).str(d.checkpointDigest()).i64(d.checkpointSequence()).str(d.reason());
+        out.str(d.containerId())
+                .i64(d.decisionId())
+                .str(d.failedNode())
+                .i64(d.failedEpoch())
+                .str(d.target())
+                .tag(d.status().ordinal())
+                .str(d.checkpointDigest())
+                .i64(d.checkpointSequence())
+                .str(d.reason());
     }
 
     static RestoreDecision readDecision(WireInput in) {
-        return new RestoreDecision(in.str(), in.i64(), in.str(), in.i64(), in.str(),
-                in.enumValue(DecisionStatus.class), in.str(), in.i64(), in.str());
+        return new RestoreDecision(
+                in.str(),
+                in.i64(),
+                in.str(),
+                in.i64(),
+                in.str(),
+                in.enumValue(DecisionStatus.class),
+                in.str(),
+                in.i64(),
+                in.str());
     }
 
     static void writeEvent(WireOutput out, PlacementEvent e) {

@@ -17,8 +17,16 @@ import java.util.Objects;
  * @param epoch     incremented each time the node recovers from a failure verdict
  * @param clientId  the BFT-SMaRt client id this node's calls must come from
  */
-public record NodeInfo(String name, String address, String arch, List<String> cpuFlags, int capacity, int load,
-                       NodeStatus status, long epoch, int clientId) {
+public record NodeInfo(
+        String name,
+        String address,
+        String arch,
+        List<String> cpuFlags,
+        int capacity,
+        int load,
+        NodeStatus status,
+        long epoch,
+        int clientId) {
     public NodeInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(address, "address");

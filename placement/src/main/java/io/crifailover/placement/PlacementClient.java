@@ -1,13 +1,12 @@
 package io.crifailover.placement;
 
+import bftsmart.reconfiguration.util.TOMConfiguration;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import bftsmart.reconfiguration.util.TOMConfiguration;
 
 /**
  * The shim's view of the placement service. Every call is a BFT-SMaRt ordered invocation: it returns only once
@@ -40,8 +39,8 @@ public final class PlacementClient implements AutoCloseable {
         for (int id : conf.getInitialView()) {
             addresses.put(id, conf.getRemoteAddress(id));
         }
-        ReplicaLivenessProbe probe = new ReplicaLivenessProbe(addresses, Duration.ofMillis(100),
-                Duration.ofMillis(200));
+        ReplicaLivenessProbe probe =
+                new ReplicaLivenessProbe(addresses, Duration.ofMillis(100), Duration.ofMillis(200));
         LiveTargetServiceProxy proxy = new LiveTargetServiceProxy(conf);
         proxy.setInvokeTimeout((int) Math.max(1, timeout.toSeconds()));
         proxy.useProbe(probe);
@@ -73,9 +72,15 @@ public final class PlacementClient implements AutoCloseable {
         return invoke(new Command.Heartbeat(node), Result.Ack.class);
     }
 
-    public Result.Ack recordCheckpoint(String containerId, String digest, long sequence, String sourceNode,
-                                       List<String> cpuFlags, List<String> holders) {
-        return invoke(new Command.RecordCheckpoint(containerId, digest, sequence, sourceNode, cpuFlags, holders),
+    public Result.Ack recordCheckpoint(
+            String containerId,
+            String digest,
+            long sequence,
+            String sourceNode,
+            List<String> cpuFlags,
+            List<String> holders) {
+        return invoke(
+                new Command.RecordCheckpoint(containerId, digest, sequence, sourceNode, cpuFlags, holders),
                 Result.Ack.class);
     }
 
@@ -97,15 +102,16 @@ public final class PlacementClient implements AutoCloseable {
     }
 
     public List<PlacementEvent> events(long afterSequence) {
-        return invoke(new Command.QueryEvents(afterSequence), Result.Events.class).events();
+        return invoke(new Command.QueryEvents(afterSequence), Result.Events.class)
+                .events();
     }
 
     /** Sends one ordered command and decodes the quorum's reply. */
     public <R extends Result> R invoke(Command command, Class<R> expected) {
         byte[] reply = proxy.invokeOrdered(CommandCodec.encode(command));
         if (reply == null) {
-            throw new PlacementException("no reply quorum for " + command.getClass().getSimpleName()
-                    + " within " + proxy.getInvokeTimeout() + " s");
+            throw new PlacementException("no reply quorum for "
+                    + command.getClass().getSimpleName() + " within " + proxy.getInvokeTimeout() + " s");
         }
         Result result;
         try {

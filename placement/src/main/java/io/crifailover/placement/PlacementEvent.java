@@ -13,7 +13,12 @@ import java.util.Objects;
 public record PlacementEvent(long sequence, Kind kind, String subject, String detail) {
     /** Event kinds. */
     public enum Kind {
-        NODE_REGISTERED, NODE_FAILED, NODE_RECOVERED, RESTORE_DECIDED, NO_COMPATIBLE_NODE, RESTORE_COMPLETED,
+        NODE_REGISTERED,
+        NODE_FAILED,
+        NODE_RECOVERED,
+        RESTORE_DECIDED,
+        NO_COMPATIBLE_NODE,
+        RESTORE_COMPLETED,
         CONTAINER_FORGOTTEN
     }
 

@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +15,9 @@ import picocli.CommandLine.Option;
  * {@code READY <id>} once started. With {@code --stdin-control} it answers {@code digest} lines on stdin with
  * {@code DIGEST <sha256> <applied-commands>}, {@code status} lines with {@code STATUS }{@link ReplicaStatus#line()} and exits when stdin closes (so it never outlives its parent).
  */
-@Command(name = "placement-replica", mixinStandardHelpOptions = true,
+@Command(
+        name = "placement-replica",
+        mixinStandardHelpOptions = true,
         description = "Run one BFT-SMaRt replica of the cri-failover placement state machine.")
 public final class PlacementReplicaCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "Replica id (as in hosts.config).")

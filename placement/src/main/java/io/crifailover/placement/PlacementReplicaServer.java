@@ -1,5 +1,9 @@
 package io.crifailover.placement;
 
+import bftsmart.reconfiguration.util.TOMConfiguration;
+import bftsmart.reconfiguration.views.FileSystemViewStorage;
+import bftsmart.tom.ServiceReplica;
+import bftsmart.tom.server.defaultservices.DefaultReplier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -9,11 +13,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-
-import bftsmart.reconfiguration.util.TOMConfiguration;
-import bftsmart.reconfiguration.views.FileSystemViewStorage;
-import bftsmart.tom.ServiceReplica;
-import bftsmart.tom.server.defaultservices.DefaultReplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +42,12 @@ public final class PlacementReplicaServer implements AutoCloseable {
     private volatile int restarts;
 
     /** One incarnation of the replica. */
-    private record Running(ThreadGroup threads, ServiceReplica replica, PlacementReplica service,
-                           ReplicaWatchdog watchdog, ReplicaWedgeDetector wedges) {}
+    private record Running(
+            ThreadGroup threads,
+            ServiceReplica replica,
+            PlacementReplica service,
+            ReplicaWatchdog watchdog,
+            ReplicaWedgeDetector wedges) {}
 
     private PlacementReplicaServer(int id, Path configDir, IntFunction<? extends PlacementReplica> factory) {
         this.id = id;
@@ -58,7 +61,8 @@ public final class PlacementReplicaServer implements AutoCloseable {
     }
 
     /** Starts replica {@code id} with a service built from the configured f (tests pass wrappers here). */
-    public static PlacementReplicaServer start(int id, Path configDir, IntFunction<? extends PlacementReplica> factory) {
+    public static PlacementReplicaServer start(
+            int id, Path configDir, IntFunction<? extends PlacementReplica> factory) {
         PlacementReplicaServer server = new PlacementReplicaServer(id, configDir, factory);
         server.running = server.launch();
         long period = ReplicaWatchdog.PERIOD.toMillis();
@@ -73,14 +77,22 @@ public final class PlacementReplicaServer implements AutoCloseable {
         ThreadGroup threads = new ThreadGroup("placement-replica-" + id);
         ServiceReplica[] built = new ServiceReplica[1];
         RuntimeException[] failed = new RuntimeException[1];
-        Thread starter = new Thread(threads, () -> {
-            try {
-                built[0] = new ServiceReplica(conf, new FileSystemViewStorage(null, configDir.toFile()),
-                        service, service, null, new DefaultReplier());
-            } catch (RuntimeException e) {
-                failed[0] = e;
-            }
-        }, "placement-replica-" + id + "-start");
+        Thread starter = new Thread(
+                threads,
+                () -> {
+                    try {
+                        built[0] = new ServiceReplica(
+                                conf,
+                                new FileSystemViewStorage(null, configDir.toFile()),
+                                service,
+                                service,
+                                null,
+                                new DefaultReplier());
+                    } catch (RuntimeException e) {
+                        failed[0] = e;
+                    }
+                },
+                "placement-replica-" + id + "-start");
         starter.start();
         try {
             starter.join();
@@ -92,8 +104,8 @@ public final class PlacementReplicaServer implements AutoCloseable {
             throw failed[0];
         }
         // a leader change nobody joined for 4 request timeouts while the current leader kept deciding is stale
-        ReplicaWatchdog watchdog = new ReplicaWatchdog(service.getStateManager(),
-                Duration.ofMillis(4L * conf.getRequestTimeout()), ReplicaWatchdog.PERIOD);
+        ReplicaWatchdog watchdog = new ReplicaWatchdog(
+                service.getStateManager(), Duration.ofMillis(4L * conf.getRequestTimeout()), ReplicaWatchdog.PERIOD);
         return new Running(threads, built[0], service, watchdog, new ReplicaWedgeDetector(WEDGED_AFTER));
     }
 
@@ -129,7 +141,10 @@ public final class PlacementReplicaServer implements AutoCloseable {
         for (int port : ports) {
             while (!free(host, port)) {
                 if (System.nanoTime() - deadline > 0) {
-                    LOG.warn("port {} of replica {} still taken after {} s; starting anyway", port, id,
+                    LOG.warn(
+                            "port {} of replica {} still taken after {} s; starting anyway",
+                            port,
+                            id,
                             PORTS_FREE_WITHIN.toSeconds());
                     return;
                 }

@@ -24,9 +24,11 @@ public final class PlacementState {
     final TreeMap<String, NodeInfo> nodes = new TreeMap<>();
     /** Node name -> reporters suspecting it in its current epoch. */
     final TreeMap<String, TreeSet<String>> suspicions = new TreeMap<>();
+
     final TreeMap<String, CheckpointRecord> checkpoints = new TreeMap<>();
     /** Container -> node it currently runs on (source of its last checkpoint, or target of its last restore). */
     final TreeMap<String, String> homes = new TreeMap<>();
+
     final TreeMap<String, List<String>> standbys = new TreeMap<>();
     final TreeMap<String, RestoreDecision> decisions = new TreeMap<>();
     final Deque<PlacementEvent> events = new ArrayDeque<>();
@@ -99,7 +101,9 @@ public final class PlacementState {
         } else if (command instanceof Command.QueryDecisions c) {
             return queryDecisions(c);
         } else if (command instanceof Command.QueryEvents c) {
-            return new Result.Events(events.stream().filter(e -> e.sequence() > c.afterSequence()).toList());
+            return new Result.Events(events.stream()
+                    .filter(e -> e.sequence() > c.afterSequence())
+                    .toList());
         } else {
             return new Result.Nodes(new ArrayList<>(nodes.values()));
         }
@@ -108,22 +112,41 @@ public final class PlacementState {
     private Result register(Command.RegisterNode c, int clientId) {
         NodeInfo existing = nodes.get(c.name());
         if (existing == null) {
-            nodes.put(c.name(), new NodeInfo(c.name(), c.address(), c.arch(), c.cpuFlags(), c.capacity(), 0,
-                    NodeStatus.LIVE, 1, clientId));
+            nodes.put(
+                    c.name(),
+                    new NodeInfo(
+                            c.name(),
+                            c.address(),
+                            c.arch(),
+                            c.cpuFlags(),
+                            c.capacity(),
+                            0,
+                            NodeStatus.LIVE,
+                            1,
+                            clientId));
             event(PlacementEvent.Kind.NODE_REGISTERED, c.name(), "arch " + c.arch() + ", client " + clientId);
             retryUndecided();
             return new Result.Ack(true, "registered " + c.name());
         }
         if (existing.clientId() != clientId) {
-            return new Result.Ack(false, "node " + c.name() + " belongs to client " + existing.clientId()
-                    + ", not " + clientId);
+            return new Result.Ack(
+                    false, "node " + c.name() + " belongs to client " + existing.clientId() + ", not " + clientId);
         }
-        NodeInfo updated = new NodeInfo(c.name(), c.address(), c.arch(), c.cpuFlags(), c.capacity(),
-                existing.load(), existing.status(), existing.epoch(), clientId);
+        NodeInfo updated = new NodeInfo(
+                c.name(),
+                c.address(),
+                c.arch(),
+                c.cpuFlags(),
+                c.capacity(),
+                existing.load(),
+                existing.status(),
+                existing.epoch(),
+                clientId);
         nodes.put(c.name(), updated);
         for (RestoreDecision d : new ArrayList<>(decisions.values())) {
             CheckpointRecord cp = checkpoints.get(d.containerId());
-            if (d.status() == DecisionStatus.PENDING && d.target().equals(c.name())
+            if (d.status() == DecisionStatus.PENDING
+                    && d.target().equals(c.name())
                     && !updated.canRun(cp.arch(), cp.cpuFlags())) {
                 decide(d.containerId(), d.failedNode(), d.failedEpoch());
             }
@@ -166,11 +189,11 @@ public final class PlacementState {
         votes.add(c.reporter());
         if (votes.size() >= f + 1) {
             declareFailed(target);
-            return new Result.SuspectOutcome(true, c.node() + " declared failed in epoch " + target.epoch(),
-                    votes.size(), NodeStatus.FAILED);
+            return new Result.SuspectOutcome(
+                    true, c.node() + " declared failed in epoch " + target.epoch(), votes.size(), NodeStatus.FAILED);
         }
-        return new Result.SuspectOutcome(true, votes.size() + " of " + (f + 1) + " suspicions", votes.size(),
-                NodeStatus.LIVE);
+        return new Result.SuspectOutcome(
+                true, votes.size() + " of " + (f + 1) + " suspicions", votes.size(), NodeStatus.LIVE);
     }
 
     private Result heartbeat(Command.Heartbeat c, int clientId) {
@@ -201,8 +224,10 @@ public final class PlacementState {
         }
         CheckpointRecord previous = checkpoints.get(c.containerId());
         if (previous != null && c.sequence() <= previous.sequence()) {
-            return new Result.Ack(false, "sequence " + c.sequence() + " of " + c.containerId()
-                    + " is not newer than " + previous.sequence());
+            return new Result.Ack(
+                    false,
+                    "sequence " + c.sequence() + " of " + c.containerId() + " is not newer than "
+                            + previous.sequence());
         }
         RestoreDecision open = decisions.get(c.containerId());
         if (open != null && open.status() == DecisionStatus.PENDING) {
@@ -210,8 +235,16 @@ public final class PlacementState {
         }
         TreeSet<String> holders = new TreeSet<>(c.holders());
         holders.add(c.sourceNode());
-        checkpoints.put(c.containerId(), new CheckpointRecord(c.containerId(), c.digest(), c.sequence(),
-                c.sourceNode(), source.arch(), c.cpuFlags(), List.copyOf(holders)));
+        checkpoints.put(
+                c.containerId(),
+                new CheckpointRecord(
+                        c.containerId(),
+                        c.digest(),
+                        c.sequence(),
+                        c.sourceNode(),
+                        source.arch(),
+                        c.cpuFlags(),
+                        List.copyOf(holders)));
         homes.put(c.containerId(), c.sourceNode());
         return new Result.Ack(true, "checkpoint " + c.sequence() + " of " + c.containerId() + " recorded");
     }
@@ -236,8 +269,10 @@ public final class PlacementState {
             return new Result.Ack(false, "no decision " + c.decisionId() + " for " + c.containerId());
         }
         if (decision.status() != DecisionStatus.PENDING || !decision.target().equals(c.target())) {
-            return new Result.Ack(false, "decision " + c.decisionId() + " is " + decision.status()
-                    + " for target '" + decision.target() + "'");
+            return new Result.Ack(
+                    false,
+                    "decision " + c.decisionId() + " is " + decision.status() + " for target '" + decision.target()
+                            + "'");
         }
         decisions.put(c.containerId(), decision.completed());
         homes.put(c.containerId(), c.target());
@@ -257,8 +292,10 @@ public final class PlacementState {
             return new Result.Ack(true, c.containerId() + " is not in the catalog");
         }
         if (!entitled.equals(c.node())) {
-            return new Result.Ack(false, c.containerId() + (restoring ? " is being restored on " : " runs on ")
-                    + entitled + ", not " + c.node());
+            return new Result.Ack(
+                    false,
+                    c.containerId() + (restoring ? " is being restored on " : " runs on ") + entitled + ", not "
+                            + c.node());
         }
         checkpoints.remove(c.containerId());
         homes.remove(c.containerId());
@@ -287,8 +324,10 @@ public final class PlacementState {
 
     private void declareFailed(NodeInfo node) {
         nodes.put(node.name(), node.withStatus(NodeStatus.FAILED, node.epoch()));
-        event(PlacementEvent.Kind.NODE_FAILED, node.name(), "epoch " + node.epoch() + ", reporters "
-                + suspicions.get(node.name()));
+        event(
+                PlacementEvent.Kind.NODE_FAILED,
+                node.name(),
+                "epoch " + node.epoch() + ", reporters " + suspicions.get(node.name()));
         for (Map.Entry<String, String> home : new ArrayList<>(homes.entrySet())) {
             if (!home.getValue().equals(node.name())) {
                 continue;
@@ -321,16 +360,30 @@ public final class PlacementState {
         }
         long id = nextDecisionId++;
         Optional<NodeInfo> target = RestorePlanner.chooseTarget(checkpoint, nodes.values());
-        RestoreDecision decision = target
-                .map(t -> new RestoreDecision(containerId, id, failedNode, failedEpoch, t.name(),
-                        DecisionStatus.PENDING, checkpoint.digest(), checkpoint.sequence(),
+        RestoreDecision decision = target.map(t -> new RestoreDecision(
+                        containerId,
+                        id,
+                        failedNode,
+                        failedEpoch,
+                        t.name(),
+                        DecisionStatus.PENDING,
+                        checkpoint.digest(),
+                        checkpoint.sequence(),
                         "least loaded compatible holder"))
-                .orElseGet(() -> new RestoreDecision(containerId, id, failedNode, failedEpoch, "",
-                        DecisionStatus.NO_COMPATIBLE_NODE, checkpoint.digest(), checkpoint.sequence(),
+                .orElseGet(() -> new RestoreDecision(
+                        containerId,
+                        id,
+                        failedNode,
+                        failedEpoch,
+                        "",
+                        DecisionStatus.NO_COMPATIBLE_NODE,
+                        checkpoint.digest(),
+                        checkpoint.sequence(),
                         "no live " + checkpoint.arch() + " node with flags " + checkpoint.cpuFlags()
                                 + " holds checkpoint " + checkpoint.sequence()));
         RestoreDecision previous = decisions.put(containerId, decision);
-        if (previous != null && previous.status() == DecisionStatus.NO_COMPATIBLE_NODE
+        if (previous != null
+                && previous.status() == DecisionStatus.NO_COMPATIBLE_NODE
                 && decision.status() == DecisionStatus.NO_COMPATIBLE_NODE) {
             nextDecisionId--;
             decisions.put(containerId, previous);

@@ -16,6 +16,7 @@ class PlacementStateManager extends StandardStateManager {
      * it is sent again. BFT-SMaRt starts at 40 s and doubles it on every request.
      */
     static final long MAX_STATE_TIMER_MS = 4_000;
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlacementStateManager.class);
     private static final java.lang.reflect.Field STATE_TIMER = stateTimerField();
 
@@ -138,7 +139,12 @@ class PlacementStateManager extends StandardStateManager {
         // havePendingRequests only reads; getPendingRequests would mark requests as proposed (the leader would then
         // never propose them)
         boolean unproposed = t.clientsManager.havePendingRequests();
-        return new ReplicaStatus(lc.getLastReg(), lc.getNextReg(), t.execManager.getCurrentLeader(),
-                t.getLastExec(), t.isRetrievingState(), unproposed);
+        return new ReplicaStatus(
+                lc.getLastReg(),
+                lc.getNextReg(),
+                t.execManager.getCurrentLeader(),
+                t.getLastExec(),
+                t.isRetrievingState(),
+                unproposed);
     }
 }

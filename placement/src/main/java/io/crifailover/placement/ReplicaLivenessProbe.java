@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +38,8 @@ public final class ReplicaLivenessProbe implements AutoCloseable {
             return t;
         });
         probeAll();
-        scheduler.scheduleWithFixedDelay(this::probeAll, interval.toMillis(), interval.toMillis(),
-                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                this::probeAll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The ids in {@code all} not known to be down; all of them when fewer than {@code minimum} would remain. */

@@ -12,8 +12,8 @@ package io.crifailover.placement;
  * @param retrievingState  whether a state transfer is running
  * @param unproposed       whether it holds client requests not proposed yet
  */
-public record ReplicaStatus(int regency, int nextRegency, int leader, int lastExecuted, boolean retrievingState,
-                            boolean unproposed) {
+public record ReplicaStatus(
+        int regency, int nextRegency, int leader, int lastExecuted, boolean retrievingState, boolean unproposed) {
     /** True while this replica has asked for a leader change that no quorum joined yet. */
     public boolean inLeaderChange() {
         return nextRegency > regency;
@@ -27,7 +27,12 @@ public record ReplicaStatus(int regency, int nextRegency, int leader, int lastEx
 
     static ReplicaStatus parse(String line) {
         String[] p = line.trim().split(" ");
-        return new ReplicaStatus(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]),
-                Integer.parseInt(p[3]), Boolean.parseBoolean(p[4]), Boolean.parseBoolean(p[5]));
+        return new ReplicaStatus(
+                Integer.parseInt(p[0]),
+                Integer.parseInt(p[1]),
+                Integer.parseInt(p[2]),
+                Integer.parseInt(p[3]),
+                Boolean.parseBoolean(p[4]),
+                Boolean.parseBoolean(p[5]));
     }
 }

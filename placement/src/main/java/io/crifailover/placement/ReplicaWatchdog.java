@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,15 +61,20 @@ final class ReplicaWatchdog implements AutoCloseable {
             long t = System.nanoTime();
             if (now.inLeaderChange()) {
                 idleSeen = null;
-                if (changeSeen == null || changeSeen.regency() != now.regency()
+                if (changeSeen == null
+                        || changeSeen.regency() != now.regency()
                         || changeSeen.nextRegency() != now.nextRegency()) {
                     changeSeen = now;
                     changeSince = t;
                 } else if (t - changeSince >= staleAfterNanos && now.lastExecuted() > changeSeen.lastExecuted()) {
                     if (manager.dropStaleLeaderChange(now)) {
-                        LOG.warn("replica withdrew its leader change to regency {}: nobody joined it for {} ms while "
-                                + "regency {} kept deciding (consensus {} -> {})", now.nextRegency(),
-                                (t - changeSince) / 1_000_000, now.regency(), changeSeen.lastExecuted(),
+                        LOG.warn(
+                                "replica withdrew its leader change to regency {}: nobody joined it for {} ms while "
+                                        + "regency {} kept deciding (consensus {} -> {})",
+                                now.nextRegency(),
+                                (t - changeSince) / 1_000_000,
+                                now.regency(),
+                                changeSeen.lastExecuted(),
                                 now.lastExecuted());
                     }
                     changeSeen = null;

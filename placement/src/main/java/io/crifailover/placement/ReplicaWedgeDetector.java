@@ -19,6 +19,7 @@ final class ReplicaWedgeDetector {
     static final String METHOD = "getDeserializedValue";
     /** The loop of the one thread that handles every protocol message. */
     static final String MESSAGE_LOOP_CLASS = "bftsmart.communication.ServerCommunicationSystem";
+
     static final String MESSAGE_LOOP_METHOD = "run";
 
     private final long afterNanos;
@@ -39,9 +40,12 @@ final class ReplicaWedgeDetector {
     Optional<Wedge> check(long nowNanos, Map<Thread, StackTraceElement[]> stacks) {
         Optional<Thread> spinning = sample(nowNanos, stacks);
         if (spinning.isPresent()) {
-            return Optional.of(new Wedge(spinning, "thread " + spinning.get().getName() + " has spun in "
-                    + "Decision.getDeserializedValue for " + afterNanos / 1_000_000 + " ms (it decided a consensus "
-                    + "before the PROPOSE arrived)"));
+            return Optional.of(new Wedge(
+                    spinning,
+                    "thread " + spinning.get().getName() + " has spun in "
+                            + "Decision.getDeserializedValue for " + afterNanos / 1_000_000
+                            + " ms (it decided a consensus "
+                            + "before the PROPOSE arrived)"));
         }
         boolean loopAlive = stacks.values().stream().anyMatch(s -> has(s, MESSAGE_LOOP_CLASS, MESSAGE_LOOP_METHOD));
         if (loopAlive) {
@@ -52,8 +56,10 @@ final class ReplicaWedgeDetector {
             messageLoopMissingSince = nowNanos;
         }
         if (nowNanos - messageLoopMissingSince >= afterNanos) {
-            return Optional.of(new Wedge(Optional.empty(), "its message-handling thread has been gone for "
-                    + afterNanos / 1_000_000 + " ms (an exception ended it)"));
+            return Optional.of(new Wedge(
+                    Optional.empty(),
+                    "its message-handling thread has been gone for " + afterNanos / 1_000_000
+                            + " ms (an exception ended it)"));
         }
         return Optional.empty();
     }

@@ -15,8 +15,16 @@ import java.util.Objects;
  * @param checkpointSequence sequence of the checkpoint to restore
  * @param reason          human-readable explanation
  */
-public record RestoreDecision(String containerId, long decisionId, String failedNode, long failedEpoch, String target,
-                              DecisionStatus status, String checkpointDigest, long checkpointSequence, String reason) {
+public record RestoreDecision(
+        String containerId,
+        long decisionId,
+        String failedNode,
+        long failedEpoch,
+        String target,
+        DecisionStatus status,
+        String checkpointDigest,
+        long checkpointSequence,
+        String reason) {
     public RestoreDecision {
         Objects.requireNonNull(containerId, "containerId");
         Objects.requireNonNull(failedNode, "failedNode");
@@ -38,7 +46,15 @@ public record RestoreDecision(String containerId, long decisionId, String failed
     }
 
     RestoreDecision completed() {
-        return new RestoreDecision(containerId, decisionId, failedNode, failedEpoch, target, DecisionStatus.COMPLETED,
-                checkpointDigest, checkpointSequence, "restore acknowledged by " + target);
+        return new RestoreDecision(
+                containerId,
+                decisionId,
+                failedNode,
+                failedEpoch,
+                target,
+                DecisionStatus.COMPLETED,
+                checkpointDigest,
+                checkpointSequence,
+                "restore acknowledged by " + target);
     }
 }

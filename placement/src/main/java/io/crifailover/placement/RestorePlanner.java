@@ -16,8 +16,7 @@ public final class RestorePlanner {
         return byRatio != 0 ? byRatio : a.name().compareTo(b.name());
     };
 
-    private RestorePlanner() {
-    }
+    private RestorePlanner() {}
 
     /**
      * Chooses the node that restores {@code checkpoint}: live, not the source, same architecture, CPU flags a

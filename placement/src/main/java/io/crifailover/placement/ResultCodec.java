@@ -14,15 +14,18 @@ public final class ResultCodec {
     /** A replica refused bytes it could not decode. */
     private static final int REJECTED = 7;
 
-    private ResultCodec() {
-    }
+    private ResultCodec() {}
 
     public static byte[] encode(Result result) {
         WireOutput out = new WireOutput();
         if (result instanceof Result.Ack r) {
             out.tag(ACK).bool(r.accepted()).str(r.detail());
         } else if (result instanceof Result.SuspectOutcome r) {
-            out.tag(SUSPECT).bool(r.accepted()).str(r.detail()).i32(r.votes()).tag(r.status().ordinal());
+            out.tag(SUSPECT)
+                    .bool(r.accepted())
+                    .str(r.detail())
+                    .i32(r.votes())
+                    .tag(r.status().ordinal());
         } else if (result instanceof Result.Decisions r) {
             out.tag(DECISIONS).i32(r.decisions().size());
             r.decisions().forEach(d -> ModelCodec.writeDecision(out, d));
@@ -52,7 +55,8 @@ public final class ResultCodec {
             int tag = in.tag();
             return switch (tag) {
                 case ACK -> new Result.Ack(in.bool(), in.str());
-                case SUSPECT -> new Result.SuspectOutcome(in.bool(), in.str(), in.i32(), in.enumValue(NodeStatus.class));
+                case SUSPECT ->
+                    new Result.SuspectOutcome(in.bool(), in.str(), in.i32(), in.enumValue(NodeStatus.class));
                 case DECISIONS -> new Result.Decisions(readList(in, () -> ModelCodec.readDecision(in)));
                 case NODES -> new Result.Nodes(readList(in, () -> ModelCodec.readNode(in)));
                 case STANDBYS -> new Result.Standbys(in.bool(), in.str(), in.strings());

@@ -14,11 +14,14 @@ import java.util.TreeSet;
 public final class StateCodec {
     private static final int VERSION = 1;
 
-    private StateCodec() {
-    }
+    private StateCodec() {}
 
     public static byte[] snapshot(PlacementState s) {
-        WireOutput out = new WireOutput().tag(VERSION).i32(s.f()).i64(s.nextDecisionId).i64(s.nextEventSequence)
+        WireOutput out = new WireOutput()
+                .tag(VERSION)
+                .i32(s.f())
+                .i64(s.nextDecisionId)
+                .i64(s.nextEventSequence)
                 .i64(s.appliedCommands);
         out.i32(s.nodes.size());
         s.nodes.values().forEach(n -> ModelCodec.writeNode(out, n));
@@ -52,8 +55,8 @@ public final class StateCodec {
             for (NodeInfo n : ResultCodec.readList(in, () -> ModelCodec.readNode(in))) {
                 state.nodes.put(n.name(), n);
             }
-            for (Map.Entry<String, List<String>> e : ResultCodec.readList(in,
-                    () -> Map.entry(in.str(), in.strings()))) {
+            for (Map.Entry<String, List<String>> e :
+                    ResultCodec.readList(in, () -> Map.entry(in.str(), in.strings()))) {
                 state.suspicions.put(e.getKey(), new TreeSet<>(e.getValue()));
             }
             for (CheckpointRecord c : ResultCodec.readList(in, () -> ModelCodec.readCheckpoint(in))) {
@@ -62,8 +65,8 @@ public final class StateCodec {
             for (Map.Entry<String, String> e : ResultCodec.readList(in, () -> Map.entry(in.str(), in.str()))) {
                 state.homes.put(e.getKey(), e.getValue());
             }
-            for (Map.Entry<String, List<String>> e : ResultCodec.readList(in,
-                    () -> Map.entry(in.str(), in.strings()))) {
+            for (Map.Entry<String, List<String>> e :
+                    ResultCodec.readList(in, () -> Map.entry(in.str(), in.strings()))) {
                 state.standbys.put(e.getKey(), List.copyOf(e.getValue()));
             }
             for (RestoreDecision d : ResultCodec.readList(in, () -> ModelCodec.readDecision(in))) {

@@ -49,10 +49,12 @@ final class WireInput {
         ByteBuffer slice = buffer.slice(buffer.position(), length);
         buffer.position(buffer.position() + length);
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(slice).toString();
+                    .decode(slice)
+                    .toString();
         } catch (CharacterCodingException e) {
             throw fail("invalid UTF-8 in string");
         }

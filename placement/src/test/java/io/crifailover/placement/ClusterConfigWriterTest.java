@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,9 +16,14 @@ class ClusterConfigWriterTest {
     Path tmp;
 
     static ClusterConfig config(int basePort) {
-        return new ClusterConfig(List.of(new ClusterMember(0, "127.0.0.1", basePort),
-                new ClusterMember(1, "127.0.0.1", basePort + 10), new ClusterMember(2, "127.0.0.1", basePort + 20),
-                new ClusterMember(3, "127.0.0.1", basePort + 30)), 1, Duration.ofMillis(400));
+        return new ClusterConfig(
+                List.of(
+                        new ClusterMember(0, "127.0.0.1", basePort),
+                        new ClusterMember(1, "127.0.0.1", basePort + 10),
+                        new ClusterMember(2, "127.0.0.1", basePort + 20),
+                        new ClusterMember(3, "127.0.0.1", basePort + 30)),
+                1,
+                Duration.ofMillis(400));
     }
 
     @Test
@@ -28,10 +32,16 @@ class ClusterConfigWriterTest {
         ClusterConfigWriter.write(dir, config(11000));
         assertThat(Files.readAllLines(dir.resolve("hosts.config"))).contains("0 127.0.0.1 11000", "3 127.0.0.1 11030");
         String system = Files.readString(dir.resolve("system.config"));
-        assertThat(system).contains("system.servers.num = 4", "system.servers.f = 1", "system.initial.view = 0,1,2,3",
-                "system.totalordermulticast.timeout = 400", "system.communication.useSignatures = 0",
-                "system.communication.useMACs = 1");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        assertThat(system)
+                .contains(
+                        "system.servers.num = 4",
+                        "system.servers.f = 1",
+                        "system.initial.view = 0,1,2,3",
+                        "system.totalordermulticast.timeout = 400",
+                        "system.communication.useSignatures = 0",
+                        "system.communication.useMACs = 1");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+                .isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("hosts.config"))))
                 .isEqualTo("rw-------");
         try (var files = Files.list(dir)) {

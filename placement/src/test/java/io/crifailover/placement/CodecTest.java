@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class CodecTest {
@@ -41,10 +40,10 @@ class CodecTest {
         List<Result> results = List.of(
                 new Result.Ack(true, "ok"),
                 new Result.SuspectOutcome(true, "x", 2, NodeStatus.FAILED),
-                new Result.Decisions(List.of(new RestoreDecision("c", 1, "a", 1, "", DecisionStatus.NO_COMPATIBLE_NODE,
-                        "d", 3, "none"))),
-                new Result.Nodes(List.of(new NodeInfo("a", "x", "x86_64", List.of("avx"), 2, 1, NodeStatus.LIVE, 1,
-                        1001))),
+                new Result.Decisions(List.of(
+                        new RestoreDecision("c", 1, "a", 1, "", DecisionStatus.NO_COMPATIBLE_NODE, "d", 3, "none"))),
+                new Result.Nodes(
+                        List.of(new NodeInfo("a", "x", "x86_64", List.of("avx"), 2, 1, NodeStatus.LIVE, 1, 1001))),
                 new Result.Standbys(true, "1 of 1", List.of("b")),
                 new Result.Events(List.of(new PlacementEvent(1, PlacementEvent.Kind.NODE_FAILED, "a", "e"))));
         for (Result r : results) {
@@ -55,22 +54,27 @@ class CodecTest {
     @Test
     void malformedBytesAreRejectedWithAClearMessage() {
         assertThatThrownBy(() -> CommandCodec.decode(new byte[] {99}))
-                .isInstanceOf(MalformedMessageException.class).hasMessageContaining("unknown command tag 99");
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("unknown command tag 99");
         byte[] register = CommandCodec.encode(ALL.get(0));
         assertThatThrownBy(() -> CommandCodec.decode(Arrays.copyOf(register, register.length - 2)))
-                .isInstanceOf(MalformedMessageException.class).hasMessageContaining("truncated");
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("truncated");
         assertThatThrownBy(() -> CommandCodec.decode(Arrays.copyOf(register, register.length + 1)))
-                .isInstanceOf(MalformedMessageException.class).hasMessageContaining("trailing");
-        assertThatThrownBy(() -> CommandCodec.decode(new byte[0]))
-                .isInstanceOf(MalformedMessageException.class);
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("trailing");
+        assertThatThrownBy(() -> CommandCodec.decode(new byte[0])).isInstanceOf(MalformedMessageException.class);
         byte[] blankName = CommandCodec.encode(new Command.Heartbeat("x"));
         blankName[blankName.length - 1] = ' ';
         assertThatThrownBy(() -> CommandCodec.decode(blankName))
-                .isInstanceOf(MalformedMessageException.class).hasMessageContaining("node name must not be blank");
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("node name must not be blank");
         assertThatThrownBy(() -> ResultCodec.decode(ResultCodec.encodeRejection("bad")))
-                .isInstanceOf(MalformedMessageException.class).hasMessageContaining("rejected the request: bad");
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("rejected the request: bad");
         assertThatThrownBy(() -> StateCodec.restore(new byte[] {2}))
-                .isInstanceOf(MalformedMessageException.class).hasMessageContaining("snapshot version 2");
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("snapshot version 2");
     }
 
     @Test

@@ -33,7 +33,8 @@ final class EtcdCluster implements AutoCloseable {
     private final Path baseDir;
     private final List<Process> processes = new ArrayList<>();
     private final List<Integer> clientPorts = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private EtcdCluster(Path baseDir) {
         this.baseDir = baseDir;
@@ -50,19 +51,41 @@ final class EtcdCluster implements AutoCloseable {
                 peerPorts.add(pair + 1);
             }
             String initial = java.util.stream.IntStream.range(0, n)
-                    .mapToObj(i -> "m" + i + "=http://127.0.0.1:" + peerPorts.get(i)).collect(Collectors.joining(","));
+                    .mapToObj(i -> "m" + i + "=http://127.0.0.1:" + peerPorts.get(i))
+                    .collect(Collectors.joining(","));
             for (int i = 0; i < n; i++) {
                 String client = "http://127.0.0.1:" + cluster.clientPorts.get(i);
                 String peer = "http://127.0.0.1:" + peerPorts.get(i);
                 Path data = cluster.baseDir.resolve("m" + i);
-                ProcessBuilder pb = new ProcessBuilder("etcd", "--name", "m" + i, "--data-dir", data.toString(),
-                        "--listen-client-urls", client, "--advertise-client-urls", client,
-                        "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                        "--initial-cluster", initial, "--initial-cluster-state", "new",
-                        "--initial-cluster-token", "placement-bench", "--log-outputs", "stderr",
-                        "--logger", "zap", "--log-level", "error")
+                ProcessBuilder pb = new ProcessBuilder(
+                                "etcd",
+                                "--name",
+                                "m" + i,
+                                "--data-dir",
+                                data.toString(),
+                                "--listen-client-urls",
+                                client,
+                                "--advertise-client-urls",
+                                client,
+                                "--listen-peer-urls",
+                                peer,
+                                "--initial-advertise-peer-urls",
+                                peer,
+                                "--initial-cluster",
+                                initial,
+                                "--initial-cluster-state",
+                                "new",
+                                "--initial-cluster-token",
+                                "placement-bench",
+                                "--log-outputs",
+                                "stderr",
+                                "--logger",
+                                "zap",
+                                "--log-level",
+                                "error")
                         .redirectErrorStream(true)
-                        .redirectOutput(cluster.baseDir.resolve("m" + i + ".log").toFile());
+                        .redirectOutput(
+                                cluster.baseDir.resolve("m" + i + ".log").toFile());
                 cluster.processes.add(pb.start());
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -88,8 +111,12 @@ final class EtcdCluster implements AutoCloseable {
 
     private boolean healthy(int member) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(member, "/health"))
-                    .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(uri(member, "/health"))
+                            .timeout(Duration.ofSeconds(1))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 && r.body().contains("true");
         } catch (IOException e) {
             return false;
@@ -102,8 +129,12 @@ final class EtcdCluster implements AutoCloseable {
     /** One durable put through {@code member}; throws on any non-200 answer. */
     void put(int member, String key, String value, Duration timeout) throws IOException, InterruptedException {
         String body = "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"}";
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(member, "/v3/kv/put")).timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(uri(member, "/v3/kv/put"))
+                        .timeout(timeout)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200 || r.body().contains("\"error\"")) {
             throw new IOException("etcd put failed: " + r.statusCode() + " " + r.body());
         }
@@ -114,8 +145,11 @@ final class EtcdCluster implements AutoCloseable {
         List<String> ids = new ArrayList<>();
         String leader = null;
         for (int i = 0; i < size(); i++) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(i, "/v3/maintenance/status"))
-                    .timeout(Duration.ofSeconds(2)).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(uri(i, "/v3/maintenance/status"))
+                            .timeout(Duration.ofSeconds(2))
+                            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             ids.add(find(MEMBER_ID, r.body()));
             leader = find(LEADER, r.body());
@@ -128,7 +162,11 @@ final class EtcdCluster implements AutoCloseable {
     }
 
     void signal(int member, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(processes.get(member).pid())).start();
+        Process kill = new ProcessBuilder(
+                        "kill",
+                        "-" + signal,
+                        Long.toString(processes.get(member).pid()))
+                .start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IOException("kill -" + signal + " failed");
         }
@@ -163,7 +201,8 @@ final class EtcdCluster implements AutoCloseable {
             }
         }
         try (Stream<Path> files = Files.walk(baseDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            files.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException ignored) {
             // best effort
         }

@@ -4,11 +4,9 @@ import java.util.Arrays;
 
 /** Latency samples of a repeated call, in milliseconds. */
 final class Latencies {
-    private Latencies() {
-    }
+    private Latencies() {}
 
-    record Summary(double p50, double p99, double max, double opsPerSecond) {
-    }
+    record Summary(double p50, double p99, double max, double opsPerSecond) {}
 
     static Summary measure(int count, Runnable call) {
         double[] ms = new double[count];

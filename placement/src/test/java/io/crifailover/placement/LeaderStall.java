@@ -11,8 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * of a closed-loop client, from the moment of the signal until 200 operations completed after it.
  */
 final class LeaderStall {
-    private LeaderStall() {
-    }
+    private LeaderStall() {}
 
     static long measure(ReplicaCluster cluster, PlacementClient client, int leader) throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
@@ -20,17 +19,19 @@ final class LeaderStall {
         AtomicLong lastDone = new AtomicLong(System.nanoTime());
         AtomicLong maxGapNanos = new AtomicLong();
         AtomicLong completedAfterStop = new AtomicLong();
-        Thread load = new Thread(() -> {
-            for (int i = 0; running.get() && i < 10_000_000; i++) {
-                client.reportLoad("n1", i % 10);
-                long now = System.nanoTime();
-                long gap = now - lastDone.getAndSet(now);
-                if (stopped.get()) {
-                    maxGapNanos.accumulateAndGet(gap, Math::max);
-                    completedAfterStop.incrementAndGet();
-                }
-            }
-        }, "stall-load");
+        Thread load = new Thread(
+                () -> {
+                    for (int i = 0; running.get() && i < 10_000_000; i++) {
+                        client.reportLoad("n1", i % 10);
+                        long now = System.nanoTime();
+                        long gap = now - lastDone.getAndSet(now);
+                        if (stopped.get()) {
+                            maxGapNanos.accumulateAndGet(gap, Math::max);
+                            completedAfterStop.incrementAndGet();
+                        }
+                    }
+                },
+                "stall-load");
         load.setDaemon(true);
         load.start();
         try {

@@ -34,10 +34,12 @@ class LyingPlacementReplica extends PlacementReplica {
         } else if (truth instanceof Result.SuspectOutcome s) {
             return new Result.SuspectOutcome(true, "declared failed", 99, NodeStatus.FAILED);
         } else if (truth instanceof Result.Decisions d) {
-            return new Result.Decisions(List.of(new RestoreDecision("forged", 1, "victim", 1, "liar",
-                    DecisionStatus.PENDING, "sha256:evil", 1, "lie")));
+            return new Result.Decisions(List.of(new RestoreDecision(
+                    "forged", 1, "victim", 1, "liar", DecisionStatus.PENDING, "sha256:evil", 1, "lie")));
         } else if (truth instanceof Result.Nodes n) {
-            return new Result.Nodes(n.nodes().stream().map(x -> x.withStatus(NodeStatus.FAILED, 9)).toList());
+            return new Result.Nodes(n.nodes().stream()
+                    .map(x -> x.withStatus(NodeStatus.FAILED, 9))
+                    .toList());
         } else if (truth instanceof Result.Standbys s) {
             return new Result.Standbys(true, "lie", List.of("liar"));
         }

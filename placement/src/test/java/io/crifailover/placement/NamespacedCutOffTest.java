@@ -3,6 +3,7 @@ package io.crifailover.placement;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.crifailover.testsupport.NetworkNamespace;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -23,8 +24,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import io.crifailover.testsupport.NetworkNamespace;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -39,7 +38,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * pending). Seed: {@code -Dplacement.it.seed=N}.
  */
 @Tag("integration")
-@EnabledIfSystemProperty(named = "placement.it.netns", matches = "true",
+@EnabledIfSystemProperty(
+        named = "placement.it.netns",
+        matches = "true",
         disabledReason = "needs root; some seeds still fail when a replica wedges during another node's cut-off "
                 + "(README, \"Deaf after a reconnect\"); run with -Dplacement.it.netns=true")
 class NamespacedCutOffTest {
@@ -60,7 +61,8 @@ class NamespacedCutOffTest {
             for (int round = 0; round < rounds; round++) {
                 int victim = random.nextInt(N);
                 long outageMs = 3000 + random.nextInt(2001);
-                String what = "round " + round + ": node-" + victim + " (leader " + bed.status(0).leader() + ")";
+                String what = "round " + round + ": node-" + victim + " (leader "
+                        + bed.status(0).leader() + ")";
                 long cut = System.nanoTime();
                 bed.ns.get(victim).cutOff();
                 bed.mark("CUT node-" + victim);
@@ -71,13 +73,15 @@ class NamespacedCutOffTest {
                 }
                 for (int i = 0; i < N; i++) {
                     if (i != victim) {
-                        String line = bed.verdicts.get(i).poll(
-                                VERDICT_BOUND.toNanos() - (System.nanoTime() - cut), TimeUnit.NANOSECONDS);
+                        String line = bed.verdicts
+                                .get(i)
+                                .poll(VERDICT_BOUND.toNanos() - (System.nanoTime() - cut), TimeUnit.NANOSECONDS);
                         if (line == null) {
                             bed.dumpThreads();
                         }
-                        assertThat(line).as("%s: node-%d saw the verdict within %s (log %s)", what, i,
-                                VERDICT_BOUND, bed.base).isEqualTo("node-" + victim);
+                        assertThat(line)
+                                .as("%s: node-%d saw the verdict within %s (log %s)", what, i, VERDICT_BOUND, bed.base)
+                                .isEqualTo("node-" + victim);
                     }
                 }
                 long took = (System.nanoTime() - cut) / 1_000_000;
@@ -135,13 +139,25 @@ class NamespacedCutOffTest {
         }
 
         private void launch(int id) throws IOException {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = List.of("nsenter", "--net=" + ns.get(id).path(), "--", java, "-Xmx128m",
-                    "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                    NamespacedNodeMain.class.getName(), Integer.toString(id),
-                    base.resolve("node-" + id).toString(), "node-" + id);
-            Process p = new ProcessBuilder(cmd).directory(base.resolve("node-" + id).toFile())
-                    .redirectErrorStream(true).start();
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> cmd = List.of(
+                    "nsenter",
+                    "--net=" + ns.get(id).path(),
+                    "--",
+                    java,
+                    "-Xmx128m",
+                    "-XX:+UseSerialGC",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    NamespacedNodeMain.class.getName(),
+                    Integer.toString(id),
+                    base.resolve("node-" + id).toString(),
+                    "node-" + id);
+            Process p = new ProcessBuilder(cmd)
+                    .directory(base.resolve("node-" + id).toFile())
+                    .redirectErrorStream(true)
+                    .start();
             processes.put(id, p);
             stdins.put(id, new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8));
             answers.put(id, new LinkedBlockingQueue<>());
@@ -154,8 +170,8 @@ class NamespacedCutOffTest {
         }
 
         private void pump(int id, Process p, Writer log) {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     if (line.startsWith("VERDICT ")) {
                         verdicts.get(id).add(line.substring("VERDICT ".length()));
@@ -225,12 +241,16 @@ class NamespacedCutOffTest {
 
         /** Thread dumps of every node process into its log (diagnostics when a bound is missed). */
         void dumpThreads() {
-            String jstack = Path.of(System.getProperty("java.home"), "bin", "jstack").toString();
+            String jstack =
+                    Path.of(System.getProperty("java.home"), "bin", "jstack").toString();
             for (Map.Entry<Integer, Process> e : processes.entrySet()) {
                 try {
-                    Process dump = new ProcessBuilder(jstack, Long.toString(e.getValue().pid()))
+                    Process dump = new ProcessBuilder(
+                                    jstack, Long.toString(e.getValue().pid()))
                             .redirectErrorStream(true)
-                            .redirectOutput(base.resolve("node-" + e.getKey() + ".jstack").toFile()).start();
+                            .redirectOutput(base.resolve("node-" + e.getKey() + ".jstack")
+                                    .toFile())
+                            .start();
                     dump.waitFor(20, TimeUnit.SECONDS);
                 } catch (IOException | InterruptedException ignored) {
                     // diagnostics only
@@ -240,15 +260,20 @@ class NamespacedCutOffTest {
 
         private void awaitHealthyOrThrow(String when, Duration bound) throws Exception {
             long start = System.nanoTime();
-            await("cluster healthy " + when + " (logs " + base + ")").atMost(bound)
-                    .pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+            await("cluster healthy " + when + " (logs " + base + ")")
+                    .atMost(bound)
+                    .pollInterval(Duration.ofMillis(300))
+                    .untilAsserted(() -> {
                         Map<Integer, ReplicaStatus> before = statuses();
-                        int highest = before.values().stream().mapToInt(ReplicaStatus::lastExecuted).max()
+                        int highest = before.values().stream()
+                                .mapToInt(ReplicaStatus::lastExecuted)
+                                .max()
                                 .orElse(-1);
                         Thread.sleep(300);
                         Map<Integer, ReplicaStatus> after = statuses();
                         for (int i = 0; i < N; i++) {
-                            assertThat(age(i)).as("node-%d: ms since its last ordered request", i)
+                            assertThat(age(i))
+                                    .as("node-%d: ms since its last ordered request", i)
                                     .isBetween(0L, 500L);
                         }
                         assertThat(after.values()).as("statuses %s", after).allSatisfy(s -> {
@@ -259,8 +284,8 @@ class NamespacedCutOffTest {
                             assertThat(s.lastExecuted()).isGreaterThanOrEqualTo(highest);
                         });
                     });
-            System.out.printf("healthy %s after %d ms: %s%n", when, (System.nanoTime() - start) / 1_000_000,
-                    statuses());
+            System.out.printf(
+                    "healthy %s after %d ms: %s%n", when, (System.nanoTime() - start) / 1_000_000, statuses());
         }
 
         Map<Integer, ReplicaStatus> statuses() throws Exception {
@@ -304,7 +329,8 @@ class NamespacedCutOffTest {
                         }
                     }
                 }
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                files.sorted(Comparator.reverseOrder())
+                        .forEach(path -> path.toFile().delete());
             } catch (IOException ignored) {
                 // best effort
             }

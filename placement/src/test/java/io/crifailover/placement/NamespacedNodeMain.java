@@ -18,8 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 200 ms until NODE is declared failed, then prints {@code VERDICT NODE}). Exits when stdin closes.
  */
 public final class NamespacedNodeMain {
-    private NamespacedNodeMain() {
-    }
+    private NamespacedNodeMain() {}
 
     public static void main(String[] args) throws Exception {
         int id = Integer.parseInt(args[0]);
@@ -42,8 +41,11 @@ public final class NamespacedNodeMain {
                         ReplicaStatus s = server.status();
                         yield "STATUS " + (s == null ? "none" : s.line());
                     }
-                    case "age" -> "AGE " + (node.lastSuccessNanos() == 0 ? -1
-                            : (System.nanoTime() - node.lastSuccessNanos()) / 1_000_000);
+                    case "age" ->
+                        "AGE "
+                                + (node.lastSuccessNanos() == 0
+                                        ? -1
+                                        : (System.nanoTime() - node.lastSuccessNanos()) / 1_000_000);
                     case "suspect" -> {
                         AtomicBoolean stop = new AtomicBoolean();
                         AtomicBoolean previous = voting.put(cmd[1], stop);
@@ -72,14 +74,17 @@ public final class NamespacedNodeMain {
     }
 
     /** Like the shim's failure detector: vote in the node's current epoch until the verdict is there. */
-    private static void vote(PlacementClient client, String reporter, String suspect, AtomicBoolean stop,
-                             PrintStream out) {
+    private static void vote(
+            PlacementClient client, String reporter, String suspect, AtomicBoolean stop, PrintStream out) {
         while (!stop.get()) {
             try {
-                NodeInfo info = client.nodes().stream().filter(n -> n.name().equals(suspect)).findFirst()
+                NodeInfo info = client.nodes().stream()
+                        .filter(n -> n.name().equals(suspect))
+                        .findFirst()
                         .orElse(null);
                 if (info != null) {
-                    NodeStatus status = info.status() == NodeStatus.FAILED ? NodeStatus.FAILED
+                    NodeStatus status = info.status() == NodeStatus.FAILED
+                            ? NodeStatus.FAILED
                             : client.suspect(reporter, suspect, info.epoch()).status();
                     if (status == NodeStatus.FAILED) {
                         synchronized (out) {

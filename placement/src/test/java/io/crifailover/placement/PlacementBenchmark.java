@@ -48,24 +48,27 @@ public final class PlacementBenchmark {
         double etcd3 = (double) out.get("etcd_n3_p50_ms");
         double oneDown = (double) out.get("bft_one_down_p50_ms");
         out.put("ratio_bft_n4_vs_etcd_n3_p50", round(bft4 / etcd3));
-        out.put("ratio_bft_n7_vs_etcd_n7_p50",
+        out.put(
+                "ratio_bft_n7_vs_etcd_n7_p50",
                 round((double) out.get("bft_n7_p50_ms") / (double) out.get("etcd_n7_p50_ms")));
         out.put("ratio_bft_one_down_vs_healthy_p50", round(oneDown / (double) out.get("bft_one_down_healthy_p50_ms")));
-        out.put("ratio_bft_vs_etcd_leader_stall",
+        out.put(
+                "ratio_bft_vs_etcd_leader_stall",
                 round(((Number) out.get("bft_leader_stall_ms")).doubleValue()
                         / ((Number) out.get("etcd_leader_stall_ms")).doubleValue()));
         out.put("target_bft_leader_stall_le_1500ms", ((Number) out.get("bft_leader_stall_ms")).longValue() <= 1500);
-        out.put("target_bft_one_down_le_3x_healthy",
-                oneDown <= 3 * (double) out.get("bft_one_down_healthy_p50_ms"));
-        out.put("method", "closed-loop single client on loopback; BFT: PlacementClient ordered invoke of ReportLoad "
-                + "(n replicas, one JVM each, -Xmx128m); etcd: durable put via the v3 JSON gateway to one member; "
-                + "stall = longest gap between completed operations after SIGSTOP of the leader (etcd client sends "
-                + "to a follower and retries on error)");
+        out.put("target_bft_one_down_le_3x_healthy", oneDown <= 3 * (double) out.get("bft_one_down_healthy_p50_ms"));
+        out.put(
+                "method",
+                "closed-loop single client on loopback; BFT: PlacementClient ordered invoke of ReportLoad "
+                        + "(n replicas, one JVM each, -Xmx128m); etcd: durable put via the v3 JSON gateway to one member; "
+                        + "stall = longest gap between completed operations after SIGSTOP of the leader (etcd client sends "
+                        + "to a follower and retries on error)");
     }
 
     private void bft(int n) throws Exception {
         try (ReplicaCluster cluster = ReplicaCluster.start(n, ClusterConfig.maxFaults(n));
-             PlacementClient client = cluster.client()) {
+                PlacementClient client = cluster.client()) {
             client.registerNode("n1", "a", "x86_64", List.of("avx"), 1);
             Latencies.measure(WARMUP, () -> client.reportLoad("n1", 1));
             Latencies.Summary s = Latencies.measure(OPS, () -> client.reportLoad("n1", 2));
@@ -77,10 +80,14 @@ public final class PlacementBenchmark {
     }
 
     private void bftOneDown() throws Exception {
-        try (ReplicaCluster cluster = ReplicaCluster.start(4, 1); PlacementClient client = cluster.client()) {
+        try (ReplicaCluster cluster = ReplicaCluster.start(4, 1);
+                PlacementClient client = cluster.client()) {
             client.registerNode("n1", "a", "x86_64", List.of("avx"), 1);
             Latencies.measure(WARMUP, () -> client.reportLoad("n1", 1));
-            out.put("bft_one_down_healthy_p50_ms", round(Latencies.measure(OPS, () -> client.reportLoad("n1", 2)).p50()));
+            out.put(
+                    "bft_one_down_healthy_p50_ms",
+                    round(Latencies.measure(OPS, () -> client.reportLoad("n1", 2))
+                            .p50()));
             cluster.kill(3);
             await().atMost(Duration.ofSeconds(5)).until(() -> client.replicaKnownDown(3));
             Latencies.Summary s = Latencies.measure(OPS, () -> client.reportLoad("n1", 3));
@@ -109,23 +116,25 @@ public final class PlacementBenchmark {
         AtomicLong lastDone = new AtomicLong(System.nanoTime());
         AtomicLong maxGap = new AtomicLong();
         AtomicLong afterStop = new AtomicLong();
-        Thread load = new Thread(() -> {
-            for (int i = 0; running.get() && i < 10_000_000; i++) {
-                try {
-                    cluster.put(follower, "k", Integer.toString(i), Duration.ofSeconds(15));
-                } catch (IOException e) {
-                    continue;
-                } catch (InterruptedException e) {
-                    return;
-                }
-                long now = System.nanoTime();
-                long gap = now - lastDone.getAndSet(now);
-                if (stopped.get()) {
-                    maxGap.accumulateAndGet(gap, Math::max);
-                    afterStop.incrementAndGet();
-                }
-            }
-        }, "etcd-stall-load");
+        Thread load = new Thread(
+                () -> {
+                    for (int i = 0; running.get() && i < 10_000_000; i++) {
+                        try {
+                            cluster.put(follower, "k", Integer.toString(i), Duration.ofSeconds(15));
+                        } catch (IOException e) {
+                            continue;
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        long now = System.nanoTime();
+                        long gap = now - lastDone.getAndSet(now);
+                        if (stopped.get()) {
+                            maxGap.accumulateAndGet(gap, Math::max);
+                            afterStop.incrementAndGet();
+                        }
+                    }
+                },
+                "etcd-stall-load");
         load.setDaemon(true);
         load.start();
         try {

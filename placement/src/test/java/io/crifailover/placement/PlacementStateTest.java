@@ -3,7 +3,6 @@ package io.crifailover.placement;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class PlacementStateTest {
@@ -76,8 +75,17 @@ class PlacementStateTest {
         register("holderIdle", 5, List.of("avx", "avx2", "sse"));
         ack(new Command.ReportLoad("holderBusy", 9), 4);
         ack(new Command.ReportLoad("holderIdle", 1), 5);
-        assertThat(ack(new Command.RecordCheckpoint("ns/pod/c", "sha256:1", 1, "src", List.of("avx2", "sse"),
-                List.of("avxOnly", "holderBusy", "holderIdle")), 1).accepted()).isTrue();
+        assertThat(ack(
+                                new Command.RecordCheckpoint(
+                                        "ns/pod/c",
+                                        "sha256:1",
+                                        1,
+                                        "src",
+                                        List.of("avx2", "sse"),
+                                        List.of("avxOnly", "holderBusy", "holderIdle")),
+                                1)
+                        .accepted())
+                .isTrue();
         suspect("avxOnly", 2, "src", 1);
         suspect("notHolder", 3, "src", 1);
         RestoreDecision d = state.decisions().get("ns/pod/c");
@@ -103,16 +111,17 @@ class PlacementStateTest {
         register("src", 1, List.of("avx", "avx2"));
         register("old1", 2, List.of("avx"));
         register("old2", 3, List.of("avx"));
-        ack(new Command.RecordCheckpoint("c1", "d", 1, "src", List.of("avx", "avx2"),
-                List.of("old1", "old2", "new")), 1);
+        ack(
+                new Command.RecordCheckpoint(
+                        "c1", "d", 1, "src", List.of("avx", "avx2"), List.of("old1", "old2", "new")),
+                1);
         suspect("old1", 2, "src", 1);
         suspect("old2", 3, "src", 1);
         RestoreDecision none = state.decisions().get("c1");
         assertThat(none.status()).isEqualTo(DecisionStatus.NO_COMPATIBLE_NODE);
         assertThat(none.hasTarget()).isFalse();
         assertThat(none.reason()).contains("avx2");
-        assertThat(state.events()).extracting(PlacementEvent::kind)
-                .contains(PlacementEvent.Kind.NO_COMPATIBLE_NODE);
+        assertThat(state.events()).extracting(PlacementEvent::kind).contains(PlacementEvent.Kind.NO_COMPATIBLE_NODE);
         register("new", 4, List.of("avx", "avx2", "avx512f"));
         assertThat(state.decisions().get("c1").target()).isEqualTo("new");
     }
@@ -131,25 +140,35 @@ class PlacementStateTest {
         ack(new Command.ReportLoad("t1", 100), 2);
         suspect("w", 4, "src", 1);
         assertThat(state.decisions().get("c1")).isEqualTo(first);
-        assertThat(ack(new Command.AckRestore("c1", first.decisionId(), "t1"), 3).accepted()).isFalse();
+        assertThat(ack(new Command.AckRestore("c1", first.decisionId(), "t1"), 3)
+                        .accepted())
+                .isFalse();
         suspect("t2", 3, "t1", 1);
         suspect("w", 4, "t1", 1);
         RestoreDecision second = state.decisions().get("c1");
         assertThat(second.target()).isEqualTo("t2");
         assertThat(second.decisionId()).isGreaterThan(first.decisionId());
-        assertThat(ack(new Command.AckRestore("c1", first.decisionId(), "t1"), 2).accepted()).isFalse();
-        assertThat(ack(new Command.AckRestore("c1", second.decisionId(), "t2"), 3).accepted()).isTrue();
+        assertThat(ack(new Command.AckRestore("c1", first.decisionId(), "t1"), 2)
+                        .accepted())
+                .isFalse();
+        assertThat(ack(new Command.AckRestore("c1", second.decisionId(), "t2"), 3)
+                        .accepted())
+                .isTrue();
         assertThat(state.decisions().get("c1").status()).isEqualTo(DecisionStatus.COMPLETED);
-        assertThat(ack(new Command.AckRestore("c1", second.decisionId(), "t2"), 3).accepted()).isFalse();
+        assertThat(ack(new Command.AckRestore("c1", second.decisionId(), "t2"), 3)
+                        .accepted())
+                .isFalse();
     }
 
     @Test
     void checkpointsMustComeFromTheSourceAndBeNewer() {
         register("src", 1, List.of());
         register("other", 2, List.of());
-        assertThat(ack(new Command.RecordCheckpoint("c1", "d", 1, "src", List.of(), List.of()), 2).accepted())
+        assertThat(ack(new Command.RecordCheckpoint("c1", "d", 1, "src", List.of(), List.of()), 2)
+                        .accepted())
                 .isFalse();
-        assertThat(ack(new Command.RecordCheckpoint("c1", "d", 2, "src", List.of(), List.of()), 1).accepted())
+        assertThat(ack(new Command.RecordCheckpoint("c1", "d", 2, "src", List.of(), List.of()), 1)
+                        .accepted())
                 .isTrue();
         Result.Ack old = ack(new Command.RecordCheckpoint("c1", "d0", 2, "src", List.of(), List.of()), 1);
         assertThat(old.accepted()).isFalse();
@@ -205,14 +224,16 @@ class PlacementStateTest {
         register("b", 2, List.of());
         register("c", 3, List.of());
         assertThat(ack(new Command.RecordCheckpoint("ns/p/c", "sha256:1", 1, "a", List.of(), List.of("b")), 1)
-                .accepted()).isTrue();
+                        .accepted())
+                .isTrue();
         assertThat(ack(new Command.ForgetContainer("ns/p/c", "b"), 2).detail()).contains("runs on a, not b");
         assertThat(ack(new Command.ForgetContainer("ns/p/c", "a"), 2).detail()).contains("may not act for node a");
 
         suspect("b", 2, "a", 1);
         suspect("c", 3, "a", 1);
         assertThat(state.decisions().get("ns/p/c").target()).isEqualTo("b");
-        assertThat(ack(new Command.ForgetContainer("ns/p/c", "a"), 1).accepted()).isFalse();
+        assertThat(ack(new Command.ForgetContainer("ns/p/c", "a"), 1).accepted())
+                .isFalse();
 
         Result.Ack forgotten = ack(new Command.ForgetContainer("ns/p/c", "b"), 2);
         assertThat(forgotten.accepted()).isTrue();
@@ -224,6 +245,8 @@ class PlacementStateTest {
         ack(new Command.Heartbeat("a"), 1);
         suspect("a", 1, "b", 1);
         suspect("c", 3, "b", 1);
-        assertThat(state.decisions()).as("a forgotten container is not restored again").isEmpty();
+        assertThat(state.decisions())
+                .as("a forgotten container is not restored again")
+                .isEmpty();
     }
 }

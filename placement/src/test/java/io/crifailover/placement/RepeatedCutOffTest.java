@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -28,11 +27,18 @@ class RepeatedCutOffTest {
     @Test
     void clusterKeepsOrderingAndEveryReconnectedReplicaRejoinsAcrossRepeatedCutOffs() throws Exception {
         Map<Integer, HeartbeatingNode> nodes = new java.util.concurrent.ConcurrentHashMap<>();
-        try (ReplicaCluster cluster = ReplicaCluster.startStaggered(N, 1, Duration.ofMillis(1500),
-                (c, id) -> nodes.put(id, new HeartbeatingNode("node-" + id, c.client(1000 + id, Duration.ofSeconds(1)))))) {
+        try (ReplicaCluster cluster = ReplicaCluster.startStaggered(
+                N,
+                1,
+                Duration.ofMillis(1500),
+                (c, id) -> nodes.put(
+                        id, new HeartbeatingNode("node-" + id, c.client(1000 + id, Duration.ofSeconds(1)))))) {
             try {
-                await("all nodes registered").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> nodes.size() == N && nodes.values().stream().allMatch(HeartbeatingNode::registered));
+                await("all nodes registered")
+                        .atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() ->
+                                nodes.size() == N && nodes.values().stream().allMatch(HeartbeatingNode::registered));
                 awaitInStep(cluster, List.of(0, 1, 2, 3), "after the staggered start");
 
                 int leader = leader(cluster, List.of(0, 1, 2, 3));
@@ -40,7 +46,11 @@ class RepeatedCutOffTest {
                 cutOffAndReconnect(cluster, nodes, follower, Duration.ofSeconds(10), "follower " + follower);
                 for (int round = 0; round < 4; round++) {
                     leader = leader(cluster, List.of(0, 1, 2, 3));
-                    cutOffAndReconnect(cluster, nodes, leader, Duration.ofSeconds(6),
+                    cutOffAndReconnect(
+                            cluster,
+                            nodes,
+                            leader,
+                            Duration.ofSeconds(6),
                             "leader " + leader + " (round " + round + ")");
                 }
             } finally {
@@ -57,11 +67,18 @@ class RepeatedCutOffTest {
     @Test
     void aReplicaThatWasAloneWhileItsClientKeptSendingRejoinsInStep() throws Exception {
         Map<Integer, HeartbeatingNode> nodes = new java.util.concurrent.ConcurrentHashMap<>();
-        try (ReplicaCluster cluster = ReplicaCluster.startStaggered(N, 1, Duration.ofMillis(300),
-                (c, id) -> nodes.put(id, new HeartbeatingNode("node-" + id, c.client(1000 + id, Duration.ofSeconds(1)))))) {
+        try (ReplicaCluster cluster = ReplicaCluster.startStaggered(
+                N,
+                1,
+                Duration.ofMillis(300),
+                (c, id) -> nodes.put(
+                        id, new HeartbeatingNode("node-" + id, c.client(1000 + id, Duration.ofSeconds(1)))))) {
             try {
-                await("all nodes registered").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> nodes.size() == N && nodes.values().stream().allMatch(HeartbeatingNode::registered));
+                await("all nodes registered")
+                        .atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() ->
+                                nodes.size() == N && nodes.values().stream().allMatch(HeartbeatingNode::registered));
                 awaitInStep(cluster, List.of(0, 1, 2, 3), "after start");
                 for (int round = 0; round < 2; round++) {
                     int leader = leader(cluster, List.of(0, 1, 2, 3));
@@ -81,14 +98,22 @@ class RepeatedCutOffTest {
                         }
                     }
                     long back = System.nanoTime();
-                    await("node-" + alone + " orders again").atMost(BACK_IN_STEP_BOUND)
+                    await("node-" + alone + " orders again")
+                            .atMost(BACK_IN_STEP_BOUND)
                             .until(() -> nodes.get(alone).lastSuccessNanos() > back);
                     awaitInStep(cluster, List.of(0, 1, 2, 3), "after replica " + alone + " was alone");
                     Thread.sleep(3000);
                     awaitInStep(cluster, List.of(0, 1, 2, 3), "3 s later");
-                    assertThat(cluster.log(alone).lines().filter(l -> l.contains("Re-transmitting STOP"))
-                            .filter(l -> l.compareTo(java.time.LocalTime.now().minusSeconds(2).toString()) > 0)
-                            .toList()).as("STOP retransmissions of replica %d in the last 2 s", alone).isEmpty();
+                    assertThat(cluster.log(alone)
+                                    .lines()
+                                    .filter(l -> l.contains("Re-transmitting STOP"))
+                                    .filter(l -> l.compareTo(java.time.LocalTime.now()
+                                                    .minusSeconds(2)
+                                                    .toString())
+                                            > 0)
+                                    .toList())
+                            .as("STOP retransmissions of replica %d in the last 2 s", alone)
+                            .isEmpty();
                 }
             } finally {
                 nodes.values().forEach(HeartbeatingNode::close);
@@ -96,8 +121,9 @@ class RepeatedCutOffTest {
         }
     }
 
-    private static void cutOffAndReconnect(ReplicaCluster cluster, Map<Integer, HeartbeatingNode> nodes, int victim,
-                                           Duration outage, String what) throws Exception {
+    private static void cutOffAndReconnect(
+            ReplicaCluster cluster, Map<Integer, HeartbeatingNode> nodes, int victim, Duration outage, String what)
+            throws Exception {
         List<Integer> others = new ArrayList<>();
         for (int i = 0; i < N; i++) {
             if (i != victim) {
@@ -111,11 +137,19 @@ class RepeatedCutOffTest {
         for (int i : others) {
             HeartbeatingNode node = nodes.get(i);
             await(node.name() + " orders a request after " + what + " was cut off")
-                    .atMost(ORDERING_BOUND).pollInterval(Duration.ofMillis(50))
+                    .atMost(ORDERING_BOUND)
+                    .pollInterval(Duration.ofMillis(50))
                     .until(() -> node.lastSuccessNanos() > cut);
         }
-        System.out.printf("%s: all %d others ordered within %d ms%n", what, others.size(),
-                others.stream().mapToLong(i -> nodes.get(i).lastSuccessNanos() - cut).max().orElse(0) / 1_000_000);
+        System.out.printf(
+                "%s: all %d others ordered within %d ms%n",
+                what,
+                others.size(),
+                others.stream()
+                                .mapToLong(i -> nodes.get(i).lastSuccessNanos() - cut)
+                                .max()
+                                .orElse(0)
+                        / 1_000_000);
         long rest = outage.toNanos() - (System.nanoTime() - cut);
         if (rest > 0) {
             Thread.sleep(rest / 1_000_000);
@@ -123,8 +157,10 @@ class RepeatedCutOffTest {
         cluster.signal(victim, "CONT");
         nodes.get(victim).resume();
         long back = System.nanoTime();
-        await(what + "'s node orders requests again").atMost(BACK_IN_STEP_BOUND)
-                .pollInterval(Duration.ofMillis(100)).until(() -> nodes.get(victim).lastSuccessNanos() > back);
+        await(what + "'s node orders requests again")
+                .atMost(BACK_IN_STEP_BOUND)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> nodes.get(victim).lastSuccessNanos() > back);
         awaitInStep(cluster, List.of(0, 1, 2, 3), "after " + what + " came back");
     }
 
@@ -134,23 +170,28 @@ class RepeatedCutOffTest {
      */
     private static void awaitInStep(ReplicaCluster cluster, List<Integer> ids, String when) {
         long start = System.nanoTime();
-        await("replicas " + ids + " in step " + when).atMost(BACK_IN_STEP_BOUND).pollInterval(Duration.ofMillis(300))
+        await("replicas " + ids + " in step " + when)
+                .atMost(BACK_IN_STEP_BOUND)
+                .pollInterval(Duration.ofMillis(300))
                 .untilAsserted(() -> {
                     Map<Integer, ReplicaStatus> before = statuses(cluster, ids);
-                    int highest = before.values().stream().mapToInt(ReplicaStatus::lastExecuted).max().orElse(-1);
+                    int highest = before.values().stream()
+                            .mapToInt(ReplicaStatus::lastExecuted)
+                            .max()
+                            .orElse(-1);
                     Thread.sleep(400);
                     Map<Integer, ReplicaStatus> after = statuses(cluster, ids);
-                    assertThat(after.values()).as("statuses %s", after)
-                            .allSatisfy(s -> {
-                                assertThat(s.inLeaderChange()).isFalse();
-                                assertThat(s.retrievingState()).isFalse();
-                                assertThat(s.regency()).isEqualTo(after.get(ids.get(0)).regency());
-                                assertThat(s.leader()).isEqualTo(after.get(ids.get(0)).leader());
-                                assertThat(s.lastExecuted()).isGreaterThanOrEqualTo(highest);
-                            });
+                    assertThat(after.values()).as("statuses %s", after).allSatisfy(s -> {
+                        assertThat(s.inLeaderChange()).isFalse();
+                        assertThat(s.retrievingState()).isFalse();
+                        assertThat(s.regency()).isEqualTo(after.get(ids.get(0)).regency());
+                        assertThat(s.leader()).isEqualTo(after.get(ids.get(0)).leader());
+                        assertThat(s.lastExecuted()).isGreaterThanOrEqualTo(highest);
+                    });
                 });
-        System.out.printf("in step %s after %d ms: %s%n", when, (System.nanoTime() - start) / 1_000_000,
-                statusesQuietly(cluster, ids));
+        System.out.printf(
+                "in step %s after %d ms: %s%n",
+                when, (System.nanoTime() - start) / 1_000_000, statusesQuietly(cluster, ids));
     }
 
     private static int leader(ReplicaCluster cluster, List<Integer> ids) throws Exception {

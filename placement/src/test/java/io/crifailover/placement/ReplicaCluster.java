@@ -46,8 +46,7 @@ final class ReplicaCluster implements AutoCloseable {
     }
 
     /** Starts n replicas; {@code liars} maps replica ids to a test-only lying main class. */
-    static ReplicaCluster start(int n, int f, Duration requestTimeout, Map<Integer, Class<?>> liars)
-            throws Exception {
+    static ReplicaCluster start(int n, int f, Duration requestTimeout, Map<Integer, Class<?>> liars) throws Exception {
         Path base = Files.createTempDirectory("placement-it-");
         ReplicaCluster cluster = new ReplicaCluster(base, new ClusterConfig(members(n), f, requestTimeout));
         try {
@@ -72,12 +71,11 @@ final class ReplicaCluster implements AutoCloseable {
      * returns only once a quorum is up); {@code afterReady} runs, on a thread of its own, as soon as a replica
      * announced READY (e.g. to start that node's client). Returns when all are ready.
      */
-    static ReplicaCluster startStaggered(int n, int f, Duration gap,
-                                         java.util.function.ObjIntConsumer<ReplicaCluster> afterReady)
-            throws Exception {
+    static ReplicaCluster startStaggered(
+            int n, int f, Duration gap, java.util.function.ObjIntConsumer<ReplicaCluster> afterReady) throws Exception {
         Path base = Files.createTempDirectory("placement-it-");
-        ReplicaCluster cluster = new ReplicaCluster(base,
-                new ClusterConfig(members(n), f, ClusterConfig.DEFAULT_REQUEST_TIMEOUT));
+        ReplicaCluster cluster =
+                new ReplicaCluster(base, new ClusterConfig(members(n), f, ClusterConfig.DEFAULT_REQUEST_TIMEOUT));
         List<Thread> waiters = new ArrayList<>();
         List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
@@ -89,14 +87,16 @@ final class ReplicaCluster implements AutoCloseable {
                 cluster.mainClasses.put(id, PlacementReplicaCommand.class.getName());
                 cluster.launch(id);
                 int replica = id;
-                Thread waiter = new Thread(() -> {
-                    try {
-                        cluster.awaitReady(replica);
-                        afterReady.accept(cluster, replica);
-                    } catch (Exception | Error e) {
-                        failures.add(e);
-                    }
-                }, "await-ready-" + id);
+                Thread waiter = new Thread(
+                        () -> {
+                            try {
+                                cluster.awaitReady(replica);
+                                afterReady.accept(cluster, replica);
+                            } catch (Exception | Error e) {
+                                failures.add(e);
+                            }
+                        },
+                        "await-ready-" + id);
                 waiter.setDaemon(true);
                 waiter.start();
                 waiters.add(waiter);
@@ -147,7 +147,9 @@ final class ReplicaCluster implements AutoCloseable {
     }
 
     void signal(int id, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(id))).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(id)))
+                .inheritIO()
+                .start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IOException("kill -" + signal + " " + pid(id) + " failed");
         }
@@ -183,11 +185,24 @@ final class ReplicaCluster implements AutoCloseable {
 
     private void launch(int id) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), mainClasses.get(id),
-                "--id", Integer.toString(id), "--config", configDir.toString(), "--stdin-control"));
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
+                "-Xmx128m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                mainClasses.get(id),
+                "--id",
+                Integer.toString(id),
+                "--config",
+                configDir.toString(),
+                "--stdin-control"));
         Path log = baseDir.resolve("replica-" + id + ".log");
-        Process p = new ProcessBuilder(cmd).directory(baseDir.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(baseDir.toFile())
+                .redirectErrorStream(true)
+                .start();
         processes.put(id, p);
         stdins.put(id, new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8));
         BlockingQueue<String> digestQueue = new LinkedBlockingQueue<>();
@@ -201,10 +216,14 @@ final class ReplicaCluster implements AutoCloseable {
         reader.start();
     }
 
-    private static void pump(Process p, Path log, BlockingQueue<String> readyQueue, BlockingQueue<String> digests,
-                             BlockingQueue<String> statuses) {
+    private static void pump(
+            Process p,
+            Path log,
+            BlockingQueue<String> readyQueue,
+            BlockingQueue<String> digests,
+            BlockingQueue<String> statuses) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-             Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.startsWith("READY ")) {
                     readyQueue.add(line);
@@ -297,7 +316,8 @@ final class ReplicaCluster implements AutoCloseable {
             }
         }
         try (Stream<Path> files = Files.walk(baseDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            files.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException ignored) {
             // best effort
         }

@@ -4,32 +4,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class ReplicaWedgeDetectorTest {
     static final long MS = 1_000_000L;
     final ReplicaWedgeDetector detector = new ReplicaWedgeDetector(Duration.ofSeconds(2));
-    final Thread handler = new Thread(() -> { }, "Server CS");
-    final Thread other = new Thread(() -> { }, "Delivery Thread");
+    final Thread handler = new Thread(() -> {}, "Server CS");
+    final Thread other = new Thread(() -> {}, "Delivery Thread");
 
     static StackTraceElement[] waiting() {
         return new StackTraceElement[] {
             new StackTraceElement(ReplicaWedgeDetector.CLASS, "waitForPropose", "Decision.java", 80),
             new StackTraceElement(ReplicaWedgeDetector.CLASS, ReplicaWedgeDetector.METHOD, "Decision.java", 70),
-            new StackTraceElement("bftsmart.tom.core.DeliveryThread", "containsGoodReconfig", "DeliveryThread.java", 1)};
+            new StackTraceElement("bftsmart.tom.core.DeliveryThread", "containsGoodReconfig", "DeliveryThread.java", 1)
+        };
     }
 
     static StackTraceElement[] elsewhere() {
-        return new StackTraceElement[] {new StackTraceElement("bftsmart.communication.MessageHandler", "processData",
-                "MessageHandler.java", 1)};
+        return new StackTraceElement[] {
+            new StackTraceElement("bftsmart.communication.MessageHandler", "processData", "MessageHandler.java", 1)
+        };
     }
 
     @Test
     void aThreadSeenInTheDecisionWaitInEverySampleForTheThresholdIsWedged() {
-        assertThat(detector.sample(0, Map.of(handler, waiting(), other, elsewhere()))).isEmpty();
-        assertThat(detector.sample(1000 * MS, Map.of(handler, waiting(), other, elsewhere()))).isEmpty();
-        assertThat(detector.sample(2000 * MS, Map.of(handler, waiting(), other, elsewhere()))).contains(handler);
+        assertThat(detector.sample(0, Map.of(handler, waiting(), other, elsewhere())))
+                .isEmpty();
+        assertThat(detector.sample(1000 * MS, Map.of(handler, waiting(), other, elsewhere())))
+                .isEmpty();
+        assertThat(detector.sample(2000 * MS, Map.of(handler, waiting(), other, elsewhere())))
+                .contains(handler);
     }
 
     @Test
@@ -51,8 +55,12 @@ class ReplicaWedgeDetectorTest {
     static StackTraceElement[] messageLoop() {
         return new StackTraceElement[] {
             new StackTraceElement("bftsmart.communication.MessageHandler", "processData", "MessageHandler.java", 1),
-            new StackTraceElement(ReplicaWedgeDetector.MESSAGE_LOOP_CLASS, ReplicaWedgeDetector.MESSAGE_LOOP_METHOD,
-                    "ServerCommunicationSystem.java", 119)};
+            new StackTraceElement(
+                    ReplicaWedgeDetector.MESSAGE_LOOP_CLASS,
+                    ReplicaWedgeDetector.MESSAGE_LOOP_METHOD,
+                    "ServerCommunicationSystem.java",
+                    119)
+        };
     }
 
     @Test

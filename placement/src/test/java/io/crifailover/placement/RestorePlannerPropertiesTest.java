@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -25,34 +24,40 @@ class RestorePlannerPropertiesTest {
     @Provide
     Arbitrary<List<NodeInfo>> nodes() {
         Arbitrary<NodeInfo> node = Combinators.combine(
-                Arbitraries.of(NAMES),
-                Arbitraries.of("x86_64", "aarch64"),
-                Arbitraries.subsetOf(FLAGS),
-                Arbitraries.integers().between(1, 8),
-                Arbitraries.integers().between(0, 20),
-                Arbitraries.of(NodeStatus.class)).as((name, arch, flags, capacity, load, status) ->
-                new NodeInfo(name, name, arch, new ArrayList<>(flags), capacity, load, status, 1, 1));
+                        Arbitraries.of(NAMES),
+                        Arbitraries.of("x86_64", "aarch64"),
+                        Arbitraries.subsetOf(FLAGS),
+                        Arbitraries.integers().between(1, 8),
+                        Arbitraries.integers().between(0, 20),
+                        Arbitraries.of(NodeStatus.class))
+                .as((name, arch, flags, capacity, load, status) ->
+                        new NodeInfo(name, name, arch, new ArrayList<>(flags), capacity, load, status, 1, 1));
         return node.list().ofMaxSize(7).uniqueElements(NodeInfo::name);
     }
 
     @Provide
     Arbitrary<CheckpointRecord> checkpoints() {
-        return Combinators.combine(Arbitraries.of(NAMES), Arbitraries.of("x86_64", "aarch64"),
-                Arbitraries.subsetOf(FLAGS), Arbitraries.subsetOf(NAMES)).as((source, arch, flags, holders) ->
-                new CheckpointRecord("c", "d", 1, source, arch, new ArrayList<>(flags), new ArrayList<>(holders)));
+        return Combinators.combine(
+                        Arbitraries.of(NAMES),
+                        Arbitraries.of("x86_64", "aarch64"),
+                        Arbitraries.subsetOf(FLAGS),
+                        Arbitraries.subsetOf(NAMES))
+                .as((source, arch, flags, holders) -> new CheckpointRecord(
+                        "c", "d", 1, source, arch, new ArrayList<>(flags), new ArrayList<>(holders)));
     }
 
     @Property(tries = 500)
-    void targetIsLiveCompatibleHoldingAndLeastLoaded(@ForAll("nodes") List<NodeInfo> nodes,
-                                                     @ForAll("checkpoints") CheckpointRecord cp,
-                                                     @ForAll long seed) {
+    void targetIsLiveCompatibleHoldingAndLeastLoaded(
+            @ForAll("nodes") List<NodeInfo> nodes, @ForAll("checkpoints") CheckpointRecord cp, @ForAll long seed) {
         Optional<NodeInfo> target = RestorePlanner.chooseTarget(cp, nodes);
         List<NodeInfo> shuffled = new ArrayList<>(nodes);
         Collections.shuffle(shuffled, new Random(seed));
         assertThat(RestorePlanner.chooseTarget(cp, shuffled)).isEqualTo(target);
         List<NodeInfo> eligible = nodes.stream()
-                .filter(n -> n.status() == NodeStatus.LIVE && !n.name().equals(cp.sourceNode())
-                        && n.arch().equals(cp.arch()) && new HashSet<>(n.cpuFlags()).containsAll(cp.cpuFlags())
+                .filter(n -> n.status() == NodeStatus.LIVE
+                        && !n.name().equals(cp.sourceNode())
+                        && n.arch().equals(cp.arch())
+                        && new HashSet<>(n.cpuFlags()).containsAll(cp.cpuFlags())
                         && cp.holders().contains(n.name()))
                 .toList();
         assertThat(target.isPresent()).isEqualTo(!eligible.isEmpty());
@@ -65,8 +70,8 @@ class RestorePlannerPropertiesTest {
     }
 
     @Property(tries = 200)
-    void replicasApplyingTheSameCommandsAgreeAndNeverPickABadTarget(@ForAll("commands") List<Step> steps,
-                                                                   @ForAll("cuts") int cut) {
+    void replicasApplyingTheSameCommandsAgreeAndNeverPickABadTarget(
+            @ForAll("commands") List<Step> steps, @ForAll("cuts") int cut) {
         PlacementState a = new PlacementState(1);
         PlacementState b = new PlacementState(1);
         int snapshotAt = Math.min(cut, steps.size());
@@ -99,8 +104,7 @@ class RestorePlannerPropertiesTest {
         }
     }
 
-    record Step(Command command, int client) {
-    }
+    record Step(Command command, int client) {}
 
     @Provide
     Arbitrary<Integer> cuts() {
@@ -112,31 +116,45 @@ class RestorePlannerPropertiesTest {
     Arbitrary<List<Step>> commands() {
         Arbitrary<Integer> nodeIndex = Arbitraries.integers().between(0, 5);
         Arbitrary<Integer> client = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(9, nodeIndex.map(i -> i + 1)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.just(99)));
-        Arbitrary<Step> register = Combinators.combine(nodeIndex, Arbitraries.subsetOf(FLAGS),
-                Arbitraries.of("x86_64", "aarch64")).as((i, flags, arch) ->
-                new Step(new Command.RegisterNode("n" + i, "a", arch, new ArrayList<>(flags), 4), i + 1));
-        Arbitrary<Step> load = Combinators.combine(nodeIndex, Arbitraries.integers().between(0, 9), client)
+                net.jqwik.api.Tuple.of(9, nodeIndex.map(i -> i + 1)), net.jqwik.api.Tuple.of(1, Arbitraries.just(99)));
+        Arbitrary<Step> register = Combinators.combine(
+                        nodeIndex, Arbitraries.subsetOf(FLAGS), Arbitraries.of("x86_64", "aarch64"))
+                .as((i, flags, arch) ->
+                        new Step(new Command.RegisterNode("n" + i, "a", arch, new ArrayList<>(flags), 4), i + 1));
+        Arbitrary<Step> load = Combinators.combine(
+                        nodeIndex, Arbitraries.integers().between(0, 9), client)
                 .as((i, l, c) -> new Step(new Command.ReportLoad("n" + i, l), c));
-        Arbitrary<Step> suspect = Combinators.combine(nodeIndex, nodeIndex, Arbitraries.longs().between(1, 3), client)
+        Arbitrary<Step> suspect = Combinators.combine(
+                        nodeIndex, nodeIndex, Arbitraries.longs().between(1, 3), client)
                 .as((r, n, e, c) -> new Step(new Command.Suspect("n" + r, "n" + n, e), c));
-        Arbitrary<Step> heartbeat = Combinators.combine(nodeIndex, client)
-                .as((i, c) -> new Step(new Command.Heartbeat("n" + i), c));
-        Arbitrary<Step> checkpoint = Combinators.combine(Arbitraries.integers().between(0, 3), nodeIndex,
-                Arbitraries.subsetOf(FLAGS), Arbitraries.subsetOf(NAMES.subList(0, 6)),
-                Arbitraries.longs().between(1, 20), client).as((c, src, flags, holders, seq, cl) ->
-                new Step(new Command.RecordCheckpoint("c" + c, "d" + seq, seq, "n" + src, new ArrayList<>(flags),
-                        new ArrayList<>(holders)), cl));
-        Arbitrary<Step> ackRestore = Combinators.combine(Arbitraries.integers().between(0, 3),
-                Arbitraries.longs().between(1, 10), nodeIndex, client).as((c, id, t, cl) ->
-                new Step(new Command.AckRestore("c" + c, id, "n" + t), cl));
+        Arbitrary<Step> heartbeat =
+                Combinators.combine(nodeIndex, client).as((i, c) -> new Step(new Command.Heartbeat("n" + i), c));
+        Arbitrary<Step> checkpoint = Combinators.combine(
+                        Arbitraries.integers().between(0, 3),
+                        nodeIndex,
+                        Arbitraries.subsetOf(FLAGS),
+                        Arbitraries.subsetOf(NAMES.subList(0, 6)),
+                        Arbitraries.longs().between(1, 20),
+                        client)
+                .as((c, src, flags, holders, seq, cl) -> new Step(
+                        new Command.RecordCheckpoint(
+                                "c" + c, "d" + seq, seq, "n" + src, new ArrayList<>(flags), new ArrayList<>(holders)),
+                        cl));
+        Arbitrary<Step> ackRestore = Combinators.combine(
+                        Arbitraries.integers().between(0, 3),
+                        Arbitraries.longs().between(1, 10),
+                        nodeIndex,
+                        client)
+                .as((c, id, t, cl) -> new Step(new Command.AckRestore("c" + c, id, "n" + t), cl));
         Arbitrary<Step> standby = Combinators.combine(Arbitraries.integers().between(0, 3), nodeIndex, client)
                 .as((c, src, cl) -> new Step(new Command.AssignStandbys("c" + c, "n" + src, 2), cl));
         Arbitrary<Step> step = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(3, register), net.jqwik.api.Tuple.of(2, load),
-                net.jqwik.api.Tuple.of(5, suspect), net.jqwik.api.Tuple.of(1, heartbeat),
-                net.jqwik.api.Tuple.of(3, checkpoint), net.jqwik.api.Tuple.of(1, ackRestore),
+                net.jqwik.api.Tuple.of(3, register),
+                net.jqwik.api.Tuple.of(2, load),
+                net.jqwik.api.Tuple.of(5, suspect),
+                net.jqwik.api.Tuple.of(1, heartbeat),
+                net.jqwik.api.Tuple.of(3, checkpoint),
+                net.jqwik.api.Tuple.of(1, ackRestore),
                 net.jqwik.api.Tuple.of(1, standby));
         return step.list().ofMinSize(1).ofMaxSize(60);
     }

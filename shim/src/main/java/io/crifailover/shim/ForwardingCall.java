@@ -30,8 +30,12 @@ final class ForwardingCall {
     /** A request is owed to be requested from kubelet once the runtime is ready. */
     private boolean requestRequestPending;
 
-    ForwardingCall(ServerCall<byte[], byte[]> serverCall, ClientCall<byte[], byte[]> clientCall,
-            CallInterception interception, CallMetrics.MethodMeters meters, CallMetrics metrics) {
+    ForwardingCall(
+            ServerCall<byte[], byte[]> serverCall,
+            ClientCall<byte[], byte[]> clientCall,
+            CallInterception interception,
+            CallMetrics.MethodMeters meters,
+            CallMetrics metrics) {
         this.serverCall = serverCall;
         this.clientCall = clientCall;
         this.interception = interception;

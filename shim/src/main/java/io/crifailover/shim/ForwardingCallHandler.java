@@ -32,8 +32,8 @@ public final class ForwardingCallHandler implements ServerCallHandler<byte[], by
         MethodDescriptor<byte[], byte[]> method = serverCall.getMethodDescriptor();
         CallInterception interception = interceptors.open(method.getFullMethodName(), headers);
         ClientCall<byte[], byte[]> clientCall = runtime.newCall(method, CallOptions.DEFAULT);
-        ForwardingCall call = new ForwardingCall(serverCall, clientCall, interception,
-                metrics.callStarted(method.getFullMethodName()), metrics);
+        ForwardingCall call = new ForwardingCall(
+                serverCall, clientCall, interception, metrics.callStarted(method.getFullMethodName()), metrics);
         return call.start(headers);
     }
 }

@@ -12,8 +12,7 @@ public final class RawMarshaller implements MethodDescriptor.Marshaller<byte[]> 
     /** The single shared instance; the marshaller is stateless. */
     public static final RawMarshaller INSTANCE = new RawMarshaller();
 
-    private RawMarshaller() {
-    }
+    private RawMarshaller() {}
 
     @Override
     public InputStream stream(byte[] value) {

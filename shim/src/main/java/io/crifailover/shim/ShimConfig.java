@@ -20,9 +20,16 @@ import java.util.Set;
  * @param reconnectInterval how often a lost runtime is re-dialled
  * @param ioThreads Netty I/O threads, 0 for Netty's default (two per core)
  */
-public record ShimConfig(UnixEndpoint listen, UnixEndpoint runtime, InetSocketAddress metricsAddress,
-        int maxMessageBytes, int maxMetadataBytes, PeerPolicy peers, Duration drainTimeout,
-        Duration reconnectInterval, int ioThreads) {
+public record ShimConfig(
+        UnixEndpoint listen,
+        UnixEndpoint runtime,
+        InetSocketAddress metricsAddress,
+        int maxMessageBytes,
+        int maxMetadataBytes,
+        PeerPolicy peers,
+        Duration drainTimeout,
+        Duration reconnectInterval,
+        int ioThreads) {
 
     /** 64 MiB: four times kubelet's own 16 MiB limit, so the shim is never the narrower pipe. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -37,8 +44,8 @@ public record ShimConfig(UnixEndpoint listen, UnixEndpoint runtime, InetSocketAd
             throw new IllegalArgumentException("--listen and --runtime are the same socket: " + listen);
         }
         if (maxMessageBytes < 16 * 1024 * 1024) {
-            throw new IllegalArgumentException("max message size must be at least 16 MiB (kubelet's limit), got "
-                    + maxMessageBytes + " bytes");
+            throw new IllegalArgumentException(
+                    "max message size must be at least 16 MiB (kubelet's limit), got " + maxMessageBytes + " bytes");
         }
         if (maxMetadataBytes < 8 * 1024) {
             throw new IllegalArgumentException("max metadata size must be at least 8 KiB, got " + maxMetadataBytes);
@@ -53,27 +60,67 @@ public record ShimConfig(UnixEndpoint listen, UnixEndpoint runtime, InetSocketAd
 
     /** Defaults for everything but the two sockets: no metrics endpoint, root-only access. */
     public static ShimConfig of(UnixEndpoint listen, UnixEndpoint runtime) {
-        return new ShimConfig(listen, runtime, null, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_METADATA_BYTES,
-                PeerPolicy.rootAnd(Set.of(), Set.of()), Duration.ofSeconds(5), Duration.ofMillis(250), 1);
+        return new ShimConfig(
+                listen,
+                runtime,
+                null,
+                DEFAULT_MAX_MESSAGE_BYTES,
+                DEFAULT_MAX_METADATA_BYTES,
+                PeerPolicy.rootAnd(Set.of(), Set.of()),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(250),
+                1);
     }
 
     public ShimConfig withMetricsAddress(InetSocketAddress address) {
-        return new ShimConfig(listen, runtime, address, maxMessageBytes, maxMetadataBytes, peers, drainTimeout,
-                reconnectInterval, ioThreads);
+        return new ShimConfig(
+                listen,
+                runtime,
+                address,
+                maxMessageBytes,
+                maxMetadataBytes,
+                peers,
+                drainTimeout,
+                reconnectInterval,
+                ioThreads);
     }
 
     public ShimConfig withPeers(PeerPolicy policy) {
-        return new ShimConfig(listen, runtime, metricsAddress, maxMessageBytes, maxMetadataBytes, policy,
-                drainTimeout, reconnectInterval, ioThreads);
+        return new ShimConfig(
+                listen,
+                runtime,
+                metricsAddress,
+                maxMessageBytes,
+                maxMetadataBytes,
+                policy,
+                drainTimeout,
+                reconnectInterval,
+                ioThreads);
     }
 
     public ShimConfig withMaxMessageBytes(int bytes) {
-        return new ShimConfig(listen, runtime, metricsAddress, bytes, maxMetadataBytes, peers, drainTimeout,
-                reconnectInterval, ioThreads);
+        return new ShimConfig(
+                listen,
+                runtime,
+                metricsAddress,
+                bytes,
+                maxMetadataBytes,
+                peers,
+                drainTimeout,
+                reconnectInterval,
+                ioThreads);
     }
 
     public ShimConfig withDrainTimeout(Duration drain) {
-        return new ShimConfig(listen, runtime, metricsAddress, maxMessageBytes, maxMetadataBytes, peers, drain,
-                reconnectInterval, ioThreads);
+        return new ShimConfig(
+                listen,
+                runtime,
+                metricsAddress,
+                maxMessageBytes,
+                maxMetadataBytes,
+                peers,
+                drain,
+                reconnectInterval,
+                ioThreads);
     }
 }

@@ -55,9 +55,16 @@ public final class ShimDaemon implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
-    private ShimDaemon(ShimConfig config, EventLoops loops, RuntimeChannel runtime, UnixSocketServer server,
-            MetricsHttpServer metricsServer, PrometheusMeterRegistry meterRegistry, InterceptorRegistry interceptors,
-            ExecutorService interceptorPool, ExecutorService observerPool) {
+    private ShimDaemon(
+            ShimConfig config,
+            EventLoops loops,
+            RuntimeChannel runtime,
+            UnixSocketServer server,
+            MetricsHttpServer metricsServer,
+            PrometheusMeterRegistry meterRegistry,
+            InterceptorRegistry interceptors,
+            ExecutorService interceptorPool,
+            ExecutorService observerPool) {
         this.config = config;
         this.loops = loops;
         this.runtime = runtime;
@@ -95,37 +102,50 @@ public final class ShimDaemon implements AutoCloseable {
         InheritedSocket inherited = null;
         if (passed != null) {
             inherited = InheritedSocket.take(passed.fd());
-            if (inherited.path() != null && !inherited.path().equals(config.listen().path())) {
-                LOG.warn("the socket passed by the service manager is {}, not --listen {}; serving on the passed one",
-                        inherited.path(), config.listen());
+            if (inherited.path() != null
+                    && !inherited.path().equals(config.listen().path())) {
+                LOG.warn(
+                        "the socket passed by the service manager is {}, not --listen {}; serving on the passed one",
+                        inherited.path(),
+                        config.listen());
             }
         }
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmThreadMetrics().bindTo(meterRegistry);
         CallMetrics metrics = new CallMetrics(meterRegistry);
-        ExecutorService interceptorPool = Executors.newFixedThreadPool(INTERCEPTOR_THREADS, daemonThreads("cri-intercept"));
-        ExecutorService observerPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(OBSERVER_QUEUE), daemonThreads("cri-observe"));
+        ExecutorService interceptorPool =
+                Executors.newFixedThreadPool(INTERCEPTOR_THREADS, daemonThreads("cri-intercept"));
+        ExecutorService observerPool = new ThreadPoolExecutor(
+                1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(OBSERVER_QUEUE), daemonThreads("cri-observe"));
         InterceptorRegistry interceptors = new InterceptorRegistry(observerPool, metrics);
         EventLoops loops = EventLoops.create(config.ioThreads());
         RuntimeChannel runtime = null;
         UnixSocketServer server = null;
         try {
-            runtime = RuntimeChannel.open(config.runtime(), loops, config.maxMessageBytes(),
-                    config.maxMetadataBytes(), config.reconnectInterval());
+            runtime = RuntimeChannel.open(
+                    config.runtime(),
+                    loops,
+                    config.maxMessageBytes(),
+                    config.maxMetadataBytes(),
+                    config.reconnectInterval());
             ForwardingCallHandler handler = new ForwardingCallHandler(runtime.channel(), interceptors, metrics);
             ServerCallExecutorSupplier callExecutors = new ServerCallExecutorSupplier() {
                 @Override
-                public <Q, R> java.util.concurrent.Executor getExecutor(io.grpc.ServerCall<Q, R> call,
-                        io.grpc.Metadata metadata) {
+                public <Q, R> java.util.concurrent.Executor getExecutor(
+                        io.grpc.ServerCall<Q, R> call, io.grpc.Metadata metadata) {
                     return interceptors.intercepts(call.getMethodDescriptor().getFullMethodName())
-                            ? interceptorPool : null;
+                            ? interceptorPool
+                            : null;
                 }
             };
             UnixSocketServer.Settings settings = new UnixSocketServer.Settings(
-                    new ForwardingHandlerRegistry(handler), callExecutors, config.peers(),
-                    config.maxMessageBytes(), config.maxMetadataBytes());
-            server = inherited == null ? UnixSocketServer.start(config.listen().path(), settings, loops)
+                    new ForwardingHandlerRegistry(handler),
+                    callExecutors,
+                    config.peers(),
+                    config.maxMessageBytes(),
+                    config.maxMetadataBytes());
+            server = inherited == null
+                    ? UnixSocketServer.start(config.listen().path(), settings, loops)
                     : UnixSocketServer.adopt(inherited, config.listen().path(), settings, loops);
             Instant ready = Instant.now();
             RuntimeChannel connected = runtime;
@@ -133,12 +153,24 @@ public final class ShimDaemon implements AutoCloseable {
                     .description("1 while the connection to the runtime is ready, else 0")
                     .register(meterRegistry);
             runtime.state(true);
-            MetricsHttpServer metricsServer = config.metricsAddress() == null ? null
+            MetricsHttpServer metricsServer = config.metricsAddress() == null
+                    ? null
                     : MetricsHttpServer.start(config.metricsAddress(), meterRegistry);
-            ShimDaemon daemon = new ShimDaemon(config, loops, runtime, server, metricsServer, meterRegistry,
-                    interceptors, interceptorPool, observerPool);
-            daemon.logStarted(ready, inherited == null ? "bound by the shim"
-                    : "socket activation, " + passed + " by the service manager");
+            ShimDaemon daemon = new ShimDaemon(
+                    config,
+                    loops,
+                    runtime,
+                    server,
+                    metricsServer,
+                    meterRegistry,
+                    interceptors,
+                    interceptorPool,
+                    observerPool);
+            daemon.logStarted(
+                    ready,
+                    inherited == null
+                            ? "bound by the shim"
+                            : "socket activation, " + passed + " by the service manager");
             return daemon;
         } catch (IOException | RuntimeException e) {
             if (server != null) {
@@ -155,10 +187,17 @@ public final class ShimDaemon implements AutoCloseable {
     }
 
     private void logStarted(Instant ready, String mode) {
-        String sinceJvm = ProcessHandle.current().info().startInstant()
+        String sinceJvm = ProcessHandle.current()
+                .info()
+                .startInstant()
                 .map(start -> Duration.between(start, ready).toMillis() + " ms after process start")
                 .orElse("(process start time unknown)");
-        LOG.info("serving unix://{} ({}) -> {}; socket ready {}{}", server.socket(), mode, config.runtime(), sinceJvm,
+        LOG.info(
+                "serving unix://{} ({}) -> {}; socket ready {}{}",
+                server.socket(),
+                mode,
+                config.runtime(),
+                sinceJvm,
                 metricsServer == null ? "" : "; metrics on http://" + hostPort(metricsServer.address()) + "/metrics");
     }
 
@@ -203,7 +242,9 @@ public final class ShimDaemon implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        LOG.info("shutting down; draining calls for up to {} ms", config.drainTimeout().toMillis());
+        LOG.info(
+                "shutting down; draining calls for up to {} ms",
+                config.drainTimeout().toMillis());
         try {
             server.shutdown(config.drainTimeout());
             runtime.close();
@@ -214,8 +255,11 @@ public final class ShimDaemon implements AutoCloseable {
             observerPool.shutdown();
             loops.close();
             meterRegistry.close();
-            LOG.info(server.ownsSocketFile() ? "stopped; socket {} removed"
-                    : "stopped; socket {} left to the service manager", server.socket());
+            LOG.info(
+                    server.ownsSocketFile()
+                            ? "stopped; socket {} removed"
+                            : "stopped; socket {} left to the service manager",
+                    server.socket());
         } finally {
             terminated.countDown();
         }

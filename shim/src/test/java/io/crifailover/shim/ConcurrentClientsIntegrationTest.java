@@ -39,7 +39,8 @@ class ConcurrentClientsIntegrationTest {
         try (ShimUnderTest s = ShimUnderTest.start("load-it")) {
             var pod = s.direct.podConfig("load", Map.of());
             String podId = s.direct.runPod(pod);
-            s.direct.startContainer(s.direct.createContainer(podId, pod, "counter", TestImages.shared().counterImage()));
+            s.direct.startContainer(s.direct.createContainer(
+                    podId, pod, "counter", TestImages.shared().counterImage()));
 
             runClients(s, Duration.ofSeconds(1));
             int threadsBefore = Thread.activeCount();
@@ -50,15 +51,21 @@ class ConcurrentClientsIntegrationTest {
 
             assertThat(errors).isEmpty();
             assertThat(calls).isGreaterThan(CLIENTS * 30L);
-            System.out.printf("%d calls by %d clients in 30 s (%d/s); threads %d, fds %d before%n",
+            System.out.printf(
+                    "%d calls by %d clients in 30 s (%d/s); threads %d, fds %d before%n",
                     calls, CLIENTS, calls / 30, threadsBefore, fdsBefore);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsBefore + 2);
                 assertThat(openFds()).isLessThanOrEqualTo(fdsBefore + 4);
             });
-            assertThat(s.shim.meterRegistry().find("cri.shim.calls").tag("code", "OK").timers()).isNotEmpty();
+            assertThat(s.shim.meterRegistry()
+                            .find("cri.shim.calls")
+                            .tag("code", "OK")
+                            .timers())
+                    .isNotEmpty();
             assertThat(s.shim.meterRegistry().find("cri.shim.calls").timers())
-                    .allSatisfy(timer -> assertThat(timer.getId().getTag("code")).isEqualTo("OK"));
+                    .allSatisfy(
+                            timer -> assertThat(timer.getId().getTag("code")).isEqualTo("OK"));
         }
     }
 

@@ -107,24 +107,26 @@ final class FakeRuntime implements AutoCloseable {
     /** Records request headers and deadlines; adds a header and a trailer to every answer. */
     private final class Recorder implements ServerInterceptor {
         @Override
-        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                ServerCallHandler<Q, R> next) {
+        public <Q, R> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
             lastHeaders.set(headers);
             lastDeadline.set(Context.current().getDeadline());
             String echo = headers.get(ECHO);
-            return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-                @Override
-                public void sendHeaders(Metadata responseHeaders) {
-                    responseHeaders.put(HEADER, echo == null ? "none" : echo);
-                    super.sendHeaders(responseHeaders);
-                }
+            return next.startCall(
+                    new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                        @Override
+                        public void sendHeaders(Metadata responseHeaders) {
+                            responseHeaders.put(HEADER, echo == null ? "none" : echo);
+                            super.sendHeaders(responseHeaders);
+                        }
 
-                @Override
-                public void close(Status status, Metadata trailers) {
-                    trailers.put(TRAILER, "done");
-                    super.close(status, trailers);
-                }
-            }, headers);
+                        @Override
+                        public void close(Status status, Metadata trailers) {
+                            trailers.put(TRAILER, "done");
+                            super.close(status, trailers);
+                        }
+                    },
+                    headers);
         }
     }
 
@@ -132,8 +134,12 @@ final class FakeRuntime implements AutoCloseable {
 
         @Override
         public void version(VersionRequest request, StreamObserver<VersionResponse> response) {
-            response.onNext(VersionResponse.newBuilder().setVersion(request.getVersion())
-                    .setRuntimeName("fake").setRuntimeVersion("1.0").setRuntimeApiVersion("v1").build());
+            response.onNext(VersionResponse.newBuilder()
+                    .setVersion(request.getVersion())
+                    .setRuntimeName("fake")
+                    .setRuntimeVersion("1.0")
+                    .setRuntimeApiVersion("v1")
+                    .build());
             response.onCompleted();
         }
 
@@ -141,7 +147,10 @@ final class FakeRuntime implements AutoCloseable {
         public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> response) {
             ListContainersResponse.Builder answer = ListContainersResponse.newBuilder();
             for (int i = 0; i < 3; i++) {
-                answer.addContainers(Container.newBuilder().setId("c" + i).setPodSandboxId("p").putLabels("n", "" + i));
+                answer.addContainers(Container.newBuilder()
+                        .setId("c" + i)
+                        .setPodSandboxId("p")
+                        .putLabels("n", "" + i));
             }
             response.onNext(answer.build());
             response.onCompleted();
@@ -151,7 +160,8 @@ final class FakeRuntime implements AutoCloseable {
         public void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> response) {
             lastRunPodSandbox.set(request);
             response.onNext(RunPodSandboxResponse.newBuilder()
-                    .setPodSandboxId("pod-" + request.getConfig().getMetadata().getName()).build());
+                    .setPodSandboxId("pod-" + request.getConfig().getMetadata().getName())
+                    .build());
             response.onCompleted();
         }
 
@@ -174,10 +184,13 @@ final class FakeRuntime implements AutoCloseable {
             }
             if (id.startsWith("slow-")) {
                 long millis = Long.parseLong(id.substring("slow-".length()));
-                group.schedule(() -> {
-                    response.onNext(RemoveContainerResponse.getDefaultInstance());
-                    response.onCompleted();
-                }, millis, TimeUnit.MILLISECONDS);
+                group.schedule(
+                        () -> {
+                            response.onNext(RemoveContainerResponse.getDefaultInstance());
+                            response.onCompleted();
+                        },
+                        millis,
+                        TimeUnit.MILLISECONDS);
                 return;
             }
             response.onNext(RemoveContainerResponse.getDefaultInstance());
@@ -186,7 +199,8 @@ final class FakeRuntime implements AutoCloseable {
 
         @Override
         public void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> response) {
-            ServerCallStreamObserver<ContainerEventResponse> stream = (ServerCallStreamObserver<ContainerEventResponse>) response;
+            ServerCallStreamObserver<ContainerEventResponse> stream =
+                    (ServerCallStreamObserver<ContainerEventResponse>) response;
             String payload = "x".repeat(eventPayloadBytes);
             stream.setOnCancelHandler(() -> eventsCancelled.set(true));
             stream.setOnReadyHandler(new Runnable() {
@@ -202,9 +216,11 @@ final class FakeRuntime implements AutoCloseable {
                             stream.onCompleted();
                             return;
                         }
-                        stream.onNext(ContainerEventResponse.newBuilder().setContainerId(payload + n)
+                        stream.onNext(ContainerEventResponse.newBuilder()
+                                .setContainerId(payload + n)
                                 .setContainerEventType(ContainerEventType.CONTAINER_STARTED_EVENT)
-                                .setCreatedAt(n).build());
+                                .setCreatedAt(n)
+                                .build());
                         eventsSent.incrementAndGet();
                     }
                     if (!done) {

@@ -24,19 +24,25 @@ class PeerAccessTest {
 
     @Test
     void peerOutsideThePolicyGetsPermissionDenied() throws Exception {
-        assertThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("tests run as root").isZero();
+        assertThat(new com.sun.security.auth.module.UnixSystem().getUid())
+                .as("tests run as root")
+                .isZero();
         try (FakeRuntime runtime = new FakeRuntime(dir.resolve("runtime.sock")).start();
-                ShimDaemon shim = ShimDaemon.start(ShimConfig.of(new UnixEndpoint(dir.resolve("shim.sock")),
-                        new UnixEndpoint(runtime.socket)).withPeers(new PeerPolicy(false, Set.of(4242), Set.of())))) {
+                ShimDaemon shim = ShimDaemon.start(
+                        ShimConfig.of(new UnixEndpoint(dir.resolve("shim.sock")), new UnixEndpoint(runtime.socket))
+                                .withPeers(new PeerPolicy(false, Set.of(4242), Set.of())))) {
             ManagedChannel channel = UnixChannels.open(shim.socket());
             try {
                 assertThatThrownBy(() -> RuntimeServiceGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(5, TimeUnit.SECONDS).version(VersionRequest.getDefaultInstance()))
+                                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                                .version(VersionRequest.getDefaultInstance()))
                         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
                             assertThat(e.getStatus().getDescription()).contains("uid 0");
                         });
-                assertThat(runtime.lastHeaders.get()).as("nothing reached the runtime").isNull();
+                assertThat(runtime.lastHeaders.get())
+                        .as("nothing reached the runtime")
+                        .isNull();
             } finally {
                 UnixChannels.close(channel);
             }
@@ -46,12 +52,15 @@ class PeerAccessTest {
     @Test
     void rootIsAllowedByDefault() throws Exception {
         try (FakeRuntime runtime = new FakeRuntime(dir.resolve("runtime.sock")).start();
-                ShimDaemon shim = ShimDaemon.start(ShimConfig.of(new UnixEndpoint(dir.resolve("shim.sock")),
-                        new UnixEndpoint(runtime.socket)))) {
+                ShimDaemon shim = ShimDaemon.start(
+                        ShimConfig.of(new UnixEndpoint(dir.resolve("shim.sock")), new UnixEndpoint(runtime.socket)))) {
             ManagedChannel channel = UnixChannels.open(shim.socket());
             try {
-                assertThat(RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
-                        .version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("fake");
+                assertThat(RuntimeServiceGrpc.newBlockingStub(channel)
+                                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                                .version(VersionRequest.getDefaultInstance())
+                                .getRuntimeName())
+                        .isEqualTo("fake");
             } finally {
                 UnixChannels.close(channel);
             }

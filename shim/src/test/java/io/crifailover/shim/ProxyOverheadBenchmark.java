@@ -49,8 +49,7 @@ public final class ProxyOverheadBenchmark {
     private final List<String> podIds = new ArrayList<>();
     private final List<String> containerIds = new ArrayList<>();
 
-    private ProxyOverheadBenchmark(int pods, int clients, Duration round, int rounds, int shimNice,
-            boolean inProcess) {
+    private ProxyOverheadBenchmark(int pods, int clients, Duration round, int rounds, int shimNice, boolean inProcess) {
         this.shimNice = shimNice;
         this.inProcess = inProcess;
         this.pods = pods;
@@ -76,12 +75,15 @@ public final class ProxyOverheadBenchmark {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--shim-nice" -> shimNice = Integer.parseInt(args[++i]);
                 case "--in-process" -> inProcess = true;
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; known: --out FILE --pods N --clients N --round-seconds N --rounds N --shim-nice N --in-process");
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown argument " + args[i]
+                                    + "; known: --out FILE --pods N --clients N --round-seconds N --rounds N --shim-nice N --in-process");
             }
         }
-        String json = new ProxyOverheadBenchmark(pods, clients, Duration.ofSeconds(roundSeconds), rounds,
-                shimNice, inProcess).run();
+        String json = new ProxyOverheadBenchmark(
+                        pods, clients, Duration.ofSeconds(roundSeconds), rounds, shimNice, inProcess)
+                .run();
         Files.createDirectories(out.toAbsolutePath().getParent());
         Path temp = Files.createTempFile(out.toAbsolutePath().getParent(), ".proxy-overhead", ".json");
         Files.writeString(temp, json, StandardCharsets.UTF_8);
@@ -107,8 +109,8 @@ public final class ProxyOverheadBenchmark {
             Path log = dir.resolve("shim.log");
             try {
                 if (inProcess) {
-                    try (ShimDaemon daemon = ShimDaemon.start(ShimConfig.of(new UnixEndpoint(socket),
-                            new UnixEndpoint(node.socket())))) {
+                    try (ShimDaemon daemon = ShimDaemon.start(
+                            ShimConfig.of(new UnixEndpoint(socket), new UnixEndpoint(node.socket())))) {
                         return measure(node.socket(), daemon.socket());
                     }
                 }
@@ -131,11 +133,25 @@ public final class ProxyOverheadBenchmark {
 
     private static Process startShim(Path socket, Path runtime, Path log, int nice) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder("nice", "-n", Integer.toString(nice), java, "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"),
-                "io.crifailover.shim.cli.CriFailoverCli", "shim", "--listen", socket.toString(),
-                "--runtime", runtime.toString(), "--metrics-address", "none")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(
+                        "nice",
+                        "-n",
+                        Integer.toString(nice),
+                        java,
+                        "-XX:+UseSerialGC",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "io.crifailover.shim.cli.CriFailoverCli",
+                        "shim",
+                        "--listen",
+                        socket.toString(),
+                        "--runtime",
+                        runtime.toString(),
+                        "--metrics-address",
+                        "none")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop-bench-shim"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!SocketFile.accepts(socket)) {
@@ -214,10 +230,18 @@ public final class ProxyOverheadBenchmark {
                     int i = random.nextInt(podIds.size());
                     time(mine, 0, () -> r.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()));
                     time(mine, 1, () -> r.listContainers(ListContainersRequest.getDefaultInstance()));
-                    time(mine, 2, () -> r.podSandboxStatus(PodSandboxStatusRequest.newBuilder()
-                            .setPodSandboxId(podIds.get(i)).build()));
-                    time(mine, 3, () -> r.containerStatus(ContainerStatusRequest.newBuilder()
-                            .setContainerId(containerIds.get(i)).build()));
+                    time(
+                            mine,
+                            2,
+                            () -> r.podSandboxStatus(PodSandboxStatusRequest.newBuilder()
+                                    .setPodSandboxId(podIds.get(i))
+                                    .build()));
+                    time(
+                            mine,
+                            3,
+                            () -> r.containerStatus(ContainerStatusRequest.newBuilder()
+                                    .setContainerId(containerIds.get(i))
+                                    .build()));
                     time(mine, 4, () -> r.listContainerStats(ListContainerStatsRequest.getDefaultInstance()));
                     time(mine, 5, () -> r.status(StatusRequest.getDefaultInstance()));
                 }
@@ -239,15 +263,17 @@ public final class ProxyOverheadBenchmark {
         samples.add(op, System.nanoTime() - start);
     }
 
-    private static final String[] OPS = {"ListPodSandbox", "ListContainers", "PodSandboxStatus", "ContainerStatus",
-        "ListContainerStats", "Status"};
+    private static final String[] OPS = {
+        "ListPodSandbox", "ListContainers", "PodSandboxStatus", "ContainerStatus", "ListContainerStats", "Status"
+    };
 
     private static String perOperation(Samples d, Samples s) {
         StringBuilder json = new StringBuilder();
         for (int op = 0; op < OPS.length; op++) {
-            json.append(op == 0 ? "" : ",\n").append(String.format(
-                    "    \"%s\": {\"p50_us_direct\": %.1f, \"p50_us_shim\": %.1f}",
-                    OPS[op], d.percentileMicros(50, op), s.percentileMicros(50, op)));
+            json.append(op == 0 ? "" : ",\n")
+                    .append(String.format(
+                            "    \"%s\": {\"p50_us_direct\": %.1f, \"p50_us_shim\": %.1f}",
+                            OPS[op], d.percentileMicros(50, op), s.percentileMicros(50, op)));
         }
         return json.toString();
     }
@@ -287,10 +313,28 @@ public final class ProxyOverheadBenchmark {
                   },
                   "cpus": %d
                 }
-                """.formatted(Instant.now(), pods, clients, shimNice, inProcess ? "in the benchmark JVM" : "own JVM",
-                round.toSeconds(), rounds, d.count, s.count,
-                p50d, p50s, p99d, p99s, opsD, opsS, p50s - p50d, p50s / p50d, opsS / opsD, load, perOperation(d, s),
-                Runtime.getRuntime().availableProcessors());
+                """.formatted(
+                        Instant.now(),
+                        pods,
+                        clients,
+                        shimNice,
+                        inProcess ? "in the benchmark JVM" : "own JVM",
+                        round.toSeconds(),
+                        rounds,
+                        d.count,
+                        s.count,
+                        p50d,
+                        p50s,
+                        p99d,
+                        p99s,
+                        opsD,
+                        opsS,
+                        p50s - p50d,
+                        p50s / p50d,
+                        opsS / opsD,
+                        load,
+                        perOperation(d, s),
+                        Runtime.getRuntime().availableProcessors());
     }
 
     /** Latencies in nanoseconds plus the time they were collected in. */

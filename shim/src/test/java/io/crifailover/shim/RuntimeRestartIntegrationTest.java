@@ -21,15 +21,20 @@ class RuntimeRestartIntegrationTest {
     @Test
     void callsFailFastWhileTheRuntimeIsDownAndSucceedAfterItsRestart() throws Exception {
         try (ShimUnderTest s = ShimUnderTest.start("restart-it")) {
-            RuntimeServiceGrpc.RuntimeServiceBlockingStub viaShim = RuntimeServiceGrpc.newBlockingStub(s.viaShim.channel());
-            assertThat(viaShim.withDeadlineAfter(10, TimeUnit.SECONDS).version(VersionRequest.getDefaultInstance())
-                    .getRuntimeName()).isEqualTo("containerd");
+            RuntimeServiceGrpc.RuntimeServiceBlockingStub viaShim =
+                    RuntimeServiceGrpc.newBlockingStub(s.viaShim.channel());
+            assertThat(viaShim.withDeadlineAfter(10, TimeUnit.SECONDS)
+                            .version(VersionRequest.getDefaultInstance())
+                            .getRuntimeName())
+                    .isEqualTo("containerd");
 
             s.node.kill();
             for (int i = 0; i < 10; i++) {
                 long start = System.nanoTime();
-                StatusRuntimeException failure = catchThrowableOfType(StatusRuntimeException.class, () -> viaShim
-                        .withDeadlineAfter(30, TimeUnit.SECONDS).listContainers(ListContainersRequest.getDefaultInstance()));
+                StatusRuntimeException failure = catchThrowableOfType(
+                        StatusRuntimeException.class,
+                        () -> viaShim.withDeadlineAfter(30, TimeUnit.SECONDS)
+                                .listContainers(ListContainersRequest.getDefaultInstance()));
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
                 assertThat(failure).as("call %d during the outage", i).isNotNull();
                 assertThat(failure.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -38,13 +43,19 @@ class RuntimeRestartIntegrationTest {
 
             s.node.restart();
             long restarted = System.nanoTime();
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                    .until(() -> "containerd".equals(viaShim.withDeadlineAfter(2, TimeUnit.SECONDS)
-                            .version(VersionRequest.getDefaultInstance()).getRuntimeName()));
-            System.out.printf("shim served again %d ms after containerd answered its first call%n",
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(50))
+                    .ignoreExceptions()
+                    .until(() -> "containerd"
+                            .equals(viaShim.withDeadlineAfter(2, TimeUnit.SECONDS)
+                                    .version(VersionRequest.getDefaultInstance())
+                                    .getRuntimeName()));
+            System.out.printf(
+                    "shim served again %d ms after containerd answered its first call%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted));
             assertThat(viaShim.withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .listContainers(ListContainersRequest.getDefaultInstance())).isNotNull();
+                            .listContainers(ListContainersRequest.getDefaultInstance()))
+                    .isNotNull();
         }
     }
 }

@@ -32,26 +32,47 @@ class ShimProcessIntegrationTest {
         Path socket = dir.resolve("run/cri-failover/cri.sock");
         Path log = dir.resolve("shim.log");
         try (FakeRuntime runtime = new FakeRuntime(dir.resolve("runtime.sock")).start()) {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process shim = new ProcessBuilder(java, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                    "io.crifailover.shim.cli.CriFailoverCli", "shim", "--listen", "unix://" + socket,
-                    "--runtime", "unix://" + runtime.socket, "--metrics-address", "none")
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process shim = new ProcessBuilder(
+                            java,
+                            "-XX:+UseSerialGC",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            "io.crifailover.shim.cli.CriFailoverCli",
+                            "shim",
+                            "--listen",
+                            "unix://" + socket,
+                            "--runtime",
+                            "unix://" + runtime.socket,
+                            "--metrics-address",
+                            "none")
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             try {
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(10))
                         .until(() -> SocketFile.accepts(socket) || !shim.isAlive());
-                assertThat(shim.isAlive()).as("shim is running; log:%n%s", Files.readString(log)).isTrue();
+                assertThat(shim.isAlive())
+                        .as("shim is running; log:%n%s", Files.readString(log))
+                        .isTrue();
                 // The socket is bound with the umask's mode (connecting needs write permission, which
                 // only root has then) and narrowed to 0660 before the daemon reports it ready.
-                await().atMost(Duration.ofSeconds(10)).until(() -> READY.matcher(Files.readString(log)).find());
-                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> READY.matcher(Files.readString(log)).find());
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
+                        .isEqualTo("rw-rw----");
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
                         .isEqualTo("rwxr-x---");
 
                 ManagedChannel channel = UnixChannels.open(socket);
                 try {
-                    assertThat(RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                            .version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("fake");
+                    assertThat(RuntimeServiceGrpc.newBlockingStub(channel)
+                                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                                    .version(VersionRequest.getDefaultInstance())
+                                    .getRuntimeName())
+                            .isEqualTo("fake");
                 } finally {
                     UnixChannels.close(channel);
                 }
@@ -60,7 +81,9 @@ class ShimProcessIntegrationTest {
                 System.out.println("shim socket ready " + ready.group(1) + " ms after its process started");
 
                 shim.destroy();
-                assertThat(shim.waitFor(20, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+                assertThat(shim.waitFor(20, TimeUnit.SECONDS))
+                        .as("exits after SIGTERM")
+                        .isTrue();
                 assertThat(socket).doesNotExist();
                 assertThat(Files.readString(log)).contains("stopped; socket");
             } finally {

@@ -64,9 +64,10 @@ class ShimProxyTest {
     @BeforeEach
     void start() throws Exception {
         runtime = new FakeRuntime(dir.resolve("runtime.sock")).start();
-        shim = ShimDaemon.start(ShimConfig.of(new UnixEndpoint(dir.resolve("run/shim.sock")),
-                new UnixEndpoint(runtime.socket)).withMetricsAddress(new InetSocketAddress("127.0.0.1", 0))
-                .withDrainTimeout(Duration.ofSeconds(2)));
+        shim = ShimDaemon.start(
+                ShimConfig.of(new UnixEndpoint(dir.resolve("run/shim.sock")), new UnixEndpoint(runtime.socket))
+                        .withMetricsAddress(new InetSocketAddress("127.0.0.1", 0))
+                        .withDrainTimeout(Duration.ofSeconds(2)));
         direct = UnixChannels.open(runtime.socket);
         viaShim = UnixChannels.open(shim.socket());
     }
@@ -90,11 +91,13 @@ class ShimProxyTest {
         AtomicReference<Metadata> headers = new AtomicReference<>();
         AtomicReference<Metadata> trailers = new AtomicReference<>();
         VersionResponse viaProxy = blocking(viaShim)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(request),
+                .withInterceptors(
+                        MetadataUtils.newAttachHeadersInterceptor(request),
                         MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
                 .version(VersionRequest.newBuilder().setVersion("v1").build());
         assertThat(runtime.lastHeaders.get().get(FakeRuntime.ECHO)).isEqualTo("hello");
-        VersionResponse straight = blocking(direct).version(VersionRequest.newBuilder().setVersion("v1").build());
+        VersionResponse straight = blocking(direct)
+                .version(VersionRequest.newBuilder().setVersion("v1").build());
 
         assertThat(viaProxy).isEqualTo(straight);
         assertThat(headers.get().get(FakeRuntime.HEADER)).isEqualTo("hello");
@@ -105,13 +108,16 @@ class ShimProxyTest {
 
     @Test
     void errorsKeepCodeMessageAndDetails() {
-        StopContainerRequest request = StopContainerRequest.newBuilder().setContainerId("gone").build();
+        StopContainerRequest request =
+                StopContainerRequest.newBuilder().setContainerId("gone").build();
         StatusRuntimeException viaProxy = catchStatus(() -> blocking(viaShim).stopContainer(request));
         StatusRuntimeException straight = catchStatus(() -> blocking(direct).stopContainer(request));
 
         assertThat(viaProxy.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(viaProxy.getStatus().getCode()).isEqualTo(straight.getStatus().getCode());
-        assertThat(viaProxy.getStatus().getDescription()).isEqualTo(straight.getStatus().getDescription())
+        assertThat(viaProxy.getStatus().getCode())
+                .isEqualTo(straight.getStatus().getCode());
+        assertThat(viaProxy.getStatus().getDescription())
+                .isEqualTo(straight.getStatus().getDescription())
                 .isEqualTo("container \"gone\" not found");
         com.google.rpc.Status details = StatusProto.fromThrowable(viaProxy);
         assertThat(details).isEqualTo(StatusProto.fromThrowable(straight));
@@ -126,14 +132,17 @@ class ShimProxyTest {
         StatusRuntimeException straight = catchStatus(() -> rawCall(direct, method));
 
         assertThat(viaProxy.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(viaProxy.getStatus().getDescription()).isEqualTo(straight.getStatus().getDescription());
+        assertThat(viaProxy.getStatus().getDescription())
+                .isEqualTo(straight.getStatus().getDescription());
     }
 
     @Test
     void deadlineReachesTheRuntimeAndExpiryCancelsIt() {
         StatusRuntimeException failure = catchStatus(() -> RuntimeServiceGrpc.newBlockingStub(viaShim)
                 .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-                .removeContainer(RemoveContainerRequest.newBuilder().setContainerId("hang").build()));
+                .removeContainer(RemoveContainerRequest.newBuilder()
+                        .setContainerId("hang")
+                        .build()));
 
         assertThat(failure.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
         assertThat(runtime.lastDeadline.get()).isNotNull();
@@ -144,8 +153,8 @@ class ShimProxyTest {
     void clientCancelCancelsTheUpstreamCall() {
         ClientCall<RemoveContainerRequest, RemoveContainerResponse> call =
                 viaShim.newCall(RuntimeServiceGrpc.getRemoveContainerMethod(), CallOptions.DEFAULT);
-        ClientCalls.asyncUnaryCall(call, RemoveContainerRequest.newBuilder().setContainerId("hang").build(),
-                new Outcome<>());
+        ClientCalls.asyncUnaryCall(
+                call, RemoveContainerRequest.newBuilder().setContainerId("hang").build(), new Outcome<>());
         await().atMost(Duration.ofSeconds(5)).until(() -> runtime.lastHeaders.get() != null);
         call.cancel("test cancels", null);
         await().atMost(Duration.ofSeconds(5)).untilTrue(runtime.hangCancelled);
@@ -155,7 +164,8 @@ class ShimProxyTest {
     void serverStreamDeliversEveryEventInOrder() {
         runtime.eventLimit = 500;
         List<Long> seen = new CopyOnWriteArrayList<>();
-        RuntimeServiceGrpc.newBlockingStub(viaShim).withDeadlineAfter(10, TimeUnit.SECONDS)
+        RuntimeServiceGrpc.newBlockingStub(viaShim)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
                 .getContainerEvents(GetEventsRequest.getDefaultInstance())
                 .forEachRemaining(event -> seen.add(event.getCreatedAt()));
 
@@ -168,17 +178,26 @@ class ShimProxyTest {
         runtime.eventLimit = Integer.MAX_VALUE;
         AtomicReference<ClientCallStreamObserver<GetEventsRequest>> requestStream = new AtomicReference<>();
         AtomicInteger received = new AtomicInteger();
-        RuntimeServiceGrpc.newStub(viaShim).getContainerEvents(GetEventsRequest.getDefaultInstance(),
-                new ClientResponseObserver<GetEventsRequest, ContainerEventResponse>() {
-                    @Override public void beforeStart(ClientCallStreamObserver<GetEventsRequest> stream) {
-                        requestStream.set(stream);
-                    }
-                    @Override public void onNext(ContainerEventResponse value) {
-                        received.incrementAndGet();
-                    }
-                    @Override public void onError(Throwable t) { }
-                    @Override public void onCompleted() { }
-                });
+        RuntimeServiceGrpc.newStub(viaShim)
+                .getContainerEvents(
+                        GetEventsRequest.getDefaultInstance(),
+                        new ClientResponseObserver<GetEventsRequest, ContainerEventResponse>() {
+                            @Override
+                            public void beforeStart(ClientCallStreamObserver<GetEventsRequest> stream) {
+                                requestStream.set(stream);
+                            }
+
+                            @Override
+                            public void onNext(ContainerEventResponse value) {
+                                received.incrementAndGet();
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {}
+
+                            @Override
+                            public void onCompleted() {}
+                        });
         await().atMost(Duration.ofSeconds(5)).until(() -> received.get() >= 10);
         requestStream.get().cancel("kubelet stops watching", null);
         await().atMost(Duration.ofSeconds(5)).untilTrue(runtime.eventsCancelled);
@@ -191,23 +210,31 @@ class ShimProxyTest {
         List<ContainerEventResponse> received = new CopyOnWriteArrayList<>();
         AtomicReference<ClientCallStreamObserver<GetEventsRequest>> stream = new AtomicReference<>();
         CountDownLatch completed = new CountDownLatch(1);
-        RuntimeServiceGrpc.newStub(viaShim).getContainerEvents(GetEventsRequest.getDefaultInstance(),
-                new ClientResponseObserver<GetEventsRequest, ContainerEventResponse>() {
-                    @Override public void beforeStart(ClientCallStreamObserver<GetEventsRequest> s) {
-                        s.disableAutoRequestWithInitial(1);
-                        stream.set(s);
-                    }
-                    @Override public void onNext(ContainerEventResponse value) {
-                        received.add(value);
-                    }
-                    @Override public void onError(Throwable t) { }
-                    @Override public void onCompleted() {
-                        completed.countDown();
-                    }
-                });
+        RuntimeServiceGrpc.newStub(viaShim)
+                .getContainerEvents(
+                        GetEventsRequest.getDefaultInstance(),
+                        new ClientResponseObserver<GetEventsRequest, ContainerEventResponse>() {
+                            @Override
+                            public void beforeStart(ClientCallStreamObserver<GetEventsRequest> s) {
+                                s.disableAutoRequestWithInitial(1);
+                                stream.set(s);
+                            }
+
+                            @Override
+                            public void onNext(ContainerEventResponse value) {
+                                received.add(value);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {}
+
+                            @Override
+                            public void onCompleted() {
+                                completed.countDown();
+                            }
+                        });
         await().atMost(Duration.ofSeconds(10)).untilTrue(runtime.eventsStalled);
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
-                .until(() -> runtime.eventsStalled.get());
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> runtime.eventsStalled.get());
         int sentWhileStalled = runtime.eventsSent.get();
         // client window + shim windows + socket buffers hold a few MiB at most: ~200 events of 32 KiB.
         assertThat(sentWhileStalled).isLessThan(300);
@@ -222,23 +249,27 @@ class ShimProxyTest {
     void interceptorsRewriteRequestsAndObserveResponsesWithoutDelayingTheCall() throws Exception {
         CountDownLatch observerMayFinish = new CountDownLatch(1);
         AtomicReference<RunPodSandboxResponse> observed = new AtomicReference<>();
-        shim.interceptors().register(RuntimeServiceGrpc.getRunPodSandboxMethod(),
-                new CriInterceptor<RunPodSandboxRequest, RunPodSandboxResponse>() {
-                    @Override
-                    public RunPodSandboxRequest onRequest(RunPodSandboxRequest request, Metadata headers) {
-                        return request.toBuilder().setRuntimeHandler("rewritten").build();
-                    }
+        shim.interceptors()
+                .register(
+                        RuntimeServiceGrpc.getRunPodSandboxMethod(),
+                        new CriInterceptor<RunPodSandboxRequest, RunPodSandboxResponse>() {
+                            @Override
+                            public RunPodSandboxRequest onRequest(RunPodSandboxRequest request, Metadata headers) {
+                                return request.toBuilder()
+                                        .setRuntimeHandler("rewritten")
+                                        .build();
+                            }
 
-                    @Override
-                    public void onResponse(RunPodSandboxRequest request, RunPodSandboxResponse response) {
-                        try {
-                            observerMayFinish.await(10, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        observed.set(response);
-                    }
-                });
+                            @Override
+                            public void onResponse(RunPodSandboxRequest request, RunPodSandboxResponse response) {
+                                try {
+                                    observerMayFinish.await(10, TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                observed.set(response);
+                            }
+                        });
 
         RunPodSandboxResponse answer = blocking(viaShim).runPodSandbox(runPod("web"));
 
@@ -253,57 +284,72 @@ class ShimProxyTest {
     void throwingInterceptorLeavesTheResultUnchangedAndIsCounted() {
         RunPodSandboxResponse expected = blocking(viaShim).runPodSandbox(runPod("db"));
         RunPodSandboxRequest sentBefore = runtime.lastRunPodSandbox.get();
-        shim.interceptors().register(RuntimeServiceGrpc.getRunPodSandboxMethod(),
-                new CriInterceptor<RunPodSandboxRequest, RunPodSandboxResponse>() {
-                    @Override
-                    public RunPodSandboxRequest onRequest(RunPodSandboxRequest request, Metadata headers) {
-                        throw new IllegalStateException("plugin bug");
-                    }
+        shim.interceptors()
+                .register(
+                        RuntimeServiceGrpc.getRunPodSandboxMethod(),
+                        new CriInterceptor<RunPodSandboxRequest, RunPodSandboxResponse>() {
+                            @Override
+                            public RunPodSandboxRequest onRequest(RunPodSandboxRequest request, Metadata headers) {
+                                throw new IllegalStateException("plugin bug");
+                            }
 
-                    @Override
-                    public void onResponse(RunPodSandboxRequest request, RunPodSandboxResponse response) {
-                        throw new IllegalStateException("observer bug");
-                    }
-                });
+                            @Override
+                            public void onResponse(RunPodSandboxRequest request, RunPodSandboxResponse response) {
+                                throw new IllegalStateException("observer bug");
+                            }
+                        });
 
         assertThat(blocking(viaShim).runPodSandbox(runPod("db"))).isEqualTo(expected);
         assertThat(runtime.lastRunPodSandbox.get()).isEqualTo(sentBefore);
-        await().atMost(Duration.ofSeconds(5)).until(() ->
-                failures("REQUEST") == 1.0 && failures("RESPONSE") == 1.0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> failures("REQUEST") == 1.0 && failures("RESPONSE") == 1.0);
     }
 
     @Test
     void runtimeOutageFailsFastWithUnavailableAndRecoversByItself() throws Exception {
-        assertThat(blocking(viaShim).version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("fake");
+        assertThat(blocking(viaShim)
+                        .version(VersionRequest.getDefaultInstance())
+                        .getRuntimeName())
+                .isEqualTo("fake");
         runtime.kill();
 
         for (int i = 0; i < 5; i++) {
             long start = System.nanoTime();
-            StatusRuntimeException failure = catchStatus(() -> blocking(viaShim).version(VersionRequest.getDefaultInstance()));
+            StatusRuntimeException failure =
+                    catchStatus(() -> blocking(viaShim).version(VersionRequest.getDefaultInstance()));
             assertThat(failure.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         }
         Files.deleteIfExists(runtime.socket);
         runtime.start();
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() ->
-                "fake".equals(blocking(viaShim).version(VersionRequest.getDefaultInstance()).getRuntimeName()));
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions()
+                .until(() -> "fake"
+                        .equals(blocking(viaShim)
+                                .version(VersionRequest.getDefaultInstance())
+                                .getRuntimeName()));
     }
 
     @Test
     void metricsEndpointServesCountsCodesLatencyAndInFlight() throws Exception {
         blocking(viaShim).version(VersionRequest.getDefaultInstance());
-        catchStatus(() -> blocking(viaShim).stopContainer(StopContainerRequest.newBuilder().setContainerId("x").build()));
+        catchStatus(() -> blocking(viaShim)
+                .stopContainer(
+                        StopContainerRequest.newBuilder().setContainerId("x").build()));
 
         InetSocketAddress address = shim.metricsAddress();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + address.getPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body())
                 .contains("cri_shim_calls_seconds_count{code=\"OK\",method=\"runtime.v1.RuntimeService/Version\"} 1")
-                .contains("cri_shim_calls_seconds_count{code=\"NOT_FOUND\",method=\"runtime.v1.RuntimeService/StopContainer\"} 1")
+                .contains(
+                        "cri_shim_calls_seconds_count{code=\"NOT_FOUND\",method=\"runtime.v1.RuntimeService/StopContainer\"} 1")
                 .contains("cri_shim_calls_seconds_bucket{code=\"OK\",method=\"runtime.v1.RuntimeService/Version\"")
                 .contains("cri_shim_calls_in_flight{method=\"runtime.v1.RuntimeService/Version\"} 0")
                 .contains("cri_shim_runtime_up 1");
@@ -312,8 +358,10 @@ class ShimProxyTest {
     @Test
     void shutdownDrainsCallsInFlightAndRemovesTheSocket() throws Exception {
         Outcome<RemoveContainerResponse> outcome = new Outcome<>();
-        ClientCalls.asyncUnaryCall(viaShim.newCall(RuntimeServiceGrpc.getRemoveContainerMethod(), CallOptions.DEFAULT),
-                RemoveContainerRequest.newBuilder().setContainerId("slow-500").build(), outcome);
+        ClientCalls.asyncUnaryCall(
+                viaShim.newCall(RuntimeServiceGrpc.getRemoveContainerMethod(), CallOptions.DEFAULT),
+                RemoveContainerRequest.newBuilder().setContainerId("slow-500").build(),
+                outcome);
         await().atMost(Duration.ofSeconds(5)).until(() -> runtime.lastHeaders.get() != null);
         Path socket = shim.socket();
 
@@ -325,19 +373,29 @@ class ShimProxyTest {
     }
 
     private double failures(String phase) {
-        var counter = shim.meterRegistry().find("cri.shim.interceptor.failures").tag("phase", phase).counter();
+        var counter = shim.meterRegistry()
+                .find("cri.shim.interceptor.failures")
+                .tag("phase", phase)
+                .counter();
         return counter == null ? 0 : counter.count();
     }
 
     private static RunPodSandboxRequest runPod(String name) {
-        return RunPodSandboxRequest.newBuilder().setConfig(PodSandboxConfig.newBuilder()
-                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default").setUid("u-" + name)))
+        return RunPodSandboxRequest.newBuilder()
+                .setConfig(PodSandboxConfig.newBuilder()
+                        .setMetadata(PodSandboxMetadata.newBuilder()
+                                .setName(name)
+                                .setNamespace("default")
+                                .setUid("u-" + name)))
                 .build();
     }
 
     private static byte[] rawCall(ManagedChannel channel, String method) {
-        return ClientCalls.blockingUnaryCall(channel, RawMarshaller.rawMethod(method),
-                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), new byte[0]);
+        return ClientCalls.blockingUnaryCall(
+                channel,
+                RawMarshaller.rawMethod(method),
+                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                new byte[0]);
     }
 
     private static StatusRuntimeException catchStatus(Runnable call) {
@@ -361,7 +419,6 @@ class ShimProxyTest {
         }
 
         @Override
-        public void onCompleted() {
-        }
+        public void onCompleted() {}
     }
 }

@@ -29,8 +29,9 @@ final class ShimUnderTest implements AutoCloseable {
         ContainerdNode node = ContainerdNode.start(name);
         try {
             Path dir = Files.createTempDirectory(Path.of("/tmp"), "shim-");
-            ShimDaemon shim = ShimDaemon.start(ShimConfig.of(new UnixEndpoint(dir.resolve("run/cri.sock")),
-                    new UnixEndpoint(node.socket())).withMetricsAddress(new InetSocketAddress("127.0.0.1", 0)));
+            ShimDaemon shim = ShimDaemon.start(
+                    ShimConfig.of(new UnixEndpoint(dir.resolve("run/cri.sock")), new UnixEndpoint(node.socket()))
+                            .withMetricsAddress(new InetSocketAddress("127.0.0.1", 0)));
             return new ShimUnderTest(node, shim, dir);
         } catch (IOException | RuntimeException e) {
             node.close();
@@ -46,7 +47,8 @@ final class ShimUnderTest implements AutoCloseable {
         } finally {
             node.close();
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }

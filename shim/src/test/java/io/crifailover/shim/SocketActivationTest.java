@@ -65,7 +65,8 @@ class SocketActivationTest {
         passed.listen(128);
         POSIX posix = POSIXFactory.getNativePOSIX();
         int flags = posix.fcntl(passed.intValue(), Fcntl.F_GETFL);
-        assertThat(posix.fcntlInt(passed.intValue(), Fcntl.F_SETFL, flags & ~OpenFlags.O_NONBLOCK.intValue())).isZero();
+        assertThat(posix.fcntlInt(passed.intValue(), Fcntl.F_SETFL, flags & ~OpenFlags.O_NONBLOCK.intValue()))
+                .isZero();
         return new ListenFds.Selection(passed.intValue(), "cri-failover.socket", 1);
     }
 
@@ -77,23 +78,32 @@ class SocketActivationTest {
             ManagedChannel channel = UnixChannels.open(socket);
             try {
                 // Connects and sends the request while nothing accepts: it waits in the backlog.
-                var pending = RuntimeServiceGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                var pending = RuntimeServiceGrpc.newFutureStub(channel)
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
                         .version(VersionRequest.newBuilder().setVersion("v1").build());
                 assertThat(pending.isDone()).isFalse();
-                try (ShimDaemon shim = ShimDaemon.start(ShimConfig.of(new UnixEndpoint(dir.resolve("other.sock")),
-                        new UnixEndpoint(runtime.socket)), selection)) {
+                try (ShimDaemon shim = ShimDaemon.start(
+                        ShimConfig.of(new UnixEndpoint(dir.resolve("other.sock")), new UnixEndpoint(runtime.socket)),
+                        selection)) {
                     handedOver();
                     assertThat(shim.socket()).as("the passed socket's own path").isEqualTo(socket);
                     VersionResponse answer = pending.get(30, TimeUnit.SECONDS);
                     assertThat(answer.getRuntimeName()).isEqualTo("fake");
-                    assertThat(RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                            .version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("fake");
+                    assertThat(RuntimeServiceGrpc.newBlockingStub(channel)
+                                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                                    .version(VersionRequest.getDefaultInstance())
+                                    .getRuntimeName())
+                            .isEqualTo("fake");
                     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
-                            .as("mode as the service manager set it").isEqualTo("rw-------");
-                    assertThat(dir.resolve("other.sock")).as("--listen is not bound").doesNotExist();
+                            .as("mode as the service manager set it")
+                            .isEqualTo("rw-------");
+                    assertThat(dir.resolve("other.sock"))
+                            .as("--listen is not bound")
+                            .doesNotExist();
                 }
                 assertThat(socket).as("not unlinked on shutdown").exists();
-                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
+                        .isEqualTo("rw-------");
             } finally {
                 UnixChannels.close(channel);
             }
@@ -105,16 +115,22 @@ class SocketActivationTest {
         Path socket = dir.resolve("cri.sock");
         ListenFds.Selection selection = listeningSocket(socket);
         try (FakeRuntime runtime = new FakeRuntime(dir.resolve("runtime.sock")).start();
-                ShimDaemon shim = ShimDaemon.start(ShimConfig.of(new UnixEndpoint(socket), new UnixEndpoint(runtime.socket))
-                        .withPeers(new PeerPolicy(false, Set.of(4242), Set.of())), selection)) {
+                ShimDaemon shim = ShimDaemon.start(
+                        ShimConfig.of(new UnixEndpoint(socket), new UnixEndpoint(runtime.socket))
+                                .withPeers(new PeerPolicy(false, Set.of(4242), Set.of())),
+                        selection)) {
             handedOver();
             ManagedChannel channel = UnixChannels.open(socket);
             try {
                 assertThatThrownBy(() -> RuntimeServiceGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(10, TimeUnit.SECONDS).version(VersionRequest.getDefaultInstance()))
-                        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
-                assertThat(runtime.lastHeaders.get()).as("nothing reached the runtime").isNull();
+                                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                                .version(VersionRequest.getDefaultInstance()))
+                        .isInstanceOfSatisfying(
+                                StatusRuntimeException.class,
+                                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+                assertThat(runtime.lastHeaders.get())
+                        .as("nothing reached the runtime")
+                        .isNull();
             } finally {
                 UnixChannels.close(channel);
             }
@@ -124,35 +140,43 @@ class SocketActivationTest {
     @Test
     void refusesWhatIsNotAListeningUnixStreamSocket() throws Exception {
         try (FakeRuntime runtime = new FakeRuntime(dir.resolve("runtime.sock")).start()) {
-            ShimConfig config = ShimConfig.of(new UnixEndpoint(dir.resolve("cri.sock")), new UnixEndpoint(runtime.socket));
+            ShimConfig config =
+                    ShimConfig.of(new UnixEndpoint(dir.resolve("cri.sock")), new UnixEndpoint(runtime.socket));
 
             passed = LinuxSocket.newSocketDomainDgram();
             passed.bind(new DomainSocketAddress(dir.resolve("dgram.sock").toString()));
             assertThatThrownBy(() -> ShimDaemon.start(config, new ListenFds.Selection(passed.intValue(), null, 1)))
-                    .isInstanceOf(IOException.class).hasMessageContaining("not a stream socket");
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("not a stream socket");
             passed.close();
 
             passed = LinuxSocket.newSocketDomain();
             assertThatThrownBy(() -> ShimDaemon.start(config, new ListenFds.Selection(passed.intValue(), null, 1)))
-                    .isInstanceOf(IOException.class).hasMessageContaining("not listening");
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("not listening");
             passed.close();
 
             passed = LinuxSocket.newSocketStream(false);
             passed.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
             passed.listen(1);
             assertThatThrownBy(() -> ShimDaemon.start(config, new ListenFds.Selection(passed.intValue(), null, 1)))
-                    .isInstanceOf(IOException.class).hasMessageContaining("not a unix socket");
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("not a unix socket");
             passed.close();
 
             Path file = Files.writeString(dir.resolve("plain-file"), "x");
             FileDescriptor descriptor = FileDescriptor.from(file.toFile());
             try {
-                assertThatThrownBy(() -> ShimDaemon.start(config, new ListenFds.Selection(descriptor.intValue(), null, 1)))
-                        .isInstanceOf(IOException.class).hasMessageContaining("is not a usable socket");
+                assertThatThrownBy(
+                                () -> ShimDaemon.start(config, new ListenFds.Selection(descriptor.intValue(), null, 1)))
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContaining("is not a usable socket");
             } finally {
                 descriptor.close();
             }
-            assertThat(dir.resolve("cri.sock")).as("no fallback to binding --listen").doesNotExist();
+            assertThat(dir.resolve("cri.sock"))
+                    .as("no fallback to binding --listen")
+                    .doesNotExist();
         }
     }
 }

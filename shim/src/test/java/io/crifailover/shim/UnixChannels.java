@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 /** Test clients over unix sockets, playing kubelet. */
 final class UnixChannels {
 
-    private static final EventLoopGroup GROUP = new EpollEventLoopGroup(2, new DefaultThreadFactory("test-client", true));
+    private static final EventLoopGroup GROUP =
+            new EpollEventLoopGroup(2, new DefaultThreadFactory("test-client", true));
 
-    private UnixChannels() {
-    }
+    private UnixChannels() {}
 
     static ManagedChannel open(Path socket) {
         return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))

@@ -12,8 +12,7 @@ import java.util.List;
  */
 final class VolatileFields {
 
-    private VolatileFields() {
-    }
+    private VolatileFields() {}
 
     @SuppressWarnings("unchecked")
     static <M extends Message> M strip(M message) {
@@ -40,7 +39,8 @@ final class VolatileFields {
 
     private static boolean isVolatile(FieldDescriptor field) {
         String name = field.getName();
-        return name.equals("timestamp") || name.endsWith("_at")
+        return name.equals("timestamp")
+                || name.endsWith("_at")
                 || (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE
                         && field.getMessageType().getName().equals("UInt64Value"));
     }

@@ -7,12 +7,12 @@ import java.util.List;
 
 /** Writes the private containerd's config.toml, CNI config and registry host configs. */
 final class ContainerdConfig {
-  private ContainerdConfig() {}
+    private ContainerdConfig() {}
 
-  static void write(Path work, int slot, String pauseImage, String streamAddress,
-      List<String> plainHttpRegistries) throws IOException {
-    Path cniConf = Files.createDirectories(work.resolve("cni/net.d"));
-    Files.writeString(cniConf.resolve("10-crif.conflist"), """
+    static void write(Path work, int slot, String pauseImage, String streamAddress, List<String> plainHttpRegistries)
+            throws IOException {
+        Path cniConf = Files.createDirectories(work.resolve("cni/net.d"));
+        Files.writeString(cniConf.resolve("10-crif.conflist"), """
         {
           "cniVersion": "1.0.0",
           "name": "crif-%1$d",
@@ -33,18 +33,19 @@ final class ContainerdConfig {
             {"type": "loopback"}
           ]
         }
-        """.formatted(slot, bridgeName(slot), work.resolve("cni/ipam"), podSubnet(slot)));
-    Path certs = work.resolve("certs.d");
-    for (String hostPort : plainHttpRegistries) {
-      Path dir = Files.createDirectories(certs.resolve(hostPort));
-      Files.writeString(dir.resolve("hosts.toml"), """
+        """.formatted(
+                        slot, bridgeName(slot), work.resolve("cni/ipam"), podSubnet(slot)));
+        Path certs = work.resolve("certs.d");
+        for (String hostPort : plainHttpRegistries) {
+            Path dir = Files.createDirectories(certs.resolve(hostPort));
+            Files.writeString(dir.resolve("hosts.toml"), """
           server = "http://%1$s"
           [host."http://%1$s"]
             capabilities = ["pull", "resolve", "push"]
             skip_verify = true
           """.formatted(hostPort));
-    }
-    Files.writeString(work.resolve("config.toml"), """
+        }
+        Files.writeString(work.resolve("config.toml"), """
         version = 3
         root = '%1$s/root'
         state = '%1$s/state'
@@ -92,17 +93,17 @@ final class ContainerdConfig {
           [plugins.'io.containerd.internal.v1.opt']
             path = '%1$s/opt'
         """.formatted(work, pauseImage, streamAddress));
-  }
+    }
 
-  static String podSubnet(int slot) {
-    return "10.212." + slot + ".0/24";
-  }
+    static String podSubnet(int slot) {
+        return "10.212." + slot + ".0/24";
+    }
 
-  static String bridgeName(int slot) {
-    return "crb" + slot;
-  }
+    static String bridgeName(int slot) {
+        return "crb" + slot;
+    }
 
-  static String cgroupParent(int slot) {
-    return "/crif-" + slot;
-  }
+    static String cgroupParent(int slot) {
+        return "/crif-" + slot;
+    }
 }

@@ -12,48 +12,52 @@ import java.nio.file.Path;
  * holding the owner's pid; slots of dead owners are reclaimed.
  */
 final class SlotAllocator {
-  private static final Path DIR = Path.of("/run/cri-failover-test/slots");
+    private static final Path DIR = Path.of("/run/cri-failover-test/slots");
 
-  private SlotAllocator() {}
+    private SlotAllocator() {}
 
-  static synchronized int acquire() {
-    try {
-      Files.createDirectories(DIR);
-      long self = ProcessHandle.current().pid();
-      for (int round = 0; round < 2; round++) {
-        for (int slot = 1; slot <= 250; slot++) {
-          Path file = DIR.resolve(Integer.toString(slot));
-          try {
-            Files.writeString(file, Long.toString(self), StandardCharsets.US_ASCII,
-                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
-            return slot;
-          } catch (FileAlreadyExistsException taken) {
-            if (round == 1 && ownerIsDead(file)) {
-              Files.deleteIfExists(file);
+    static synchronized int acquire() {
+        try {
+            Files.createDirectories(DIR);
+            long self = ProcessHandle.current().pid();
+            for (int round = 0; round < 2; round++) {
+                for (int slot = 1; slot <= 250; slot++) {
+                    Path file = DIR.resolve(Integer.toString(slot));
+                    try {
+                        Files.writeString(
+                                file,
+                                Long.toString(self),
+                                StandardCharsets.US_ASCII,
+                                java.nio.file.StandardOpenOption.CREATE_NEW,
+                                java.nio.file.StandardOpenOption.WRITE);
+                        return slot;
+                    } catch (FileAlreadyExistsException taken) {
+                        if (round == 1 && ownerIsDead(file)) {
+                            Files.deleteIfExists(file);
+                        }
+                    }
+                }
             }
-          }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot allocate a test slot in " + DIR, e);
         }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot allocate a test slot in " + DIR, e);
+        throw new IllegalStateException("all 250 test slots in " + DIR + " are in use");
     }
-    throw new IllegalStateException("all 250 test slots in " + DIR + " are in use");
-  }
 
-  static void release(int slot) {
-    try {
-      Files.deleteIfExists(DIR.resolve(Integer.toString(slot)));
-    } catch (IOException ignored) {
-      // a stale slot is reclaimed by the next acquire
+    static void release(int slot) {
+        try {
+            Files.deleteIfExists(DIR.resolve(Integer.toString(slot)));
+        } catch (IOException ignored) {
+            // a stale slot is reclaimed by the next acquire
+        }
     }
-  }
 
-  private static boolean ownerIsDead(Path file) {
-    try {
-      long pid = Long.parseLong(Files.readString(file).trim());
-      return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
-    } catch (IOException | NumberFormatException e) {
-      return true;
+    private static boolean ownerIsDead(Path file) {
+        try {
+            long pid = Long.parseLong(Files.readString(file).trim());
+            return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+        } catch (IOException | NumberFormatException e) {
+            return true;
+        }
     }
-  }
 }

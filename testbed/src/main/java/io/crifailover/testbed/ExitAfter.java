@@ -6,23 +6,23 @@ package io.crifailover.testbed;
  * before the exit.
  */
 final class ExitAfter {
-  /** The program's body. */
-  @FunctionalInterface
-  interface Body {
-    void run(String[] args) throws Exception;
-  }
-
-  private ExitAfter() {}
-
-  static void run(Body body, String[] args) {
-    int status = 1;
-    try {
-      body.run(args);
-      status = 0;
-    } catch (Exception | Error e) {
-      e.printStackTrace();
-    } finally {
-      System.exit(status);
+    /** The program's body. */
+    @FunctionalInterface
+    interface Body {
+        void run(String[] args) throws Exception;
     }
-  }
+
+    private ExitAfter() {}
+
+    static void run(Body body, String[] args) {
+        int status = 1;
+        try {
+            body.run(args);
+            status = 0;
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+        } finally {
+            System.exit(status);
+        }
+    }
 }

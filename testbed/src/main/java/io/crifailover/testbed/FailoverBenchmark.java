@@ -29,217 +29,288 @@ import org.awaitility.Awaitility;
  * counter unprotected and protected at 1 s and 10 s (and unprotected again, to see drift).
  */
 public final class FailoverBenchmark {
-  private static final Pattern FROZEN = Pattern.compile("CRIU frozen (\\d+) ms, (\\d+) ms end to end");
-  private static final Duration CPU_WINDOW = Duration.ofSeconds(Long.getLong("crif.bench.cpuWindowSeconds", 30));
+    private static final Pattern FROZEN = Pattern.compile("CRIU frozen (\\d+) ms, (\\d+) ms end to end");
+    private static final Duration CPU_WINDOW = Duration.ofSeconds(Long.getLong("crif.bench.cpuWindowSeconds", 30));
 
-  private FailoverBenchmark() {}
+    private FailoverBenchmark() {}
 
-  /** One series of failovers: its name, the app's client, how to load data, how many keys that makes. */
-  private record Series(String name, String image, FailoverScenario.App app, int keys, int valueBytes) {}
+    /** One series of failovers: its name, the app's client, how to load data, how many keys that makes. */
+    private record Series(String name, String image, FailoverScenario.App app, int keys, int valueBytes) {}
 
-  public static void main(String[] args) {
-    ExitAfter.run(FailoverBenchmark::run, args);
-  }
+    public static void main(String[] args) {
+        ExitAfter.run(FailoverBenchmark::run, args);
+    }
 
-  private static void run(String[] args) throws Exception {
-    java.util.logging.Logger.getLogger("okhttp3").setLevel(java.util.logging.Level.WARNING);
-    int runs = Integer.parseInt(args.length > 0 ? args[0] : "10");
-    Path out = Path.of(args.length > 1 ? args[1] : "bench/results/failover.json");
-    List<String> parts = Arrays.asList((args.length > 2 ? args[2] : "counter,redis-1MiB,redis-100MiB,cpu").split(","));
-    TestImages images = TestImages.shared();
-    List<Series> all = List.of(
-        new Series("counter", images.counterImage(), FailoverScenario.COUNTER, 0, 0),
-        new Series("redis-1MiB", images.redisImage(), FailoverScenario.REDIS_INCR, 1024, 1024),
-        new Series("redis-100MiB", images.redisImage(), FailoverScenario.REDIS_INCR, 102_400, 1024));
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("benchmark", "failover");
-    json.put("runs_per_series", runs);
-    json.put("checkpoint_interval", "1s");
-    json.put("timing", "probe 100 ms x 3, heartbeat 100 ms, fence lease 500 ms + margin 200 ms, decisions polled"
-        + " every 100 ms, BFT-SMaRt request timeout 500 ms");
-    json.put("thesis_fault_to_service_ms", "4500-7500");
-    Random random = new Random(20261122L);
-    try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults())) {
-      for (Series s : all) {
-        if (parts.contains(s.name())) {
-          json.put(s.name(), runSeries(bed, s, runs, random));
+    private static void run(String[] args) throws Exception {
+        java.util.logging.Logger.getLogger("okhttp3").setLevel(java.util.logging.Level.WARNING);
+        int runs = Integer.parseInt(args.length > 0 ? args[0] : "10");
+        Path out = Path.of(args.length > 1 ? args[1] : "bench/results/failover.json");
+        List<String> parts =
+                Arrays.asList((args.length > 2 ? args[2] : "counter,redis-1MiB,redis-100MiB,cpu").split(","));
+        TestImages images = TestImages.shared();
+        List<Series> all = List.of(
+                new Series("counter", images.counterImage(), FailoverScenario.COUNTER, 0, 0),
+                new Series("redis-1MiB", images.redisImage(), FailoverScenario.REDIS_INCR, 1024, 1024),
+                new Series("redis-100MiB", images.redisImage(), FailoverScenario.REDIS_INCR, 102_400, 1024));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "failover");
+        json.put("runs_per_series", runs);
+        json.put("checkpoint_interval", "1s");
+        json.put(
+                "timing",
+                "probe 100 ms x 3, heartbeat 100 ms, fence lease 500 ms + margin 200 ms, decisions polled"
+                        + " every 100 ms, BFT-SMaRt request timeout 500 ms");
+        json.put("thesis_fault_to_service_ms", "4500-7500");
+        Random random = new Random(20261122L);
+        try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults())) {
+            for (Series s : all) {
+                if (parts.contains(s.name())) {
+                    json.put(s.name(), runSeries(bed, s, runs, random));
+                }
+            }
+            if (parts.contains("cpu")) {
+                json.put("cpu_overhead", cpuOverhead(bed, images.counterImage()));
+            }
         }
-      }
-      if (parts.contains("cpu")) {
-        json.put("cpu_overhead", cpuOverhead(bed, images.counterImage()));
-      }
+        json.put(
+                "load_average_after", Files.readString(Path.of("/proc/loadavg")).trim());
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
+        System.out.println("wrote " + out);
     }
-    json.put("load_average_after", Files.readString(Path.of("/proc/loadavg")).trim());
-    Files.createDirectories(out.toAbsolutePath().getParent());
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
-    System.out.println("wrote " + out);
-  }
 
-  private static Map<String, Object> runSeries(FailoverBed bed, Series s, int runs, Random random) {
-    PodEventsView events = new PodEventsView(bed.kube());
-    List<FailoverScenario.Result> results = new ArrayList<>();
-    List<Map<String, Object>> perRun = new ArrayList<>();
-    List<String> failed = new ArrayList<>();
-    List<Long> frozen = new ArrayList<>();
-    List<Long> endToEnd = new ArrayList<>();
-    for (int i = 0; i < runs; i++) {
-      String source = "node-" + (1 + random.nextInt(bed.nodes().size()));
-      String pod = s.name().toLowerCase() + "-" + i;
-      try {
-        bed.createProtectedPod(pod, source, s.image(), "1s");
-        String id = Awaitility.await().atMost(Duration.ofSeconds(90))
-            .until(() -> bed.appContainer(source, pod).orElse(null), c -> c != null);
-        if (s.keys() > 0) {
-          load(bed, source, id, s);
+    private static Map<String, Object> runSeries(FailoverBed bed, Series s, int runs, Random random) {
+        PodEventsView events = new PodEventsView(bed.kube());
+        List<FailoverScenario.Result> results = new ArrayList<>();
+        List<Map<String, Object>> perRun = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        List<Long> frozen = new ArrayList<>();
+        List<Long> endToEnd = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            String source = "node-" + (1 + random.nextInt(bed.nodes().size()));
+            String pod = s.name().toLowerCase() + "-" + i;
+            try {
+                bed.createProtectedPod(pod, source, s.image(), "1s");
+                String id = Awaitility.await()
+                        .atMost(Duration.ofSeconds(90))
+                        .until(() -> bed.appContainer(source, pod).orElse(null), c -> c != null);
+                if (s.keys() > 0) {
+                    load(bed, source, id, s);
+                }
+                long before = events.count("default", pod, PodEvents.CHECKPOINTED);
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(120))
+                        .until(() -> events.count("default", pod, PodEvents.CHECKPOINTED) >= before + 2);
+                FailoverScenario.Result r = FailoverScenario.cutOff(bed, pod, source, s.app());
+                long keys = s.keys() > 0 ? keysAfter(bed, r.target(), pod) : -1;
+                results.add(r);
+                Map<String, Object> run = r.summary();
+                if (s.keys() > 0) {
+                    run.put("keys_after", keys);
+                    run.put("keys_loaded", s.keys() + 1);
+                }
+                perRun.add(run);
+                System.out.printf(
+                        "%s run %d: %s -> %s detect %d, decide %d, restored %d, first good %d ms, lost %d ms%s%n",
+                        s.name(),
+                        i + 1,
+                        r.source(),
+                        r.target(),
+                        r.detectedMs(),
+                        r.decidedMs(),
+                        r.restoredMs(),
+                        r.firstGoodMs(),
+                        r.stateLostMs(),
+                        s.keys() > 0 ? ", keys " + keys : "");
+            } catch (RuntimeException e) {
+                failed.add("run " + (i + 1) + " from " + source + ": " + e.getMessage());
+                System.out.printf("%s run %d: %s FAILED: %s%n", s.name(), i + 1, source, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            checkpointTimes(events, pod, frozen, endToEnd);
+            bed.reconnect(source);
+            bed.kube().pods().inNamespace("default").withName(pod).delete();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> bed.nodes().stream()
+                            .allMatch(n -> n.agent().pods().values().stream()
+                                    .noneMatch(p -> p.name().equals(pod))));
+            Awaitility.await("nodes live again")
+                    .atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> bed.nodes().stream().allMatch(n -> StatusPage.liveMembers(n) == 4));
         }
-        long before = events.count("default", pod, PodEvents.CHECKPOINTED);
-        Awaitility.await().atMost(Duration.ofSeconds(120)).until(
-            () -> events.count("default", pod, PodEvents.CHECKPOINTED) >= before + 2);
-        FailoverScenario.Result r = FailoverScenario.cutOff(bed, pod, source, s.app());
-        long keys = s.keys() > 0 ? keysAfter(bed, r.target(), pod) : -1;
-        results.add(r);
-        Map<String, Object> run = r.summary();
-        if (s.keys() > 0) {
-          run.put("keys_after", keys);
-          run.put("keys_loaded", s.keys() + 1);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put(
+                "workload",
+                s.keys() == 0
+                        ? "counter (busybox, +1 every 100 ms); client reads it every 50 ms"
+                        : "redis-server 7 (unix socket) with " + s.keys() + " keys x " + s.valueBytes()
+                                + " B; client sends INCR tick every 50 ms");
+        json.put("runs", runs);
+        json.put("runs_succeeded", results.size());
+        json.put("runs_failed", failed);
+        json.put("detect_ms", median(results, FailoverScenario.Result::detectedMs));
+        json.put("decide_ms", median(results, FailoverScenario.Result::decidedMs));
+        json.put("pod_replaced_ms", median(results, FailoverScenario.Result::podReplacedMs));
+        json.put("restore_ms", median(results, FailoverScenario.Result::restoredMs));
+        json.put("fault_to_service_ms", median(results, FailoverScenario.Result::firstGoodMs));
+        json.put(
+                "fault_to_service_ms_max",
+                results.stream()
+                        .mapToLong(FailoverScenario.Result::firstGoodMs)
+                        .max()
+                        .orElse(-1));
+        json.put("state_lost_ms", median(results, FailoverScenario.Result::stateLostMs));
+        json.put(
+                "state_lost_ms_max",
+                results.stream()
+                        .mapToLong(FailoverScenario.Result::stateLostMs)
+                        .max()
+                        .orElse(-1));
+        json.put("frozen_ms", median(frozen));
+        json.put("checkpoint_end_to_end_ms", median(endToEnd));
+        json.put("checkpoints", frozen.size());
+        json.put("per_run", perRun);
+        return json;
+    }
+
+    /** Loads the series' keys into redis (idempotent: repeated if a checkpoint had the container paused). */
+    private static void load(FailoverBed bed, String node, String id, Series s) {
+        var cri = bed.node(node).cri();
+        String script = "for i=1,tonumber(ARGV[1]) do redis.call('SET','k'..i,string.rep('x',tonumber(ARGV[2]))) end"
+                + " return redis.call('DBSIZE')";
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(90))
+                .ignoreExceptions()
+                .until(
+                        () -> Long.parseLong(cri.exec(
+                                        id,
+                                        "redis-cli",
+                                        "-s",
+                                        "/data/redis.sock",
+                                        "eval",
+                                        script,
+                                        "0",
+                                        Integer.toString(s.keys()),
+                                        Integer.toString(s.valueBytes()))
+                                .trim()),
+                        n -> n >= s.keys());
+    }
+
+    private static long keysAfter(FailoverBed bed, String target, String pod) {
+        String id = bed.appContainer(target, pod).orElseThrow();
+        return Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(
+                        () -> Long.parseLong(bed.node(target)
+                                .cri()
+                                .exec(id, "redis-cli", "-s", "/data/redis.sock", "dbsize")
+                                .trim()),
+                        n -> n >= 0);
+    }
+
+    private static void checkpointTimes(PodEventsView events, String pod, List<Long> frozen, List<Long> endToEnd) {
+        for (var e : events.of("default", pod)) {
+            Matcher m = FROZEN.matcher(String.valueOf(e.getMessage()));
+            if (PodEvents.CHECKPOINTED.equals(e.getReason()) && m.find()) {
+                frozen.add(Long.parseLong(m.group(1)));
+                endToEnd.add(Long.parseLong(m.group(2)));
+            }
         }
-        perRun.add(run);
-        System.out.printf("%s run %d: %s -> %s detect %d, decide %d, restored %d, first good %d ms, lost %d ms%s%n",
-            s.name(), i + 1, r.source(), r.target(), r.detectedMs(), r.decidedMs(), r.restoredMs(),
-            r.firstGoodMs(), r.stateLostMs(), s.keys() > 0 ? ", keys " + keys : "");
-      } catch (RuntimeException e) {
-        failed.add("run " + (i + 1) + " from " + source + ": " + e.getMessage());
-        System.out.printf("%s run %d: %s FAILED: %s%n", s.name(), i + 1, source, e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      checkpointTimes(events, pod, frozen, endToEnd);
-      bed.reconnect(source);
-      bed.kube().pods().inNamespace("default").withName(pod).delete();
-      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> bed.nodes().stream()
-          .allMatch(n -> n.agent().pods().values().stream().noneMatch(p -> p.name().equals(pod))));
-      Awaitility.await("nodes live again").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
-          .until(() -> bed.nodes().stream().allMatch(n -> StatusPage.liveMembers(n) == 4));
     }
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("workload", s.keys() == 0 ? "counter (busybox, +1 every 100 ms); client reads it every 50 ms"
-        : "redis-server 7 (unix socket) with " + s.keys() + " keys x " + s.valueBytes()
-            + " B; client sends INCR tick every 50 ms");
-    json.put("runs", runs);
-    json.put("runs_succeeded", results.size());
-    json.put("runs_failed", failed);
-    json.put("detect_ms", median(results, FailoverScenario.Result::detectedMs));
-    json.put("decide_ms", median(results, FailoverScenario.Result::decidedMs));
-    json.put("pod_replaced_ms", median(results, FailoverScenario.Result::podReplacedMs));
-    json.put("restore_ms", median(results, FailoverScenario.Result::restoredMs));
-    json.put("fault_to_service_ms", median(results, FailoverScenario.Result::firstGoodMs));
-    json.put("fault_to_service_ms_max", results.stream().mapToLong(FailoverScenario.Result::firstGoodMs).max()
-        .orElse(-1));
-    json.put("state_lost_ms", median(results, FailoverScenario.Result::stateLostMs));
-    json.put("state_lost_ms_max", results.stream().mapToLong(FailoverScenario.Result::stateLostMs).max().orElse(-1));
-    json.put("frozen_ms", median(frozen));
-    json.put("checkpoint_end_to_end_ms", median(endToEnd));
-    json.put("checkpoints", frozen.size());
-    json.put("per_run", perRun);
-    return json;
-  }
 
-  /** Loads the series' keys into redis (idempotent: repeated if a checkpoint had the container paused). */
-  private static void load(FailoverBed bed, String node, String id, Series s) {
-    var cri = bed.node(node).cri();
-    String script = "for i=1,tonumber(ARGV[1]) do redis.call('SET','k'..i,string.rep('x',tonumber(ARGV[2]))) end"
-        + " return redis.call('DBSIZE')";
-    Awaitility.await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> Long.parseLong(cri.exec(id,
-        "redis-cli", "-s", "/data/redis.sock", "eval", script, "0", Integer.toString(s.keys()),
-        Integer.toString(s.valueBytes())).trim()), n -> n >= s.keys());
-  }
-
-  private static long keysAfter(FailoverBed bed, String target, String pod) {
-    String id = bed.appContainer(target, pod).orElseThrow();
-    return Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Long.parseLong(
-        bed.node(target).cri().exec(id, "redis-cli", "-s", "/data/redis.sock", "dbsize").trim()), n -> n >= 0);
-  }
-
-  private static void checkpointTimes(PodEventsView events, String pod, List<Long> frozen, List<Long> endToEnd) {
-    for (var e : events.of("default", pod)) {
-      Matcher m = FROZEN.matcher(String.valueOf(e.getMessage()));
-      if (PodEvents.CHECKPOINTED.equals(e.getReason()) && m.find()) {
-        frozen.add(Long.parseLong(m.group(1)));
-        endToEnd.add(Long.parseLong(m.group(2)));
-      }
+    /**
+     * Whole-machine CPU (all four nodes: runtimes, CRIU, shims, stores, replicas) over equal windows
+     * with one counter pod on node-1: unprotected, protected at 1 s, at 10 s, unprotected again.
+     */
+    private static Map<String, Object> cpuOverhead(FailoverBed bed, String image) throws Exception {
+        PodEventsView events = new PodEventsView(bed.kube());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("window_s", CPU_WINDOW.toSeconds());
+        json.put(
+                "what",
+                "busy CPU of the whole machine (cores) with one counter pod on node-1; overhead = "
+                        + "protected minus the mean of the two unprotected windows");
+        String[][] phases = {
+            {"unprotected", null}, {"protected_1s", "1s"}, {"protected_10s", "10s"}, {"unprotected_again", null}
+        };
+        Map<String, Double> cores = new LinkedHashMap<>();
+        for (String[] phase : phases) {
+            String pod = "cpu-" + phase[0].replace('_', '-');
+            Map<String, String> annotations =
+                    phase[1] == null ? Map.of() : Map.of(ProtectionSettings.INTERVAL, phase[1]);
+            bed.createPod(pod, "node-1", image, annotations);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(90))
+                    .until(() -> bed.appContainer("node-1", pod).isPresent());
+            if (phase[1] != null) {
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(60))
+                        .until(() -> events.count("default", pod, PodEvents.CHECKPOINTED) >= 1);
+            } else {
+                Awaitility.await().pollDelay(Duration.ofSeconds(5)).until(() -> true);
+            }
+            long c0 = events.count("default", pod, PodEvents.CHECKPOINTED);
+            long[] before = cpuJiffies();
+            Awaitility.await()
+                    .pollDelay(CPU_WINDOW)
+                    .atMost(CPU_WINDOW.plusSeconds(5))
+                    .until(() -> true);
+            long[] after = cpuJiffies();
+            long checkpoints = events.count("default", pod, PodEvents.CHECKPOINTED) - c0;
+            double busy = (double) (after[0] - before[0])
+                    / (after[1] - before[1])
+                    * Runtime.getRuntime().availableProcessors();
+            cores.put(phase[0], busy);
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("busy_cores", round(busy));
+            p.put("checkpoints_in_window", checkpoints);
+            json.put(phase[0], p);
+            System.out.printf(
+                    "cpu %s: %.3f cores busy, %d checkpoints in %d s%n",
+                    phase[0], busy, checkpoints, CPU_WINDOW.toSeconds());
+            bed.kube().pods().inNamespace("default").withName(pod).delete();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> bed.appContainer("node-1", pod).isEmpty());
+        }
+        double base = (cores.get("unprotected") + cores.get("unprotected_again")) / 2;
+        json.put("overhead_cores_1s", round(cores.get("protected_1s") - base));
+        json.put("overhead_cores_10s", round(cores.get("protected_10s") - base));
+        json.put("ratio_1s_vs_unprotected", round(cores.get("protected_1s") / base));
+        json.put("ratio_10s_vs_unprotected", round(cores.get("protected_10s") / base));
+        return json;
     }
-  }
 
-  /**
-   * Whole-machine CPU (all four nodes: runtimes, CRIU, shims, stores, replicas) over equal windows
-   * with one counter pod on node-1: unprotected, protected at 1 s, at 10 s, unprotected again.
-   */
-  private static Map<String, Object> cpuOverhead(FailoverBed bed, String image) throws Exception {
-    PodEventsView events = new PodEventsView(bed.kube());
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("window_s", CPU_WINDOW.toSeconds());
-    json.put("what", "busy CPU of the whole machine (cores) with one counter pod on node-1; overhead = "
-        + "protected minus the mean of the two unprotected windows");
-    String[][] phases = {{"unprotected", null}, {"protected_1s", "1s"}, {"protected_10s", "10s"},
-        {"unprotected_again", null}};
-    Map<String, Double> cores = new LinkedHashMap<>();
-    for (String[] phase : phases) {
-      String pod = "cpu-" + phase[0].replace('_', '-');
-      Map<String, String> annotations = phase[1] == null ? Map.of() : Map.of(ProtectionSettings.INTERVAL, phase[1]);
-      bed.createPod(pod, "node-1", image, annotations);
-      Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> bed.appContainer("node-1", pod).isPresent());
-      if (phase[1] != null) {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(
-            () -> events.count("default", pod, PodEvents.CHECKPOINTED) >= 1);
-      } else {
-        Awaitility.await().pollDelay(Duration.ofSeconds(5)).until(() -> true);
-      }
-      long c0 = events.count("default", pod, PodEvents.CHECKPOINTED);
-      long[] before = cpuJiffies();
-      Awaitility.await().pollDelay(CPU_WINDOW).atMost(CPU_WINDOW.plusSeconds(5)).until(() -> true);
-      long[] after = cpuJiffies();
-      long checkpoints = events.count("default", pod, PodEvents.CHECKPOINTED) - c0;
-      double busy = (double) (after[0] - before[0]) / (after[1] - before[1]) * Runtime.getRuntime().availableProcessors();
-      cores.put(phase[0], busy);
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("busy_cores", round(busy));
-      p.put("checkpoints_in_window", checkpoints);
-      json.put(phase[0], p);
-      System.out.printf("cpu %s: %.3f cores busy, %d checkpoints in %d s%n", phase[0], busy, checkpoints,
-          CPU_WINDOW.toSeconds());
-      bed.kube().pods().inNamespace("default").withName(pod).delete();
-      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> bed.appContainer("node-1", pod).isEmpty());
+    /** {busy, total} jiffies over all CPUs from /proc/stat. */
+    private static long[] cpuJiffies() throws java.io.IOException {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < f.length && i <= 8; i++) {
+            total += Long.parseLong(f[i]);
+        }
+        long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+        return new long[] {total - idle, total};
     }
-    double base = (cores.get("unprotected") + cores.get("unprotected_again")) / 2;
-    json.put("overhead_cores_1s", round(cores.get("protected_1s") - base));
-    json.put("overhead_cores_10s", round(cores.get("protected_10s") - base));
-    json.put("ratio_1s_vs_unprotected", round(cores.get("protected_1s") / base));
-    json.put("ratio_10s_vs_unprotected", round(cores.get("protected_10s") / base));
-    return json;
-  }
 
-  /** {busy, total} jiffies over all CPUs from /proc/stat. */
-  private static long[] cpuJiffies() throws java.io.IOException {
-    String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-    long total = 0;
-    for (int i = 1; i < f.length && i <= 8; i++) {
-      total += Long.parseLong(f[i]);
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
     }
-    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
-    return new long[] {total - idle, total};
-  }
 
-  private static double round(double v) {
-    return Math.round(v * 1000) / 1000.0;
-  }
+    private static long median(List<FailoverScenario.Result> rs, ToLongFunction<FailoverScenario.Result> f) {
+        return median(rs.stream().map(r -> f.applyAsLong(r)).toList());
+    }
 
-  private static long median(List<FailoverScenario.Result> rs, ToLongFunction<FailoverScenario.Result> f) {
-    return median(rs.stream().map(r -> f.applyAsLong(r)).toList());
-  }
-
-  private static long median(List<Long> values) {
-    long[] v = values.stream().mapToLong(Long::longValue).filter(x -> x >= 0).sorted().toArray();
-    return v.length == 0 ? -1 : v[v.length / 2];
-  }
+    private static long median(List<Long> values) {
+        long[] v = values.stream()
+                .mapToLong(Long::longValue)
+                .filter(x -> x >= 0)
+                .sorted()
+                .toArray();
+        return v.length == 0 ? -1 : v[v.length / 2];
+    }
 }

@@ -23,49 +23,54 @@ import okhttp3.mockwebserver.MockWebServer;
  * namespaces reach it as {@code 127.0.0.1:port} through {@code forwardLoopbackPort}.
  */
 public final class KubeApiServer implements AutoCloseable {
-  private final KubernetesMockServer server;
-  private final int port;
+    private final KubernetesMockServer server;
+    private final int port;
 
-  private KubeApiServer(KubernetesMockServer server, int port) {
-    this.server = server;
-    this.port = port;
-  }
-
-  public static KubeApiServer start() {
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(),
-        new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
-    int port = Ports.freeLoopbackPort();
-    try {
-      server.init(InetAddress.getByName("0.0.0.0"), port);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private KubeApiServer(KubernetesMockServer server, int port) {
+        this.server = server;
+        this.port = port;
     }
-    return new KubeApiServer(server, port);
-  }
 
-  public int port() {
-    return port;
-  }
+    public static KubeApiServer start() {
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
+        int port = Ports.freeLoopbackPort();
+        try {
+            server.init(InetAddress.getByName("0.0.0.0"), port);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new KubeApiServer(server, port);
+    }
 
-  /** {@code http://127.0.0.1:PORT}, valid on the host and inside forwarded namespaces. */
-  public String url() {
-    return "http://127.0.0.1:" + port;
-  }
+    public int port() {
+        return port;
+    }
 
-  /** A new client; close it when done. */
-  public KubernetesClient client() {
-    return new KubernetesClientBuilder().withConfig(config()).build();
-  }
+    /** {@code http://127.0.0.1:PORT}, valid on the host and inside forwarded namespaces. */
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
 
-  public Config config() {
-    return new ConfigBuilder().withMasterUrl(url()).withTrustCerts(true).withNamespace("default")
-        .withRequestTimeout(5_000).withConnectionTimeout(2_000).build();
-  }
+    /** A new client; close it when done. */
+    public KubernetesClient client() {
+        return new KubernetesClientBuilder().withConfig(config()).build();
+    }
 
-  /** Writes a kubeconfig file (0600) pointing at this server, for processes such as the shim. */
-  public Path writeKubeconfig(Path file) {
-    try {
-      Files.writeString(file, """
+    public Config config() {
+        return new ConfigBuilder()
+                .withMasterUrl(url())
+                .withTrustCerts(true)
+                .withNamespace("default")
+                .withRequestTimeout(5_000)
+                .withConnectionTimeout(2_000)
+                .build();
+    }
+
+    /** Writes a kubeconfig file (0600) pointing at this server, for processes such as the shim. */
+    public Path writeKubeconfig(Path file) {
+        try {
+            Files.writeString(file, """
           apiVersion: v1
           kind: Config
           clusters:
@@ -83,15 +88,15 @@ public final class KubeApiServer implements AutoCloseable {
           - name: testbed
             user: {}
           """.formatted(url()));
-      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 
-  @Override
-  public void close() {
-    server.destroy();
-  }
+    @Override
+    public void close() {
+        server.destroy();
+    }
 }

@@ -13,7 +13,12 @@ package io.crifailover.image.archive;
 public record ArchiveEntry(String name, String rawName, Type type, long size, int mode, String linkTarget) {
 
     /** Entry kinds the validator lets through. */
-    public enum Type { FILE, DIRECTORY, SYMLINK, HARDLINK }
+    public enum Type {
+        FILE,
+        DIRECTORY,
+        SYMLINK,
+        HARDLINK
+    }
 
     public boolean isFile() {
         return type == Type.FILE;

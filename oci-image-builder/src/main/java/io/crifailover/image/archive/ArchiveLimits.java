@@ -9,8 +9,8 @@ package io.crifailover.image.archive;
  * @param maxMetadataSize  largest metadata file kept in memory (config.dump, spec.dump, stats-dump, ...)
  * @param maxNameLength    longest entry name, bytes of UTF-8
  */
-public record ArchiveLimits(long maxEntries, long maxEntrySize, long maxTotalSize, int maxMetadataSize,
-                            int maxNameLength) {
+public record ArchiveLimits(
+        long maxEntries, long maxEntrySize, long maxTotalSize, int maxMetadataSize, int maxNameLength) {
 
     private static final long GIB = 1024L * 1024 * 1024;
 
@@ -20,8 +20,7 @@ public record ArchiveLimits(long maxEntries, long maxEntrySize, long maxTotalSiz
     }
 
     public ArchiveLimits {
-        if (maxEntries <= 0 || maxEntrySize <= 0 || maxTotalSize <= 0 || maxMetadataSize <= 0
-                || maxNameLength <= 0) {
+        if (maxEntries <= 0 || maxEntrySize <= 0 || maxTotalSize <= 0 || maxMetadataSize <= 0 || maxNameLength <= 0) {
             throw new IllegalArgumentException("archive limits must be positive");
         }
     }

@@ -7,5 +7,4 @@ package io.crifailover.image.archive;
  * @param contentBytes   sum of regular-file sizes
  * @param compressed     whether the archive was gzip-compressed
  */
-public record ArchiveSummary(long entries, long contentBytes, boolean compressed) {
-}
+public record ArchiveSummary(long entries, long contentBytes, boolean compressed) {}

@@ -64,7 +64,9 @@ public final class CheckpointArchiveReader {
             throw new InvalidArchiveException(null, ArchiveRule.EMPTY_ARCHIVE, "no bytes");
         }
         if (compression.unsupported()) {
-            throw new InvalidArchiveException(null, ArchiveRule.UNSUPPORTED_COMPRESSION,
+            throw new InvalidArchiveException(
+                    null,
+                    ArchiveRule.UNSUPPORTED_COMPRESSION,
                     compression.name().toLowerCase() + " archives are not supported");
         }
         boolean gzip = compression == Compression.GZIP;
@@ -89,7 +91,9 @@ public final class CheckpointArchiveReader {
             ArchiveEntry entry = validator.validate(tarEntry);
             long size = entry == null ? 0 : entry.size();
             if (plainSize >= 0 && guarded.count() + size > plainSize) {
-                throw new InvalidArchiveException(tarEntry.getName(), ArchiveRule.SIZE_BEYOND_END,
+                throw new InvalidArchiveException(
+                        tarEntry.getName(),
+                        ArchiveRule.SIZE_BEYOND_END,
                         "declares " + size + " bytes but only " + (plainSize - guarded.count())
                                 + " bytes follow its header");
             }
@@ -127,8 +131,8 @@ public final class CheckpointArchiveReader {
             throw e;
         } catch (IOException | RuntimeException e) {
             String where = previous == null ? "the first header" : "the header after '" + previous + "'";
-            throw new InvalidArchiveException(null, ArchiveRule.CORRUPT,
-                    "cannot parse " + where + ": " + e.getMessage(), e);
+            throw new InvalidArchiveException(
+                    null, ArchiveRule.CORRUPT, "cannot parse " + where + ": " + e.getMessage(), e);
         }
     }
 
@@ -140,7 +144,9 @@ public final class CheckpointArchiveReader {
             throws InvalidArchiveException {
         long padding = (TAR_BLOCK - lastSize % TAR_BLOCK) % TAR_BLOCK;
         if (consumedAfterData < padding + TAR_BLOCK) {
-            throw new InvalidArchiveException(previous, ArchiveRule.TRUNCATED,
+            throw new InvalidArchiveException(
+                    previous,
+                    ArchiveRule.TRUNCATED,
                     previous == null ? "no complete tar header" : "no end-of-archive marker after this entry");
         }
     }
@@ -154,7 +160,12 @@ public final class CheckpointArchiveReader {
 
     /** Archive encodings recognised by their first bytes. */
     private enum Compression {
-        EMPTY, PLAIN, GZIP, ZSTD, BZIP2, XZ;
+        EMPTY,
+        PLAIN,
+        GZIP,
+        ZSTD,
+        BZIP2,
+        XZ;
 
         boolean unsupported() {
             return this == ZSTD || this == BZIP2 || this == XZ;
@@ -171,15 +182,23 @@ public final class CheckpointArchiveReader {
             if (n >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
                 return GZIP;
             }
-            if (n >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
+            if (n >= 4
+                    && (head[0] & 0xff) == 0x28
+                    && (head[1] & 0xff) == 0xb5
+                    && (head[2] & 0xff) == 0x2f
                     && (head[3] & 0xff) == 0xfd) {
                 return ZSTD;
             }
             if (n >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') {
                 return BZIP2;
             }
-            if (n >= 6 && (head[0] & 0xff) == 0xfd && head[1] == '7' && head[2] == 'z' && head[3] == 'X'
-                    && head[4] == 'Z' && head[5] == 0) {
+            if (n >= 6
+                    && (head[0] & 0xff) == 0xfd
+                    && head[1] == '7'
+                    && head[2] == 'z'
+                    && head[3] == 'X'
+                    && head[4] == 'Z'
+                    && head[5] == 0) {
                 return XZ;
             }
             return PLAIN;

@@ -37,8 +37,8 @@ final class EntryContentStream extends InputStream {
         } catch (InvalidArchiveException e) {
             throw e;
         } catch (IOException e) {
-            throw new InvalidArchiveException(entry, ArchiveRule.TRUNCATED,
-                    remaining + " bytes of content missing (" + e.getMessage() + ")", e);
+            throw new InvalidArchiveException(
+                    entry, ArchiveRule.TRUNCATED, remaining + " bytes of content missing (" + e.getMessage() + ")", e);
         }
         if (n < 0) {
             throw new InvalidArchiveException(entry, ArchiveRule.TRUNCATED, remaining + " bytes of content missing");

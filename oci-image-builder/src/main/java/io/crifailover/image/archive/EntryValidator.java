@@ -18,8 +18,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 public final class EntryValidator {
 
     /** Entries every checkpoint archive must hold as regular files. */
-    public static final List<String> REQUIRED_FILES =
-            List.of("checkpoint/inventory.img", "spec.dump", "config.dump");
+    public static final List<String> REQUIRED_FILES = List.of("checkpoint/inventory.img", "spec.dump", "config.dump");
 
     private final ArchiveLimits limits;
     private final Map<String, ArchiveEntry.Type> seen = new HashMap<>();
@@ -47,15 +46,17 @@ public final class EntryValidator {
             throw new InvalidArchiveException(raw, ArchiveRule.BAD_NAME, "names the archive root");
         }
         if (++entries > limits.maxEntries()) {
-            throw new InvalidArchiveException(raw, ArchiveRule.TOO_MANY_ENTRIES,
-                    "more than " + limits.maxEntries() + " entries");
+            throw new InvalidArchiveException(
+                    raw, ArchiveRule.TOO_MANY_ENTRIES, "more than " + limits.maxEntries() + " entries");
         }
         checkParents(raw, name);
         ArchiveEntry.Type previous = seen.get(name);
         if (previous != null) {
             if (!(previous == ArchiveEntry.Type.DIRECTORY && type == ArchiveEntry.Type.DIRECTORY)) {
-                throw new InvalidArchiveException(raw,
-                        previous == ArchiveEntry.Type.DIRECTORY ? ArchiveRule.NOT_A_DIRECTORY
+                throw new InvalidArchiveException(
+                        raw,
+                        previous == ArchiveEntry.Type.DIRECTORY
+                                ? ArchiveRule.NOT_A_DIRECTORY
                                 : ArchiveRule.DUPLICATE_ENTRY,
                         "'" + name + "' already appeared as " + previous.name().toLowerCase());
             }
@@ -66,7 +67,7 @@ public final class EntryValidator {
             case FILE -> size = checkSize(raw, tarEntry.getSize());
             case SYMLINK -> linkTarget = resolveSymlink(raw, name, tarEntry.getLinkName());
             case HARDLINK -> linkTarget = resolveHardLink(raw, tarEntry.getLinkName());
-            default -> { }
+            default -> {}
         }
         seen.put(name, type);
         return new ArchiveEntry(name, raw, type, size, tarEntry.getMode() & 07777, linkTarget);
@@ -77,8 +78,12 @@ public final class EntryValidator {
         for (String required : REQUIRED_FILES) {
             ArchiveEntry.Type type = seen.get(required);
             if (type != ArchiveEntry.Type.FILE) {
-                throw new InvalidArchiveException(required, ArchiveRule.MISSING_REQUIRED_ENTRY,
-                        type == null ? "not found in the archive" : "present as " + type.name().toLowerCase());
+                throw new InvalidArchiveException(
+                        required,
+                        ArchiveRule.MISSING_REQUIRED_ENTRY,
+                        type == null
+                                ? "not found in the archive"
+                                : "present as " + type.name().toLowerCase());
             }
         }
     }
@@ -93,8 +98,7 @@ public final class EntryValidator {
 
     private static ArchiveEntry.Type classify(TarArchiveEntry e, String raw) throws InvalidArchiveException {
         if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
-            throw new InvalidArchiveException(raw, ArchiveRule.DEVICE_NODE,
-                    "type '" + (char) e.getLinkFlag() + "'");
+            throw new InvalidArchiveException(raw, ArchiveRule.DEVICE_NODE, "type '" + (char) e.getLinkFlag() + "'");
         }
         if (e.isSymbolicLink()) {
             return ArchiveEntry.Type.SYMLINK;
@@ -150,10 +154,11 @@ public final class EntryValidator {
             if (type == null) {
                 seen.put(parent, ArchiveEntry.Type.DIRECTORY);
             } else if (type == ArchiveEntry.Type.SYMLINK || type == ArchiveEntry.Type.HARDLINK) {
-                throw new InvalidArchiveException(raw, ArchiveRule.PATH_THROUGH_LINK,
-                        "'" + parent + "' is a link");
+                throw new InvalidArchiveException(raw, ArchiveRule.PATH_THROUGH_LINK, "'" + parent + "' is a link");
             } else if (type != ArchiveEntry.Type.DIRECTORY) {
-                throw new InvalidArchiveException(raw, ArchiveRule.NOT_A_DIRECTORY,
+                throw new InvalidArchiveException(
+                        raw,
+                        ArchiveRule.NOT_A_DIRECTORY,
                         "'" + parent + "' is a " + type.name().toLowerCase());
             }
             slash = name.indexOf('/', slash + 1);
@@ -162,12 +167,14 @@ public final class EntryValidator {
 
     private long checkSize(String raw, long size) throws InvalidArchiveException {
         if (size < 0 || size > limits.maxEntrySize()) {
-            throw new InvalidArchiveException(raw, ArchiveRule.ENTRY_TOO_LARGE,
-                    "declares " + size + " bytes, limit " + limits.maxEntrySize());
+            throw new InvalidArchiveException(
+                    raw, ArchiveRule.ENTRY_TOO_LARGE, "declares " + size + " bytes, limit " + limits.maxEntrySize());
         }
         totalSize += size;
         if (totalSize > limits.maxTotalSize()) {
-            throw new InvalidArchiveException(raw, ArchiveRule.ARCHIVE_TOO_LARGE,
+            throw new InvalidArchiveException(
+                    raw,
+                    ArchiveRule.ARCHIVE_TOO_LARGE,
                     "content reaches " + totalSize + " bytes, limit " + limits.maxTotalSize());
         }
         return size;
@@ -191,8 +198,8 @@ public final class EntryValidator {
             }
             if (segment.equals("..")) {
                 if (path.isEmpty()) {
-                    throw new InvalidArchiveException(raw, ArchiveRule.LINK_ESCAPE,
-                            "target '" + target + "' points outside the root");
+                    throw new InvalidArchiveException(
+                            raw, ArchiveRule.LINK_ESCAPE, "target '" + target + "' points outside the root");
                 }
                 path.removeLast();
             } else {
@@ -207,11 +214,13 @@ public final class EntryValidator {
         try {
             normalized = normalizeName(target, limits.maxNameLength());
         } catch (InvalidArchiveException e) {
-            throw new InvalidArchiveException(raw, ArchiveRule.LINK_ESCAPE,
-                    "hard link target '" + target + "' points outside the root");
+            throw new InvalidArchiveException(
+                    raw, ArchiveRule.LINK_ESCAPE, "hard link target '" + target + "' points outside the root");
         }
         if (seen.get(normalized) != ArchiveEntry.Type.FILE) {
-            throw new InvalidArchiveException(raw, ArchiveRule.LINK_ESCAPE,
+            throw new InvalidArchiveException(
+                    raw,
+                    ArchiveRule.LINK_ESCAPE,
                     "hard link target '" + target + "' is not an earlier regular file of the archive");
         }
         return normalized;

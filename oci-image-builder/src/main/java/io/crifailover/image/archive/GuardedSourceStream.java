@@ -79,10 +79,9 @@ final class GuardedSourceStream extends FilterInputStream {
         }
         String where = compressed ? "gzip stream" : "archive";
         if (e instanceof EOFException) {
-            return new InvalidArchiveException(currentEntry, ArchiveRule.TRUNCATED,
-                    "the " + where + " ends early", e);
+            return new InvalidArchiveException(currentEntry, ArchiveRule.TRUNCATED, "the " + where + " ends early", e);
         }
-        return new InvalidArchiveException(currentEntry, ArchiveRule.CORRUPT,
-                "the " + where + " is damaged: " + e.getMessage(), e);
+        return new InvalidArchiveException(
+                currentEntry, ArchiveRule.CORRUPT, "the " + where + " is damaged: " + e.getMessage(), e);
     }
 }

@@ -14,8 +14,7 @@ final class CliJson {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
-    private CliJson() {
-    }
+    private CliJson() {}
 
     static String write(Object value) {
         try {

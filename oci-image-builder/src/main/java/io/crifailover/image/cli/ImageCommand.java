@@ -6,7 +6,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code image}: checkpoint archive to OCI checkpoint image and back. */
-@Command(name = "image", mixinStandardHelpOptions = true,
+@Command(
+        name = "image",
+        mixinStandardHelpOptions = true,
         description = "Pack checkpoint archives into OCI checkpoint images, unpack them, inspect either.",
         subcommands = {PackCommand.class, UnpackCommand.class, InspectCommand.class})
 public final class ImageCommand implements Runnable {

@@ -24,7 +24,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code image inspect}: validate and describe a checkpoint archive or a checkpoint image. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
         description = "Validate and describe a checkpoint archive, OCI layout or oci-archive (JSON on stdout).")
 public final class InspectCommand implements Callable<Integer> {
 

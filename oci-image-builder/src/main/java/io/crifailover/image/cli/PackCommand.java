@@ -15,12 +15,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code image pack}: checkpoint archive to OCI layout or oci-archive. */
-@Command(name = "pack", mixinStandardHelpOptions = true,
+@Command(
+        name = "pack",
+        mixinStandardHelpOptions = true,
         description = "Pack a runtime checkpoint archive into an OCI checkpoint image; prints the digests as JSON.")
 public final class PackCommand implements Callable<Integer> {
 
     /** Output forms. */
-    public enum Format { layout, ociarchive }
+    public enum Format {
+        layout,
+        ociarchive
+    }
 
     @Spec
     CommandSpec spec;
@@ -28,10 +33,16 @@ public final class PackCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ARCHIVE", description = "checkpoint archive (tar or tar.gz)")
     Path archive;
 
-    @Option(names = {"-o", "--output"}, required = true, description = "layout directory or oci-archive file")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            description = "layout directory or oci-archive file")
     Path output;
 
-    @Option(names = "--format", defaultValue = "layout", description = "layout or ociarchive (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--format",
+            defaultValue = "layout",
+            description = "layout or ociarchive (default ${DEFAULT-VALUE})")
     Format format;
 
     @Option(names = "--compression", defaultValue = "NONE", description = "NONE or GZIP (default ${DEFAULT-VALUE})")
@@ -78,14 +89,24 @@ public final class PackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CheckpointMetadata.Builder meta = CheckpointMetadata.builder().sourceNode(node).namespace(namespace).pod(pod)
-                .podUid(podUid).container(container).sequence(sequence).checkpointTime(time)
-                .criuVersion(criuVersion).cpuFlagsDigest(cpuFlagsDigest);
+        CheckpointMetadata.Builder meta = CheckpointMetadata.builder()
+                .sourceNode(node)
+                .namespace(namespace)
+                .pod(pod)
+                .podUid(podUid)
+                .container(container)
+                .sequence(sequence)
+                .checkpointTime(time)
+                .criuVersion(criuVersion)
+                .cpuFlagsDigest(cpuFlagsDigest);
         if (architecture != null) {
             meta.architecture(architecture);
         }
-        CheckpointImageBuilder builder = CheckpointImageBuilder.defaults().withCompression(compression)
-                .withGzipLevel(gzipLevel).withIndex(index).withTag(tag);
+        CheckpointImageBuilder builder = CheckpointImageBuilder.defaults()
+                .withCompression(compression)
+                .withGzipLevel(gzipLevel)
+                .withIndex(index)
+                .withTag(tag);
         CheckpointImage image = format == Format.layout
                 ? builder.buildLayout(archive, meta.build(), output)
                 : builder.buildOciArchive(archive, meta.build(), output);

@@ -12,7 +12,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code image unpack}: checkpoint image back to a checkpoint archive. */
-@Command(name = "unpack", mixinStandardHelpOptions = true,
+@Command(
+        name = "unpack",
+        mixinStandardHelpOptions = true,
         description = "Turn a checkpoint image (layout directory or oci-archive) back into a checkpoint archive.")
 public final class UnpackCommand implements Callable<Integer> {
 
@@ -22,7 +24,10 @@ public final class UnpackCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "OCI layout directory or oci-archive file")
     Path image;
 
-    @Option(names = {"-o", "--output"}, required = true, description = "checkpoint archive to write")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            description = "checkpoint archive to write")
     Path output;
 
     @Option(names = "--tag", description = "image tag in index.json (needed when there are several)")

@@ -20,8 +20,7 @@ import java.util.stream.Stream;
  */
 public final class SafeFiles {
 
-    private SafeFiles() {
-    }
+    private SafeFiles() {}
 
     /** Creates {@code dir} and missing parents; the directories created here are 0700. */
     public static Path createPrivateDirectories(Path dir) throws IOException {
@@ -34,8 +33,8 @@ public final class SafeFiles {
             createPrivateDirectories(parent);
         }
         try {
-            Files.createDirectory(absolute,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(
+                    absolute, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (FileAlreadyExistsException e) {
             if (!Files.isDirectory(absolute)) {
                 throw e;
@@ -46,14 +45,17 @@ public final class SafeFiles {
 
     /** Creates a fresh 0600 temporary file in {@code dir}. */
     public static Path createPrivateTempFile(Path dir, String prefix) throws IOException {
-        return Files.createTempFile(dir, prefix, ".tmp",
+        return Files.createTempFile(
+                dir,
+                prefix,
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
     /** Creates a fresh 0700 temporary directory in {@code dir}. */
     public static Path createPrivateTempDirectory(Path dir, String prefix) throws IOException {
-        return Files.createTempDirectory(dir, prefix,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        return Files.createTempDirectory(
+                dir, prefix, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
     /** Flushes a file's content to stable storage. */
@@ -89,8 +91,8 @@ public final class SafeFiles {
         try {
             Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot atomically rename " + source + " to " + target
-                    + " (different file systems?)", e);
+            throw new IOException(
+                    "cannot atomically rename " + source + " to " + target + " (different file systems?)", e);
         }
     }
 

@@ -11,6 +11,9 @@ import java.time.Instant;
  * @param criuVersion     CRIU version from {@code dump.log}, or null
  * @param stats           CRIU dump statistics from {@code stats-dump}, or null when absent
  */
-public record CheckpointArchiveInfo(RuntimeFlavour flavour, ContainerIdentity identity, Instant checkpointedAt,
-                                    String criuVersion, CriuDumpStats stats) {
-}
+public record CheckpointArchiveInfo(
+        RuntimeFlavour flavour,
+        ContainerIdentity identity,
+        Instant checkpointedAt,
+        String criuVersion,
+        CriuDumpStats stats) {}

@@ -27,8 +27,7 @@ public final class CheckpointInfoParser {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern CRIU_VERSION = Pattern.compile("Version: ([0-9][0-9A-Za-z.\\-+]*)");
 
-    private CheckpointInfoParser() {
-    }
+    private CheckpointInfoParser() {}
 
     /** Parses the collected files; {@code config.dump} and {@code spec.dump} must be valid JSON objects. */
     public static CheckpointArchiveInfo parse(MetadataCollector files) throws InvalidArchiveException {
@@ -55,8 +54,7 @@ public final class CheckpointInfoParser {
         } catch (InvalidArchiveException e) {
             throw e;
         } catch (IOException e) {
-            throw new InvalidArchiveException(name, ArchiveRule.BAD_METADATA,
-                    "not valid JSON: " + e.getMessage(), e);
+            throw new InvalidArchiveException(name, ArchiveRule.BAD_METADATA, "not valid JSON: " + e.getMessage(), e);
         }
     }
 
@@ -95,8 +93,16 @@ public final class CheckpointInfoParser {
             containerName = text(config, "name");
         }
         String imageName = firstNonNull(text(config, "rootfsImageName"), text(config, "rootfsImage"));
-        return new ContainerIdentity(text(config, "id"), containerName, podName, namespace, podUid, sandboxId,
-                imageName, text(config, "rootfsImageRef"), text(config, "runtime"));
+        return new ContainerIdentity(
+                text(config, "id"),
+                containerName,
+                podName,
+                namespace,
+                podUid,
+                sandboxId,
+                imageName,
+                text(config, "rootfsImageRef"),
+                text(config, "runtime"));
     }
 
     private static String criuVersion(MetadataCollector files) {
@@ -116,8 +122,8 @@ public final class CheckpointInfoParser {
         try {
             return StatsDumpParser.parse(bytes);
         } catch (IOException e) {
-            throw new InvalidArchiveException(MetadataCollector.STATS_DUMP, ArchiveRule.BAD_METADATA,
-                    e.getMessage(), e);
+            throw new InvalidArchiveException(
+                    MetadataCollector.STATS_DUMP, ArchiveRule.BAD_METADATA, e.getMessage(), e);
         }
     }
 
@@ -135,7 +141,7 @@ public final class CheckpointInfoParser {
     }
 
     private static boolean hasKeyPrefix(JsonNode object, String prefix) {
-        for (Iterator<String> it = object.fieldNames(); it.hasNext();) {
+        for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
             if (it.next().startsWith(prefix)) {
                 return true;
             }

@@ -14,7 +14,13 @@ package io.crifailover.image.meta;
  * @param rootfsImageRef  image the container ran (resolved reference/digest)
  * @param ociRuntime      OCI runtime name recorded by the CRI runtime
  */
-public record ContainerIdentity(String containerId, String containerName, String podName, String namespace,
-                                String podUid, String sandboxId, String rootfsImageName, String rootfsImageRef,
-                                String ociRuntime) {
-}
+public record ContainerIdentity(
+        String containerId,
+        String containerName,
+        String podName,
+        String namespace,
+        String podUid,
+        String sandboxId,
+        String rootfsImageName,
+        String rootfsImageRef,
+        String ociRuntime) {}

@@ -48,8 +48,8 @@ public final class CriuImageFile {
             }
             long length = Integer.toUnsignedLong(buf.getInt());
             if (length > buf.remaining()) {
-                throw new IOException(name + ": entry at offset " + (buf.position() - 4) + " declares "
-                        + length + " bytes, only " + buf.remaining() + " remain");
+                throw new IOException(name + ": entry at offset " + (buf.position() - 4) + " declares " + length
+                        + " bytes, only " + buf.remaining() + " remain");
             }
             byte[] entry = new byte[(int) length];
             buf.get(entry);

@@ -74,7 +74,9 @@ public final class MetadataCollector {
         }
         if (KEPT.contains(entry.name())) {
             if (entry.size() > maxMetadataSize) {
-                throw new InvalidArchiveException(entry.rawName(), ArchiveRule.ENTRY_TOO_LARGE,
+                throw new InvalidArchiveException(
+                        entry.rawName(),
+                        ArchiveRule.ENTRY_TOO_LARGE,
                         "metadata file of " + entry.size() + " bytes, limit " + maxMetadataSize);
             }
             return (int) Math.max(1, entry.size());

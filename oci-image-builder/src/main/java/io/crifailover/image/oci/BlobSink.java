@@ -21,6 +21,7 @@ public final class BlobSink implements AutoCloseable {
 
     /** Chunks small enough to be hashed while still in the CPU cache (measured: 256 KiB x 8 ~ 1 MiB x 3). */
     private static final int BUFFER = 256 * 1024;
+
     private static final int BUFFERS = 8;
 
     private final Path blobDir;
@@ -154,8 +155,7 @@ public final class BlobSink implements AutoCloseable {
      * @param path    where it lives
      * @param created false when an identical blob was already present
      */
-    public record Committed(String digest, long size, Path path, boolean created) {
-    }
+    public record Committed(String digest, long size, Path path, boolean created) {}
 
     private final class SinkStream extends OutputStream {
         @Override

@@ -12,9 +12,12 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"mediaType", "digest", "size", "platform", "annotations"})
-public record Descriptor(@JsonProperty("mediaType") String mediaType, @JsonProperty("digest") String digest,
-                         @JsonProperty("size") long size, @JsonProperty("platform") Platform platform,
-                         @JsonProperty("annotations") SortedMap<String, String> annotations) {
+public record Descriptor(
+        @JsonProperty("mediaType") String mediaType,
+        @JsonProperty("digest") String digest,
+        @JsonProperty("size") long size,
+        @JsonProperty("platform") Platform platform,
+        @JsonProperty("annotations") SortedMap<String, String> annotations) {
 
     public Descriptor {
         annotations = annotations == null ? null : new TreeMap<>(annotations);

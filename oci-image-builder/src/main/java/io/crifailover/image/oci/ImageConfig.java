@@ -12,10 +12,14 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"created", "architecture", "os", "variant", "config", "rootfs", "history"})
-public record ImageConfig(@JsonProperty("created") String created, @JsonProperty("architecture") String architecture,
-                          @JsonProperty("os") String os, @JsonProperty("variant") String variant,
-                          @JsonProperty("config") RuntimeConfig config, @JsonProperty("rootfs") RootFs rootfs,
-                          @JsonProperty("history") List<History> history) {
+public record ImageConfig(
+        @JsonProperty("created") String created,
+        @JsonProperty("architecture") String architecture,
+        @JsonProperty("os") String os,
+        @JsonProperty("variant") String variant,
+        @JsonProperty("config") RuntimeConfig config,
+        @JsonProperty("rootfs") RootFs rootfs,
+        @JsonProperty("history") List<History> history) {
 
     /** The {@code config} section; only labels are used by checkpoint images. */
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
@@ -29,7 +33,9 @@ public record ImageConfig(@JsonProperty("created") String created, @JsonProperty
     /** The {@code rootfs} section. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonPropertyOrder({"type", "diff_ids"})
-    public record RootFs(@JsonProperty("type") String type, @JsonProperty("diff_ids") List<String> diffIds) {
+    public record RootFs(
+            @JsonProperty("type") String type,
+            @JsonProperty("diff_ids") List<String> diffIds) {
         public static RootFs layers(List<String> diffIds) {
             return new RootFs("layers", List.copyOf(diffIds));
         }
@@ -39,7 +45,8 @@ public record ImageConfig(@JsonProperty("created") String created, @JsonProperty
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonPropertyOrder({"created", "created_by", "comment"})
-    public record History(@JsonProperty("created") String created, @JsonProperty("created_by") String createdBy,
-                          @JsonProperty("comment") String comment) {
-    }
+    public record History(
+            @JsonProperty("created") String created,
+            @JsonProperty("created_by") String createdBy,
+            @JsonProperty("comment") String comment) {}
 }

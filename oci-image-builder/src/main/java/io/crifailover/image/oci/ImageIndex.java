@@ -12,9 +12,11 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "mediaType", "manifests", "annotations"})
-public record ImageIndex(@JsonProperty("schemaVersion") int schemaVersion, @JsonProperty("mediaType") String mediaType,
-                         @JsonProperty("manifests") List<Descriptor> manifests,
-                         @JsonProperty("annotations") SortedMap<String, String> annotations) {
+public record ImageIndex(
+        @JsonProperty("schemaVersion") int schemaVersion,
+        @JsonProperty("mediaType") String mediaType,
+        @JsonProperty("manifests") List<Descriptor> manifests,
+        @JsonProperty("annotations") SortedMap<String, String> annotations) {
 
     public ImageIndex {
         manifests = manifests == null ? List.of() : List.copyOf(manifests);

@@ -12,10 +12,12 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"schemaVersion", "mediaType", "config", "layers", "annotations"})
-public record ImageManifest(@JsonProperty("schemaVersion") int schemaVersion,
-                            @JsonProperty("mediaType") String mediaType, @JsonProperty("config") Descriptor config,
-                            @JsonProperty("layers") List<Descriptor> layers,
-                            @JsonProperty("annotations") SortedMap<String, String> annotations) {
+public record ImageManifest(
+        @JsonProperty("schemaVersion") int schemaVersion,
+        @JsonProperty("mediaType") String mediaType,
+        @JsonProperty("config") Descriptor config,
+        @JsonProperty("layers") List<Descriptor> layers,
+        @JsonProperty("annotations") SortedMap<String, String> annotations) {
 
     public ImageManifest {
         layers = layers == null ? List.of() : List.copyOf(layers);

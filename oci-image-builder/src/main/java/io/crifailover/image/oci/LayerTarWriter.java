@@ -47,8 +47,10 @@ public final class LayerTarWriter implements ArchiveEntryHandler, AutoCloseable 
             case FILE -> addFile(entry.name(), entry.size(), content);
             default -> {
                 skippedLinks++;
-                LOG.warn("leaving link '{}' -> '{}' out of the layer (files and directories only)",
-                        entry.name(), entry.linkTarget());
+                LOG.warn(
+                        "leaving link '{}' -> '{}' out of the layer (files and directories only)",
+                        entry.name(),
+                        entry.linkTarget());
             }
         }
     }

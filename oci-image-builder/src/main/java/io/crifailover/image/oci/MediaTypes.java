@@ -10,10 +10,10 @@ public final class MediaTypes {
     public static final String LAYER_TAR_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
     /** Docker's media types, accepted when reading images a registry converted. */
     public static final String DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+
     public static final String DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
-    private MediaTypes() {
-    }
+    private MediaTypes() {}
 
     public static boolean isIndex(String mediaType) {
         return INDEX.equals(mediaType) || DOCKER_MANIFEST_LIST.equals(mediaType);

@@ -18,8 +18,7 @@ import java.util.stream.Stream;
  */
 public final class OciArchiveWriter {
 
-    private OciArchiveWriter() {
-    }
+    private OciArchiveWriter() {}
 
     /** Writes {@code layout} as an oci-archive at {@code target}. */
     public static void write(Path layout, Path target) throws IOException {
@@ -28,7 +27,7 @@ public final class OciArchiveWriter {
         Path temp = SafeFiles.createPrivateTempFile(parent, "." + target.getFileName() + ".");
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20);
-                 LayerTarWriter tar = new LayerTarWriter(out)) {
+                    LayerTarWriter tar = new LayerTarWriter(out)) {
                 addFile(tar, layout, OciLayoutMarker.FILE_NAME);
                 addFile(tar, layout, OciLayout.INDEX_FILE);
                 tar.addDirectory("blobs");

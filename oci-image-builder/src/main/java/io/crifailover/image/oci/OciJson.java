@@ -17,8 +17,7 @@ public final class OciJson {
             .configure(SerializationFeature.INDENT_OUTPUT, false)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    private OciJson() {
-    }
+    private OciJson() {}
 
     /** Canonical bytes of an OCI document. */
     public static byte[] write(Object document) {

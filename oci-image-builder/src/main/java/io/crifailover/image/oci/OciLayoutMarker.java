@@ -5,7 +5,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** The {@code oci-layout} file at the root of an image layout. */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record OciLayoutMarker(@JsonProperty("imageLayoutVersion") String imageLayoutVersion) {
+public record OciLayoutMarker(
+        @JsonProperty("imageLayoutVersion") String imageLayoutVersion) {
 
     public static final String FILE_NAME = "oci-layout";
 

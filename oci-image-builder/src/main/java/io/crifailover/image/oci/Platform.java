@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"architecture", "os", "variant"})
-public record Platform(@JsonProperty("architecture") String architecture, @JsonProperty("os") String os,
-                       @JsonProperty("variant") String variant) {
-}
+public record Platform(
+        @JsonProperty("architecture") String architecture,
+        @JsonProperty("os") String os,
+        @JsonProperty("variant") String variant) {}

@@ -24,8 +24,7 @@ import java.util.Locale;
  */
 public final class PackBenchmark {
 
-    private PackBenchmark() {
-    }
+    private PackBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path archive = Path.of(args[0]);
@@ -34,12 +33,21 @@ public final class PackBenchmark {
         int reps = Integer.parseInt(args[3]);
         CheckpointImageBuilder builder = switch (mode) {
             case "none" -> CheckpointImageBuilder.defaults();
-            case "gzip1" -> CheckpointImageBuilder.defaults().withCompression(LayerCompression.GZIP).withGzipLevel(1);
-            case "gzip6" -> CheckpointImageBuilder.defaults().withCompression(LayerCompression.GZIP).withGzipLevel(6);
+            case "gzip1" ->
+                CheckpointImageBuilder.defaults()
+                        .withCompression(LayerCompression.GZIP)
+                        .withGzipLevel(1);
+            case "gzip6" ->
+                CheckpointImageBuilder.defaults()
+                        .withCompression(LayerCompression.GZIP)
+                        .withGzipLevel(6);
             default -> throw new IllegalArgumentException("mode " + mode);
         };
-        CheckpointMetadata meta = CheckpointMetadata.builder().sourceNode("bench").sequence(1)
-                .checkpointTime(Instant.EPOCH).build();
+        CheckpointMetadata meta = CheckpointMetadata.builder()
+                .sourceNode("bench")
+                .sequence(1)
+                .checkpointTime(Instant.EPOCH)
+                .build();
         Path tree = args.length > 4 ? Path.of(args[4]) : null;
         List<Double> millis = new ArrayList<>();
         List<Double> tarMillis = new ArrayList<>();
@@ -57,8 +65,18 @@ public final class PackBenchmark {
                 Path tar = outDir.resolve("tar-" + i + ".tar");
                 Path times = outDir.resolve("tar-" + i + ".time");
                 long t0 = System.nanoTime();
-                run("/usr/bin/time", "-f", "%U %S", "-o", times.toString(),
-                        "tar", "-cf", tar.toString(), "-C", tree.toString(), ".");
+                run(
+                        "/usr/bin/time",
+                        "-f",
+                        "%U %S",
+                        "-o",
+                        times.toString(),
+                        "tar",
+                        "-cf",
+                        tar.toString(),
+                        "-C",
+                        tree.toString(),
+                        ".");
                 long t1 = System.nanoTime();
                 run("sync", tar.toString());
                 long t2 = System.nanoTime();
@@ -83,11 +101,20 @@ public final class PackBenchmark {
             SafeFiles.deleteRecursively(out);
         }
         long peak = peakHeapUsed();
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+                Locale.ROOT,
                 "{\"mode\":\"%s\",\"ms\":[%s],\"cpu_ms\":[%s],\"tar_ms\":[%s],\"tar_cpu_ms\":[%s],\"tar_sync_ms\":[%s],"
                         + "\"peak_heap_used_bytes\":%d,\"max_heap_bytes\":%d,\"layer_bytes\":%d,\"manifest_digest\":\"%s\"}%n",
-                mode, join(millis), join(cpuMillis), join(tarMillis), join(tarCpuMillis), join(tarSyncMillis), peak,
-                Runtime.getRuntime().maxMemory(), layerBytes, digest);
+                mode,
+                join(millis),
+                join(cpuMillis),
+                join(tarMillis),
+                join(tarCpuMillis),
+                join(tarSyncMillis),
+                peak,
+                Runtime.getRuntime().maxMemory(),
+                layerBytes,
+                digest);
     }
 
     private static String join(List<Double> values) {

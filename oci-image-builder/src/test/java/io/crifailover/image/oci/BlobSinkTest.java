@@ -41,7 +41,8 @@ class BlobSinkTest {
         assertThat(blob.size()).isEqualTo(size);
         assertThat(blob.path()).isEqualTo(layout.blobPath(blob.digest()));
         assertThat(Files.readAllBytes(blob.path())).isEqualTo(content);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(blob.path()))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(blob.path())))
+                .isEqualTo("rw-------");
         assertThat(tempFiles(layout)).isEmpty();
     }
 

@@ -11,8 +11,7 @@ import picocli.CommandLine;
 /** Command-line value converters with error messages that say what was expected. */
 final class Converters {
 
-    private Converters() {
-    }
+    private Converters() {}
 
     /** {@code unix:///path/to.sock} or an absolute path. */
     static final class Endpoint implements CommandLine.ITypeConverter<UnixEndpoint> {
@@ -35,8 +34,8 @@ final class Converters {
             }
             int colon = value.lastIndexOf(':');
             if (colon <= 0 || colon == value.length() - 1) {
-                throw new CommandLine.TypeConversionException("expected host:port (e.g. 127.0.0.1:9464) or none, got '"
-                        + value + "'");
+                throw new CommandLine.TypeConversionException(
+                        "expected host:port (e.g. 127.0.0.1:9464) or none, got '" + value + "'");
             }
             String host = value.substring(0, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -62,8 +61,8 @@ final class Converters {
         public Integer convert(String value) {
             Matcher m = SIZE.matcher(value.trim());
             if (!m.matches()) {
-                throw new CommandLine.TypeConversionException("expected a size like 67108864, 64MiB or 512KiB, got '"
-                        + value + "'");
+                throw new CommandLine.TypeConversionException(
+                        "expected a size like 67108864, 64MiB or 512KiB, got '" + value + "'");
             }
             long multiplier = switch (m.group(2).toLowerCase(Locale.ROOT)) {
                 case "kib" -> 1024L;
@@ -102,8 +101,8 @@ final class Converters {
             try {
                 return Duration.parse(value.trim());
             } catch (RuntimeException e) {
-                throw new CommandLine.TypeConversionException("expected a duration like 250ms, 5s or 1m, got '"
-                        + value + "'");
+                throw new CommandLine.TypeConversionException(
+                        "expected a duration like 250ms, 5s or 1m, got '" + value + "'");
             }
         }
     }

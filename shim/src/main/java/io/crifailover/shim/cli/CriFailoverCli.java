@@ -10,7 +10,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code cri-failover} command; each part of the system is a subcommand. */
-@Command(name = "cri-failover",
+@Command(
+        name = "cri-failover",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         usageHelpWidth = 100,
@@ -22,9 +23,17 @@ import picocli.CommandLine.Command;
             "the shim's socket. 'cri-failover help <command>' shows the options of a command.",
             ""
         },
-        subcommands = {ShimCommand.class, StatusCommand.class, ImageCommand.class, StoreCommand.class,
-            PlacementReplicaCommand.class, SniffCommand.class, InstallCommand.class, UninstallCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {
+            ShimCommand.class,
+            StatusCommand.class,
+            ImageCommand.class,
+            StoreCommand.class,
+            PlacementReplicaCommand.class,
+            SniffCommand.class,
+            InstallCommand.class,
+            UninstallCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class CriFailoverCli implements Runnable {
 
     @CommandLine.Spec

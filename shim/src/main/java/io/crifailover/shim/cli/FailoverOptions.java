@@ -11,45 +11,64 @@ import picocli.CommandLine.Option;
 /** The shim's checkpoint-and-failover options; without {@code --cluster} the shim only proxies. */
 public final class FailoverOptions {
 
-  @Option(names = "--cluster", paramLabel = "FILE",
-      description = "Cluster settings (YAML: f, ports, members with name/address/replicaId, timing). "
-          + "Turns on checkpointing, failure detection and restore. Without it the shim only proxies.")
-  Path cluster;
+    @Option(
+            names = "--cluster",
+            paramLabel = "FILE",
+            description = "Cluster settings (YAML: f, ports, members with name/address/replicaId, timing). "
+                    + "Turns on checkpointing, failure detection and restore. Without it the shim only proxies.")
+    Path cluster;
 
-  @Option(names = "--node-name", paramLabel = "NAME", defaultValue = "${env:NODE_NAME}",
-      description = "This node's name, as in the cluster file and the Kubernetes Node. Default: $NODE_NAME")
-  String nodeName;
+    @Option(
+            names = "--node-name",
+            paramLabel = "NAME",
+            defaultValue = "${env:NODE_NAME}",
+            description = "This node's name, as in the cluster file and the Kubernetes Node. Default: $NODE_NAME")
+    String nodeName;
 
-  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/cri-failover",
-      description = "Private state: checkpoint store, placement replica, temporary files (0700). "
-          + "Default: ${DEFAULT-VALUE}")
-  Path stateDir;
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            defaultValue = "/var/lib/cri-failover",
+            description = "Private state: checkpoint store, placement replica, temporary files (0700). "
+                    + "Default: ${DEFAULT-VALUE}")
+    Path stateDir;
 
-  @Option(names = "--cluster-key", paramLabel = "FILE", defaultValue = "/etc/cri-failover/cluster.key",
-      description = "Shared key that authenticates node-to-node replication (0600). Default: ${DEFAULT-VALUE}")
-  Path clusterKey;
+    @Option(
+            names = "--cluster-key",
+            paramLabel = "FILE",
+            defaultValue = "/etc/cri-failover/cluster.key",
+            description = "Shared key that authenticates node-to-node replication (0600). Default: ${DEFAULT-VALUE}")
+    Path clusterKey;
 
-  @Option(names = "--kubeconfig", paramLabel = "FILE",
-      description = "Kubeconfig for the Kubernetes API; default: in-cluster or ~/.kube/config.")
-  Path kubeconfig;
+    @Option(
+            names = "--kubeconfig",
+            paramLabel = "FILE",
+            description = "Kubeconfig for the Kubernetes API; default: in-cluster or ~/.kube/config.")
+    Path kubeconfig;
 
-  @Option(names = "--cpu-flags", paramLabel = "FLAG", split = ",",
-      description = "CPU flags to announce instead of /proc/cpuinfo's (for testing placement).")
-  List<String> cpuFlags;
+    @Option(
+            names = "--cpu-flags",
+            paramLabel = "FLAG",
+            split = ",",
+            description = "CPU flags to announce instead of /proc/cpuinfo's (for testing placement).")
+    List<String> cpuFlags;
 
-  @Option(names = "--capacity", paramLabel = "N", defaultValue = "10",
-      description = "How many restored containers this node takes relative to others. Default: ${DEFAULT-VALUE}")
-  int capacity;
+    @Option(
+            names = "--capacity",
+            paramLabel = "N",
+            defaultValue = "10",
+            description = "How many restored containers this node takes relative to others. Default: ${DEFAULT-VALUE}")
+    int capacity;
 
-  /** The failover configuration, empty when {@code --cluster} is not given. */
-  Optional<FailoverConfig> config() throws IOException {
-    if (cluster == null) {
-      return Optional.empty();
+    /** The failover configuration, empty when {@code --cluster} is not given. */
+    Optional<FailoverConfig> config() throws IOException {
+        if (cluster == null) {
+            return Optional.empty();
+        }
+        if (nodeName == null || nodeName.isBlank()) {
+            throw new IllegalArgumentException("--cluster needs --node-name (or $NODE_NAME)");
+        }
+        return Optional.of(
+                ClusterSettings.load(cluster).forNode(nodeName, stateDir, clusterKey, kubeconfig, cpuFlags, capacity));
     }
-    if (nodeName == null || nodeName.isBlank()) {
-      throw new IllegalArgumentException("--cluster needs --node-name (or $NODE_NAME)");
-    }
-    return Optional.of(ClusterSettings.load(cluster).forNode(nodeName, stateDir, clusterKey, kubeconfig,
-        cpuFlags, capacity));
-  }
 }

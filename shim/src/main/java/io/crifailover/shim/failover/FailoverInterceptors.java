@@ -28,62 +28,69 @@ import io.grpc.Metadata;
  * already has.
  */
 public final class FailoverInterceptors {
-  private FailoverInterceptors() {}
+    private FailoverInterceptors() {}
 
-  public static void register(InterceptorRegistry registry, FailoverNode node) {
-    registry.register(RuntimeServiceGrpc.getRunPodSandboxMethod(),
-        new CriInterceptor<RunPodSandboxRequest, RunPodSandboxResponse>() {
-          @Override
-          public void onResponse(RunPodSandboxRequest request, RunPodSandboxResponse response) {
-            node.onRunPodSandbox(request, response);
-          }
-        });
-    registry.register(RuntimeServiceGrpc.getCreateContainerMethod(),
-        new CriInterceptor<CreateContainerRequest, CreateContainerResponse>() {
-          @Override
-          public CreateContainerRequest onRequest(CreateContainerRequest request, Metadata headers) {
-            return node.rewriteCreateContainer(request);
-          }
+    public static void register(InterceptorRegistry registry, FailoverNode node) {
+        registry.register(
+                RuntimeServiceGrpc.getRunPodSandboxMethod(),
+                new CriInterceptor<RunPodSandboxRequest, RunPodSandboxResponse>() {
+                    @Override
+                    public void onResponse(RunPodSandboxRequest request, RunPodSandboxResponse response) {
+                        node.onRunPodSandbox(request, response);
+                    }
+                });
+        registry.register(
+                RuntimeServiceGrpc.getCreateContainerMethod(),
+                new CriInterceptor<CreateContainerRequest, CreateContainerResponse>() {
+                    @Override
+                    public CreateContainerRequest onRequest(CreateContainerRequest request, Metadata headers) {
+                        return node.rewriteCreateContainer(request);
+                    }
 
-          @Override
-          public void onResponse(CreateContainerRequest request, CreateContainerResponse response) {
-            node.onCreateContainer(request, response);
-          }
-        });
-    registry.register(RuntimeServiceGrpc.getStartContainerMethod(),
-        new CriInterceptor<StartContainerRequest, StartContainerResponse>() {
-          @Override
-          public void onResponse(StartContainerRequest request, StartContainerResponse response) {
-            node.onStartContainer(request.getContainerId());
-          }
-        });
-    registry.register(RuntimeServiceGrpc.getStopContainerMethod(),
-        new CriInterceptor<StopContainerRequest, StopContainerResponse>() {
-          @Override
-          public void onResponse(StopContainerRequest request, StopContainerResponse response) {
-            node.onContainerGone(request.getContainerId());
-          }
-        });
-    registry.register(RuntimeServiceGrpc.getRemoveContainerMethod(),
-        new CriInterceptor<RemoveContainerRequest, RemoveContainerResponse>() {
-          @Override
-          public void onResponse(RemoveContainerRequest request, RemoveContainerResponse response) {
-            node.onContainerGone(request.getContainerId());
-          }
-        });
-    registry.register(RuntimeServiceGrpc.getStopPodSandboxMethod(),
-        new CriInterceptor<StopPodSandboxRequest, StopPodSandboxResponse>() {
-          @Override
-          public void onResponse(StopPodSandboxRequest request, StopPodSandboxResponse response) {
-            node.onPodSandboxGone(request.getPodSandboxId());
-          }
-        });
-    registry.register(RuntimeServiceGrpc.getRemovePodSandboxMethod(),
-        new CriInterceptor<RemovePodSandboxRequest, RemovePodSandboxResponse>() {
-          @Override
-          public void onResponse(RemovePodSandboxRequest request, RemovePodSandboxResponse response) {
-            node.onPodSandboxGone(request.getPodSandboxId());
-          }
-        });
-  }
+                    @Override
+                    public void onResponse(CreateContainerRequest request, CreateContainerResponse response) {
+                        node.onCreateContainer(request, response);
+                    }
+                });
+        registry.register(
+                RuntimeServiceGrpc.getStartContainerMethod(),
+                new CriInterceptor<StartContainerRequest, StartContainerResponse>() {
+                    @Override
+                    public void onResponse(StartContainerRequest request, StartContainerResponse response) {
+                        node.onStartContainer(request.getContainerId());
+                    }
+                });
+        registry.register(
+                RuntimeServiceGrpc.getStopContainerMethod(),
+                new CriInterceptor<StopContainerRequest, StopContainerResponse>() {
+                    @Override
+                    public void onResponse(StopContainerRequest request, StopContainerResponse response) {
+                        node.onContainerGone(request.getContainerId());
+                    }
+                });
+        registry.register(
+                RuntimeServiceGrpc.getRemoveContainerMethod(),
+                new CriInterceptor<RemoveContainerRequest, RemoveContainerResponse>() {
+                    @Override
+                    public void onResponse(RemoveContainerRequest request, RemoveContainerResponse response) {
+                        node.onContainerGone(request.getContainerId());
+                    }
+                });
+        registry.register(
+                RuntimeServiceGrpc.getStopPodSandboxMethod(),
+                new CriInterceptor<StopPodSandboxRequest, StopPodSandboxResponse>() {
+                    @Override
+                    public void onResponse(StopPodSandboxRequest request, StopPodSandboxResponse response) {
+                        node.onPodSandboxGone(request.getPodSandboxId());
+                    }
+                });
+        registry.register(
+                RuntimeServiceGrpc.getRemovePodSandboxMethod(),
+                new CriInterceptor<RemovePodSandboxRequest, RemovePodSandboxResponse>() {
+                    @Override
+                    public void onResponse(RemovePodSandboxRequest request, RemovePodSandboxResponse response) {
+                        node.onPodSandboxGone(request.getPodSandboxId());
+                    }
+                });
+    }
 }

@@ -23,10 +23,8 @@ public interface CriInterceptor<Q, R> {
     }
 
     /** Sees a successful response together with the request that was forwarded. */
-    default void onResponse(Q request, R response) {
-    }
+    default void onResponse(Q request, R response) {}
 
     /** Sees a failed call: the request that was forwarded (null if it could not be decoded) and its status. */
-    default void onError(Q request, Status status) {
-    }
+    default void onError(Q request, Status status) {}
 }

@@ -4,7 +4,11 @@ package io.crifailover.shim.intercept;
 public interface InterceptorFailures {
 
     /** Where in a call an interceptor failed. */
-    enum Phase { REQUEST, RESPONSE, ERROR }
+    enum Phase {
+        REQUEST,
+        RESPONSE,
+        ERROR
+    }
 
     /** An interceptor of {@code fullMethodName} threw in {@code phase}. */
     void interceptorFailed(String fullMethodName, Phase phase);
@@ -15,11 +19,9 @@ public interface InterceptorFailures {
     /** Discards everything; for tests and tools. */
     InterceptorFailures IGNORE = new InterceptorFailures() {
         @Override
-        public void interceptorFailed(String fullMethodName, Phase phase) {
-        }
+        public void interceptorFailed(String fullMethodName, Phase phase) {}
 
         @Override
-        public void observationDropped(String fullMethodName) {
-        }
+        public void observationDropped(String fullMethodName) {}
     };
 }

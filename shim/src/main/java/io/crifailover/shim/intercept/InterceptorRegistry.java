@@ -39,8 +39,8 @@ public final class InterceptorRegistry {
                     + method.getFullMethodName() + " (" + method.getType() + ")");
         }
         @SuppressWarnings("unchecked")
-        Binding<Q, R> binding = (Binding<Q, R>) bindings.computeIfAbsent(
-                method.getFullMethodName(), name -> new Binding<>(method));
+        Binding<Q, R> binding =
+                (Binding<Q, R>) bindings.computeIfAbsent(method.getFullMethodName(), name -> new Binding<>(method));
         binding.interceptors.add(interceptor);
     }
 

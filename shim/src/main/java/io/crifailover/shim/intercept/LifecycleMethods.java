@@ -17,8 +17,7 @@ public final class LifecycleMethods {
             RuntimeServiceGrpc.getStopPodSandboxMethod(),
             RuntimeServiceGrpc.getRemovePodSandboxMethod());
 
-    private LifecycleMethods() {
-    }
+    private LifecycleMethods() {}
 
     /** Whether {@code fullMethodName} is one of {@link #ALL}. */
     public static boolean contains(String fullMethodName) {

@@ -25,8 +25,12 @@ final class TypedCallInterception<Q, R> implements CallInterception {
     private final InterceptorFailures failures;
     private volatile Q forwardedRequest;
 
-    TypedCallInterception(MethodDescriptor<Q, R> method, List<CriInterceptor<Q, R>> interceptors,
-            Metadata headers, Executor observerExecutor, InterceptorFailures failures) {
+    TypedCallInterception(
+            MethodDescriptor<Q, R> method,
+            List<CriInterceptor<Q, R>> interceptors,
+            Metadata headers,
+            Executor observerExecutor,
+            InterceptorFailures failures) {
         this.method = method;
         this.interceptors = interceptors;
         this.headers = headers;
@@ -66,17 +70,19 @@ final class TypedCallInterception<Q, R> implements CallInterception {
 
     @Override
     public void onResponse(byte[] raw) {
-        observe(() -> {
-            R response = method.parseResponse(new ByteArrayInputStream(raw));
-            Q request = forwardedRequest;
-            for (CriInterceptor<Q, R> interceptor : interceptors) {
-                try {
-                    interceptor.onResponse(request, response);
-                } catch (Exception | Error e) {
-                    fail(InterceptorFailures.Phase.RESPONSE, "observing the response", e);
-                }
-            }
-        }, InterceptorFailures.Phase.RESPONSE);
+        observe(
+                () -> {
+                    R response = method.parseResponse(new ByteArrayInputStream(raw));
+                    Q request = forwardedRequest;
+                    for (CriInterceptor<Q, R> interceptor : interceptors) {
+                        try {
+                            interceptor.onResponse(request, response);
+                        } catch (Exception | Error e) {
+                            fail(InterceptorFailures.Phase.RESPONSE, "observing the response", e);
+                        }
+                    }
+                },
+                InterceptorFailures.Phase.RESPONSE);
     }
 
     @Override
@@ -84,16 +90,18 @@ final class TypedCallInterception<Q, R> implements CallInterception {
         if (status.isOk()) {
             return;
         }
-        observe(() -> {
-            Q request = forwardedRequest;
-            for (CriInterceptor<Q, R> interceptor : interceptors) {
-                try {
-                    interceptor.onError(request, status);
-                } catch (Exception | Error e) {
-                    fail(InterceptorFailures.Phase.ERROR, "observing the error", e);
-                }
-            }
-        }, InterceptorFailures.Phase.ERROR);
+        observe(
+                () -> {
+                    Q request = forwardedRequest;
+                    for (CriInterceptor<Q, R> interceptor : interceptors) {
+                        try {
+                            interceptor.onError(request, status);
+                        } catch (Exception | Error e) {
+                            fail(InterceptorFailures.Phase.ERROR, "observing the error", e);
+                        }
+                    }
+                },
+                InterceptorFailures.Phase.ERROR);
     }
 
     private void observe(Runnable observation, InterceptorFailures.Phase phase) {
@@ -114,8 +122,11 @@ final class TypedCallInterception<Q, R> implements CallInterception {
 
     private void fail(InterceptorFailures.Phase phase, String what, Throwable e) {
         failures.interceptorFailed(method.getFullMethodName(), phase);
-        LOG.warn("interceptor failed while {} of {}; the call is forwarded unchanged", what,
-                method.getFullMethodName(), e);
+        LOG.warn(
+                "interceptor failed while {} of {}; the call is forwarded unchanged",
+                what,
+                method.getFullMethodName(),
+                e);
     }
 
     private static byte[] toBytes(InputStream stream) {

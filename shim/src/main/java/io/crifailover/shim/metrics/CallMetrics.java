@@ -1,11 +1,11 @@
 package io.crifailover.shim.metrics;
 
 import io.crifailover.shim.intercept.InterceptorFailures;
+import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.grpc.Status;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -21,6 +21,7 @@ public final class CallMetrics implements InterceptorFailures {
 
     /** Distinct method tags kept before further unknown names are folded into {@link #OTHER}. */
     private static final int MAX_METHODS = 256;
+
     static final String OTHER = "other";
 
     private final MeterRegistry registry;
@@ -47,8 +48,10 @@ public final class CallMetrics implements InterceptorFailures {
     public void interceptorFailed(String fullMethodName, Phase phase) {
         Counter.builder("cri.shim.interceptor.failures")
                 .description("Interceptor exceptions; the call was forwarded unchanged")
-                .tag("method", fullMethodName).tag("phase", phase.name())
-                .register(registry).increment();
+                .tag("method", fullMethodName)
+                .tag("phase", phase.name())
+                .register(registry)
+                .increment();
     }
 
     @Override
@@ -56,7 +59,8 @@ public final class CallMetrics implements InterceptorFailures {
         Counter.builder("cri.shim.observations.dropped")
                 .description("Response observations dropped because the observer queue was full")
                 .tag("method", fullMethodName)
-                .register(registry).increment();
+                .register(registry)
+                .increment();
     }
 
     private MethodMeters meters(String fullMethodName) {
@@ -86,13 +90,16 @@ public final class CallMetrics implements InterceptorFailures {
 
         private Timer timer(Status.Code code) {
             synchronized (timers) {
-                return timers.computeIfAbsent(code, c -> Timer.builder("cri.shim.calls")
-                        .description("Forwarded calls by method and gRPC status code, with latency")
-                        .tag("method", method).tag("code", c.name())
-                        .publishPercentileHistogram()
-                        .minimumExpectedValue(Duration.ofMillis(1).dividedBy(20))
-                        .maximumExpectedValue(Duration.ofMinutes(2))
-                        .register(registry));
+                return timers.computeIfAbsent(
+                        code,
+                        c -> Timer.builder("cri.shim.calls")
+                                .description("Forwarded calls by method and gRPC status code, with latency")
+                                .tag("method", method)
+                                .tag("code", c.name())
+                                .publishPercentileHistogram()
+                                .minimumExpectedValue(Duration.ofMillis(1).dividedBy(20))
+                                .maximumExpectedValue(Duration.ofMinutes(2))
+                                .register(registry));
             }
         }
     }

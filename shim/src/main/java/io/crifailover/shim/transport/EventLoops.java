@@ -20,8 +20,8 @@ public final class EventLoops implements AutoCloseable {
     /** One acceptor thread and {@code workerThreads} I/O threads (0 = two per core). */
     public static EventLoops create(int workerThreads) {
         if (!Epoll.isAvailable()) {
-            throw new IllegalStateException("Netty epoll transport is unavailable (Linux x86_64/aarch64 needed)",
-                    Epoll.unavailabilityCause());
+            throw new IllegalStateException(
+                    "Netty epoll transport is unavailable (Linux x86_64/aarch64 needed)", Epoll.unavailabilityCause());
         }
         return new EventLoops(
                 new EpollEventLoopGroup(1, new DefaultThreadFactory("cri-accept", true)),

@@ -37,8 +37,9 @@ public record InheritedSocket(int fd, Path path) {
         InheritedSocket socket = check(fd);
         POSIX posix = POSIXFactory.getNativePOSIX();
         int flags = posix.fcntl(fd, Fcntl.F_GETFL);
-        if (flags == -1 || (flags & OpenFlags.O_NONBLOCK.intValue()) == 0
-                && posix.fcntlInt(fd, Fcntl.F_SETFL, flags | OpenFlags.O_NONBLOCK.intValue()) == -1) {
+        if (flags == -1
+                || (flags & OpenFlags.O_NONBLOCK.intValue()) == 0
+                        && posix.fcntlInt(fd, Fcntl.F_SETFL, flags | OpenFlags.O_NONBLOCK.intValue()) == -1) {
             throw new IOException("cannot make inherited fd " + fd + " non-blocking: errno " + posix.errno());
         }
         int fdFlags = posix.fcntl(fd, Fcntl.F_GETFD);
@@ -61,8 +62,10 @@ public record InheritedSocket(int fd, Path path) {
             type = socket.getIntOpt(SOL_SOCKET, SO_TYPE);
             listening = socket.getIntOpt(SOL_SOCKET, SO_ACCEPTCONN);
         } catch (IOException | ChannelException e) {
-            throw new IOException("inherited fd " + fd + " is not a usable socket (" + e.getMessage()
-                    + "); the service manager must pass a listening unix stream socket (ListenStream=/path)", e);
+            throw new IOException(
+                    "inherited fd " + fd + " is not a usable socket (" + e.getMessage()
+                            + "); the service manager must pass a listening unix stream socket (ListenStream=/path)",
+                    e);
         }
         if (domain != AF_UNIX) {
             throw new IOException("inherited fd " + fd + " is not a unix socket (address family " + domain

@@ -25,12 +25,12 @@ public final class ListenFds {
     public static final int FIRST_FD = 3;
     /** Name that picks the CRI socket when several are passed. */
     public static final String NAME = "cri";
+
     static final List<String> VARIABLES = List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES");
 
     private static final Logger LOG = LoggerFactory.getLogger(ListenFds.class);
 
-    private ListenFds() {
-    }
+    private ListenFds() {}
 
     /**
      * A passed socket chosen for the CRI.
@@ -150,8 +150,10 @@ public final class ListenFds {
             // Keys are ProcessEnvironment.Variable, whose toString() is the name.
             return environment.keySet().removeIf(key -> VARIABLES.contains(String.valueOf(key)));
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.debug("LISTEN_* variables stay in the JVM's environment copy ({}); children ignore them "
-                    + "(LISTEN_PID is not theirs) and do not inherit the socket", e.toString());
+            LOG.debug(
+                    "LISTEN_* variables stay in the JVM's environment copy ({}); children ignore them "
+                            + "(LISTEN_PID is not theirs) and do not inherit the socket",
+                    e.toString());
             return false;
         }
     }

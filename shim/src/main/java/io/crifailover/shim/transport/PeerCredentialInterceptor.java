@@ -20,17 +20,18 @@ final class PeerCredentialInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-            ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         PeerIdentity peer = call.getAttributes().get(PeerCredentialNegotiator.PEER);
         if (policy.allows(peer)) {
             return next.startCall(call, headers);
         }
-        String who = peer == null ? "a peer with unknown credentials" : "uid " + peer.uid() + " gid " + peer.gid()
-                + " (pid " + peer.pid() + ")";
+        String who = peer == null
+                ? "a peer with unknown credentials"
+                : "uid " + peer.uid() + " gid " + peer.gid() + " (pid " + peer.pid() + ")";
         LOG.warn("refused {} from {}", call.getMethodDescriptor().getFullMethodName(), who);
-        call.close(Status.PERMISSION_DENIED.withDescription(who + " may not use the cri-failover socket"),
-                new Metadata());
-        return new ServerCall.Listener<>() { };
+        call.close(
+                Status.PERMISSION_DENIED.withDescription(who + " may not use the cri-failover socket"), new Metadata());
+        return new ServerCall.Listener<>() {};
     }
 }

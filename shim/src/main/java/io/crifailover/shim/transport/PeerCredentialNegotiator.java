@@ -28,7 +28,8 @@ final class PeerCredentialNegotiator implements InternalProtocolNegotiator.Proto
 
     private static final Logger LOG = LoggerFactory.getLogger(PeerCredentialNegotiator.class);
 
-    private final InternalProtocolNegotiator.ProtocolNegotiator plaintext = InternalProtocolNegotiators.serverPlaintext();
+    private final InternalProtocolNegotiator.ProtocolNegotiator plaintext =
+            InternalProtocolNegotiators.serverPlaintext();
 
     @Override
     public AsciiString scheme() {

@@ -29,7 +29,10 @@ public final class RuntimeChannel implements AutoCloseable {
     private final UnixEndpoint endpoint;
     private volatile boolean closed;
 
-    private RuntimeChannel(ManagedChannel channel, ScheduledExecutorService scheduler, Duration reconnectInterval,
+    private RuntimeChannel(
+            ManagedChannel channel,
+            ScheduledExecutorService scheduler,
+            Duration reconnectInterval,
             UnixEndpoint endpoint) {
         this.channel = channel;
         this.scheduler = scheduler;
@@ -38,8 +41,12 @@ public final class RuntimeChannel implements AutoCloseable {
     }
 
     /** Opens a channel to {@code endpoint}; connects lazily on the first call. */
-    public static RuntimeChannel open(UnixEndpoint endpoint, EventLoops loops, int maxMessageBytes,
-            int maxMetadataBytes, Duration reconnectInterval) {
+    public static RuntimeChannel open(
+            UnixEndpoint endpoint,
+            EventLoops loops,
+            int maxMessageBytes,
+            int maxMetadataBytes,
+            Duration reconnectInterval) {
         Path socket = endpoint.path();
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollDomainSocketChannel.class)
@@ -74,8 +81,10 @@ public final class RuntimeChannel implements AutoCloseable {
         ConnectivityState current = channel.getState(false);
         if (current != previous) {
             if (current == ConnectivityState.TRANSIENT_FAILURE) {
-                LOG.warn("runtime {} unreachable; calls fail with UNAVAILABLE, retrying every {} ms",
-                        endpoint, reconnectInterval.toMillis());
+                LOG.warn(
+                        "runtime {} unreachable; calls fail with UNAVAILABLE, retrying every {} ms",
+                        endpoint,
+                        reconnectInterval.toMillis());
             } else if (current == ConnectivityState.READY) {
                 LOG.info("connected to runtime {}", endpoint);
             }

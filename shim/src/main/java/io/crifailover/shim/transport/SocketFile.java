@@ -26,8 +26,7 @@ public final class SocketFile {
     /** Mode of a parent directory the shim creates. */
     public static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwxr-x---");
 
-    private SocketFile() {
-    }
+    private SocketFile() {}
 
     /**
      * Creates missing parent directories (0750) and removes a stale socket left by a previous run.
@@ -46,8 +45,8 @@ public final class SocketFile {
             return;
         }
         if (!attributes.isOther()) {
-            throw new FileAlreadyExistsException(socket.toString(), null,
-                    "exists and is not a socket; refusing to replace it");
+            throw new FileAlreadyExistsException(
+                    socket.toString(), null, "exists and is not a socket; refusing to replace it");
         }
         if (accepts(socket)) {
             throw new IOException("another process is already serving on " + socket
@@ -91,8 +90,8 @@ public final class SocketFile {
             Files.setPosixFilePermissions(directory, DIRECTORY_MODE);
         } catch (FileAlreadyExistsException e) {
             if (!Files.isDirectory(directory)) {
-                throw new FileAlreadyExistsException(directory.toString(), null,
-                        "exists and is not a directory; cannot put the socket there");
+                throw new FileAlreadyExistsException(
+                        directory.toString(), null, "exists and is not a directory; cannot put the socket there");
             }
         }
     }

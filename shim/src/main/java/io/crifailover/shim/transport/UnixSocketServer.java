@@ -46,9 +46,12 @@ public final class UnixSocketServer implements AutoCloseable {
     }
 
     /** What the server needs besides its socket. */
-    public record Settings(HandlerRegistry registry, ServerCallExecutorSupplier callExecutors,
-            PeerPolicy peers, int maxMessageBytes, int maxMetadataBytes) {
-    }
+    public record Settings(
+            HandlerRegistry registry,
+            ServerCallExecutorSupplier callExecutors,
+            PeerPolicy peers,
+            int maxMessageBytes,
+            int maxMetadataBytes) {}
 
     /** Prepares {@code socket} (see {@link SocketFile#prepare}), binds it and starts serving. */
     public static UnixSocketServer start(Path socket, Settings settings, EventLoops loops) throws IOException {
@@ -75,8 +78,8 @@ public final class UnixSocketServer implements AutoCloseable {
      *
      * @param fallbackPath reported as {@link #socket()} when the inherited socket has no path
      */
-    public static UnixSocketServer adopt(InheritedSocket inherited, Path fallbackPath, Settings settings,
-            EventLoops loops) throws IOException {
+    public static UnixSocketServer adopt(
+            InheritedSocket inherited, Path fallbackPath, Settings settings, EventLoops loops) throws IOException {
         Path path = inherited.path() != null ? inherited.path() : fallbackPath;
         Server server = builder(new DomainSocketAddress(path.toString()), settings, loops)
                 .channelFactory(() -> {

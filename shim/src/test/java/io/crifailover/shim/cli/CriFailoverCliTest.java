@@ -32,18 +32,42 @@ class CriFailoverCliTest {
     @Test
     void shimHelpExplainsEveryOptionWithDefaults() {
         assertThat(run("shim", "--help")).isZero();
-        assertThat(out.toString()).contains("--listen", "unix:///run/cri-failover/cri.sock", "--runtime",
-                "unix:///run/containerd/containerd.sock", "--metrics-address", "127.0.0.1:9464",
-                "--max-message-size", "64MiB", "--allowed-uid", "--allowed-gid", "--drain-timeout",
-                "PERMISSION_DENIED", "crictl");
+        assertThat(out.toString())
+                .contains(
+                        "--listen",
+                        "unix:///run/cri-failover/cri.sock",
+                        "--runtime",
+                        "unix:///run/containerd/containerd.sock",
+                        "--metrics-address",
+                        "127.0.0.1:9464",
+                        "--max-message-size",
+                        "64MiB",
+                        "--allowed-uid",
+                        "--allowed-gid",
+                        "--drain-timeout",
+                        "PERMISSION_DENIED",
+                        "crictl");
     }
 
     @Test
     void optionsBecomeTheConfiguration() {
         ShimCommand shim = new ShimCommand();
-        new CommandLine(shim).parseArgs("--listen", "unix:///tmp/x/cri.sock", "--runtime", "/run/crio/crio.sock",
-                "--metrics-address", "none", "--max-message-size", "32MiB", "--allowed-uid", "1000",
-                "--allowed-gid", "5", "--drain-timeout", "250ms");
+        new CommandLine(shim)
+                .parseArgs(
+                        "--listen",
+                        "unix:///tmp/x/cri.sock",
+                        "--runtime",
+                        "/run/crio/crio.sock",
+                        "--metrics-address",
+                        "none",
+                        "--max-message-size",
+                        "32MiB",
+                        "--allowed-uid",
+                        "1000",
+                        "--allowed-gid",
+                        "5",
+                        "--drain-timeout",
+                        "250ms");
         ShimConfig config = shim.config();
 
         assertThat(config.listen().path()).isEqualTo(Path.of("/tmp/x/cri.sock"));
@@ -74,7 +98,8 @@ class CriFailoverCliTest {
         assertThat(run("shim", "--max-message-size", "lots")).isEqualTo(2);
         assertThat(err.toString()).contains("expected a size like");
 
-        assertThat(run("shim", "--max-message-size", "1MiB", "--listen", "/tmp/none/a.sock")).isEqualTo(2);
+        assertThat(run("shim", "--max-message-size", "1MiB", "--listen", "/tmp/none/a.sock"))
+                .isEqualTo(2);
         assertThat(err.toString()).contains("at least 16 MiB");
     }
 }

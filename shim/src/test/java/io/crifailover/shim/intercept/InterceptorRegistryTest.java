@@ -3,10 +3,10 @@ package io.crifailover.shim.intercept;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crifailover.protos.cri.ContainerConfig;
 import io.crifailover.protos.cri.CreateContainerRequest;
 import io.crifailover.protos.cri.CreateContainerResponse;
 import io.crifailover.protos.cri.ImageSpec;
-import io.crifailover.protos.cri.ContainerConfig;
 import io.crifailover.protos.cri.RuntimeServiceGrpc;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -33,15 +33,18 @@ class InterceptorRegistryTest {
     private final String create = RuntimeServiceGrpc.getCreateContainerMethod().getFullMethodName();
 
     private static byte[] request(String image) {
-        return CreateContainerRequest.newBuilder().setPodSandboxId("p")
-                .setConfig(ContainerConfig.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)))
-                .build().toByteArray();
+        return CreateContainerRequest.newBuilder()
+                .setPodSandboxId("p")
+                .setConfig(ContainerConfig.newBuilder()
+                        .setImage(ImageSpec.newBuilder().setImage(image)))
+                .build()
+                .toByteArray();
     }
 
     @Test
     void onlyRegisteredMethodsAreIntercepted() {
         assertThat(registry.open(create, new Metadata())).isNull();
-        registry.register(RuntimeServiceGrpc.getCreateContainerMethod(), new CriInterceptor<>() { });
+        registry.register(RuntimeServiceGrpc.getCreateContainerMethod(), new CriInterceptor<>() {});
         assertThat(registry.intercepts(create)).isTrue();
         assertThat(registry.open(create, new Metadata())).isNotNull();
         assertThat(LifecycleMethods.ALL).hasSize(7);
@@ -51,19 +54,26 @@ class InterceptorRegistryTest {
     @Test
     void unchangedRequestsKeepTheirOriginalBytesAndRewritesAreReencoded() throws Exception {
         byte[] raw = request("busybox");
-        registry.register(RuntimeServiceGrpc.getCreateContainerMethod(), new CriInterceptor<>() { });
+        registry.register(RuntimeServiceGrpc.getCreateContainerMethod(), new CriInterceptor<>() {});
         assertThat(registry.open(create, new Metadata()).onRequest(raw)).isSameAs(raw);
 
-        registry.register(RuntimeServiceGrpc.getCreateContainerMethod(),
+        registry.register(
+                RuntimeServiceGrpc.getCreateContainerMethod(),
                 new CriInterceptor<CreateContainerRequest, CreateContainerResponse>() {
                     @Override
                     public CreateContainerRequest onRequest(CreateContainerRequest request, Metadata headers) {
-                        return request.toBuilder().setConfig(request.getConfig().toBuilder()
-                                .setImage(ImageSpec.newBuilder().setImage("checkpoint:1"))).build();
+                        return request.toBuilder()
+                                .setConfig(request.getConfig().toBuilder()
+                                        .setImage(ImageSpec.newBuilder().setImage("checkpoint:1")))
+                                .build();
                     }
                 });
         byte[] rewritten = registry.open(create, new Metadata()).onRequest(raw);
-        assertThat(CreateContainerRequest.parseFrom(rewritten).getConfig().getImage().getImage()).isEqualTo("checkpoint:1");
+        assertThat(CreateContainerRequest.parseFrom(rewritten)
+                        .getConfig()
+                        .getImage()
+                        .getImage())
+                .isEqualTo("checkpoint:1");
         assertThat(failures).isEmpty();
     }
 
@@ -71,7 +81,8 @@ class InterceptorRegistryTest {
     void failingInterceptorsFallBackToTheOriginalBytesAndAreReported() {
         byte[] raw = request("busybox");
         List<Status> errors = new ArrayList<>();
-        registry.register(RuntimeServiceGrpc.getCreateContainerMethod(),
+        registry.register(
+                RuntimeServiceGrpc.getCreateContainerMethod(),
                 new CriInterceptor<CreateContainerRequest, CreateContainerResponse>() {
                     @Override
                     public CreateContainerRequest onRequest(CreateContainerRequest request, Metadata headers) {
@@ -91,7 +102,8 @@ class InterceptorRegistryTest {
         CallInterception call = registry.open(create, new Metadata());
 
         assertThat(call.onRequest(raw)).isSameAs(raw);
-        call.onResponse(CreateContainerResponse.newBuilder().setContainerId("c").build().toByteArray());
+        call.onResponse(
+                CreateContainerResponse.newBuilder().setContainerId("c").build().toByteArray());
         call.onClose(Status.NOT_FOUND);
 
         assertThat(failures).containsExactly("REQUEST", "RESPONSE");
@@ -100,7 +112,7 @@ class InterceptorRegistryTest {
 
     @Test
     void undecodableBytesAreForwardedAsTheyAre() {
-        registry.register(RuntimeServiceGrpc.getCreateContainerMethod(), new CriInterceptor<>() { });
+        registry.register(RuntimeServiceGrpc.getCreateContainerMethod(), new CriInterceptor<>() {});
         byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff};
 
         assertThat(registry.open(create, new Metadata()).onRequest(garbage)).isSameAs(garbage);
@@ -109,10 +121,12 @@ class InterceptorRegistryTest {
 
     @Test
     void fullObserverQueueDropsTheObservationInsteadOfBlocking() {
-        InterceptorRegistry full = new InterceptorRegistry(task -> {
-            throw new RejectedExecutionException("full");
-        }, recorder);
-        full.register(RuntimeServiceGrpc.getCreateContainerMethod(), new CriInterceptor<>() { });
+        InterceptorRegistry full = new InterceptorRegistry(
+                task -> {
+                    throw new RejectedExecutionException("full");
+                },
+                recorder);
+        full.register(RuntimeServiceGrpc.getCreateContainerMethod(), new CriInterceptor<>() {});
 
         full.open(create, new Metadata()).onResponse(new byte[0]);
 
@@ -121,7 +135,9 @@ class InterceptorRegistryTest {
 
     @Test
     void streamingMethodsCannotBeIntercepted() {
-        assertThatThrownBy(() -> registry.register(RuntimeServiceGrpc.getGetContainerEventsMethod(), new CriInterceptor<>() { }))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only unary");
+        assertThatThrownBy(() ->
+                        registry.register(RuntimeServiceGrpc.getGetContainerEventsMethod(), new CriInterceptor<>() {}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only unary");
     }
 }

@@ -20,6 +20,7 @@ class PeerPolicyTest {
 
     @Test
     void rootCanBeExcluded() {
-        assertThat(new PeerPolicy(false, Set.of(), Set.of()).allows(new PeerIdentity(1, 0, 0))).isFalse();
+        assertThat(new PeerPolicy(false, Set.of(), Set.of()).allows(new PeerIdentity(1, 0, 0)))
+                .isFalse();
     }
 }

@@ -26,8 +26,10 @@ class SocketFileTest {
         SocketFile.prepare(socket);
 
         assertThat(socket.getParent()).isDirectory();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent()))).isEqualTo("rwxr-x---");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("a")))).isEqualTo("rwxr-x---");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+                .isEqualTo("rwxr-x---");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("a"))))
+                .isEqualTo("rwxr-x---");
     }
 
     @Test
@@ -49,7 +51,8 @@ class SocketFileTest {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
 
-            assertThatThrownBy(() -> SocketFile.prepare(socket)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> SocketFile.prepare(socket))
+                    .isInstanceOf(IOException.class)
                     .hasMessageContaining("already serving on " + socket);
             assertThat(socket).exists();
         }
@@ -59,7 +62,8 @@ class SocketFileTest {
     void refusesToReplaceSomethingThatIsNotASocket() throws IOException {
         Path file = Files.writeString(dir.resolve("cri.sock"), "precious");
 
-        assertThatThrownBy(() -> SocketFile.prepare(file)).isInstanceOf(FileAlreadyExistsException.class)
+        assertThatThrownBy(() -> SocketFile.prepare(file))
+                .isInstanceOf(FileAlreadyExistsException.class)
                 .hasMessageContaining("not a socket");
         assertThat(file).hasContent("precious");
     }
@@ -70,7 +74,8 @@ class SocketFileTest {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             SocketFile.restrict(socket);
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
+                    .isEqualTo("rw-rw----");
         }
     }
 }
