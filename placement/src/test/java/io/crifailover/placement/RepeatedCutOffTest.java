@@ -21,7 +21,12 @@ import org.junit.jupiter.api.Test;
 @Tag("integration")
 class RepeatedCutOffTest {
     static final int N = 4;
-    static final Duration ORDERING_BOUND = Duration.ofSeconds(5);
+    /**
+     * Loose on purpose: on a loaded 2-core CI machine (load 17 seen) ordering after a follower's cut-off took over 5 s;
+     * the failover benchmark, not this test, measures how fast it is.
+     */
+    static final Duration ORDERING_BOUND = Duration.ofSeconds(15);
+
     static final Duration BACK_IN_STEP_BOUND = Duration.ofSeconds(20);
 
     @Test
@@ -89,6 +94,7 @@ class RepeatedCutOffTest {
                             cluster.signal(i, "STOP");
                         }
                     }
+                    // The others stay stopped for 4 s: the length of the isolation is the subject.
                     Thread.sleep(4000);
                     System.out.printf("alone %d: %s%n", alone, cluster.status(alone));
                     for (int i = 0; i < N; i++) {
@@ -102,6 +108,7 @@ class RepeatedCutOffTest {
                             .atMost(BACK_IN_STEP_BOUND)
                             .until(() -> nodes.get(alone).lastSuccessNanos() > back);
                     awaitInStep(cluster, List.of(0, 1, 2, 3), "after replica " + alone + " was alone");
+                    // Still in step 3 s later: staying in step over time is the subject.
                     Thread.sleep(3000);
                     awaitInStep(cluster, List.of(0, 1, 2, 3), "3 s later");
                     assertThat(cluster.log(alone)
@@ -152,6 +159,7 @@ class RepeatedCutOffTest {
                         / 1_000_000);
         long rest = outage.toNanos() - (System.nanoTime() - cut);
         if (rest > 0) {
+            // The outage's length is this test's subject: the victim stays cut off for it.
             Thread.sleep(rest / 1_000_000);
         }
         cluster.signal(victim, "CONT");
@@ -179,6 +187,7 @@ class RepeatedCutOffTest {
                             .mapToInt(ReplicaStatus::lastExecuted)
                             .max()
                             .orElse(-1);
+                    // Progress is measured over an interval: time is the subject here.
                     Thread.sleep(400);
                     Map<Integer, ReplicaStatus> after = statuses(cluster, ids);
                     assertThat(after.values()).as("statuses %s", after).allSatisfy(s -> {
