@@ -133,7 +133,15 @@ public final class SecureFiles {
      * and a synced directory; missing parent directories are created 0700.
      */
     public static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        replace(target, bytes, true);
+        replace(target, bytes, Sync.FILE_AND_DIRECTORY);
+    }
+
+    /**
+     * Like {@link #writeAtomically} without syncing the directory: for files whose directory is
+     * synced once later, before anything refers to them (the blobs of an image layout).
+     */
+    public static void writeSynced(Path target, byte[] bytes) throws IOException {
+        replace(target, bytes, Sync.FILE);
     }
 
     /**
@@ -143,10 +151,16 @@ public final class SecureFiles {
      * crash (replication transfer recipes, scratch layouts).
      */
     public static void replaceUnsynced(Path target, byte[] bytes) throws IOException {
-        replace(target, bytes, false);
+        replace(target, bytes, Sync.NONE);
     }
 
-    private static void replace(Path target, byte[] bytes, boolean durable) throws IOException {
+    private enum Sync {
+        NONE,
+        FILE,
+        FILE_AND_DIRECTORY
+    }
+
+    private static void replace(Path target, byte[] bytes, Sync sync) throws IOException {
         Path parent = createPrivateDirectories(target.toAbsolutePath().getParent());
         Path temp = createPrivateTempFile(parent, "." + target.getFileName() + ".");
         try {
@@ -155,11 +169,11 @@ public final class SecureFiles {
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
-                if (durable) {
+                if (sync != Sync.NONE) {
                     channel.force(true);
                 }
             }
-            if (durable) {
+            if (sync == Sync.FILE_AND_DIRECTORY) {
                 atomicMove(temp, target);
             } else {
                 rename(temp, target);

@@ -67,20 +67,10 @@ public final class BlobSink implements AutoCloseable {
         if (Files.exists(target)) {
             return new Committed(digest, bytes.length, target, false);
         }
-        Path temp = SecureFiles.createPrivateTempFile(blobDir, ".blob-");
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer src = ByteBuffer.wrap(bytes);
-                while (src.hasRemaining()) {
-                    ch.write(src);
-                }
-                if (durable) {
-                    ch.force(true);
-                }
-            }
-            SecureFiles.rename(temp, target);
-        } finally {
-            Files.deleteIfExists(temp);
+        if (durable) {
+            SecureFiles.writeSynced(target, bytes);
+        } else {
+            SecureFiles.replaceUnsynced(target, bytes);
         }
         return new Committed(digest, bytes.length, target, true);
     }
