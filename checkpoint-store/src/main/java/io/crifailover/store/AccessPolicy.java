@@ -1,6 +1,7 @@
 package io.crifailover.store;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.crifailover.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

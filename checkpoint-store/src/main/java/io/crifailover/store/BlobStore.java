@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -33,8 +35,8 @@ public final class BlobStore {
     private final Lock publishLock;
 
     BlobStore(Path root, Lock publishLock) throws IOException {
-        this.blobDir = SecureFiles.ensureDir(root.resolve("blobs").resolve("sha256"));
-        this.tmpDir = SecureFiles.ensureDir(root.resolve("tmp"));
+        this.blobDir = SecureFiles.ensurePrivateDirectory(root.resolve("blobs").resolve("sha256"));
+        this.tmpDir = SecureFiles.ensurePrivateDirectory(root.resolve("tmp"));
         this.publishLock = publishLock;
         removeCrashLeftovers();
     }
@@ -43,7 +45,7 @@ public final class BlobStore {
         try (Stream<Path> s = Files.list(tmpDir)) {
             for (Path p : s.toList()) {
                 log.info("removing incomplete temp file from an earlier run: {}", p.getFileName());
-                SecureFiles.deleteTree(p);
+                SecureFiles.deleteRecursively(p);
             }
         }
     }
@@ -93,7 +95,7 @@ public final class BlobStore {
         Path tmp = newTempPath("ingest");
         try {
             MessageDigest md = Digest.newSha256();
-            try (FileChannel ch = SecureFiles.createPrivate(tmp)) {
+            try (FileChannel ch = SecureFiles.createPrivateFile(tmp)) {
                 byte[] buf = new byte[BUF];
                 int n;
                 while ((n = in.read(buf)) > 0) {
@@ -141,7 +143,7 @@ public final class BlobStore {
      * If the blob exists already its modification time is refreshed (so GC's grace period restarts).
      */
     void publish(Path tmp, Digest digest) throws IOException {
-        Files.setPosixFilePermissions(tmp, SecureFiles.FILE_PERMS);
+        SecureFiles.makePrivate(tmp);
         publishLock.lock();
         try {
             Path target = path(digest);
@@ -150,7 +152,7 @@ public final class BlobStore {
                 Files.deleteIfExists(tmp);
                 return;
             }
-            SecureFiles.publish(tmp, target);
+            SecureFiles.atomicMove(tmp, target);
         } finally {
             publishLock.unlock();
         }

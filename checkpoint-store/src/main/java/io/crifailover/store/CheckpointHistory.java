@@ -2,6 +2,7 @@ package io.crifailover.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ final class CheckpointHistory {
     private final Path root;
 
     CheckpointHistory(Path storeRoot) throws IOException {
-        this.root = SecureFiles.ensureDir(storeRoot.resolve("containers"));
+        this.root = SecureFiles.ensurePrivateDirectory(storeRoot.resolve("containers"));
     }
 
     private Path file(String containerId) {

@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+
 /**
  * One checkpoint of a container: its position in the container's history, the image (index or manifest
  * digest) and where it is tagged.

@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.SecureFiles;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -29,7 +31,7 @@ public final class CheckpointStore {
     private final StoreMetrics metrics;
 
     private CheckpointStore(Path root, ChunkParams params, MeterRegistry registry) throws IOException {
-        this.root = SecureFiles.ensureDir(root.toAbsolutePath());
+        this.root = SecureFiles.ensurePrivateDirectory(root.toAbsolutePath());
         this.blobs = new BlobStore(this.root, lock.readLock());
         this.repositories = new RepositoryIndex(this.root);
         this.history = new CheckpointHistory(this.root);

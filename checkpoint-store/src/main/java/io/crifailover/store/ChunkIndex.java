@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -24,7 +26,8 @@ public final class ChunkIndex {
     private final Map<Digest, ChunkLocation> locations = new HashMap<>();
 
     ChunkIndex(Path storeRoot, BlobStore blobs, ChunkParams params) throws IOException {
-        this.dir = SecureFiles.ensureDir(storeRoot.resolve("chunks").resolve("recipes"));
+        this.dir =
+                SecureFiles.ensurePrivateDirectory(storeRoot.resolve("chunks").resolve("recipes"));
         this.blobs = blobs;
         this.params = params;
         load();

@@ -1,5 +1,6 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

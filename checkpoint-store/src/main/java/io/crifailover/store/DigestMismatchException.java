@@ -1,5 +1,6 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
 import java.io.IOException;
 
 /** Content did not hash to the digest the sender claimed; nothing of it was stored. */

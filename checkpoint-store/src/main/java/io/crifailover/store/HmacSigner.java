@@ -1,5 +1,6 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;

@@ -1,5 +1,6 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;

@@ -1,80 +1,103 @@
 package io.crifailover.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crifailover.oci.Descriptor;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.ImageIndex;
+import io.crifailover.oci.ImageManifest;
+import io.crifailover.oci.MediaTypes;
+import io.crifailover.oci.OciJson;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The parts of an image manifest or index the store needs: media type, the blobs and child manifests it
- * references, and its annotations. Everything else is kept byte-for-byte in the blob.
+ * What the store needs of an image manifest or index, read through the OCI records: its media type,
+ * the blobs it references (config and layers) and its child manifests. The document itself is kept
+ * byte for byte in its blob.
+ *
+ * @param mediaType the manifest's or index's media type
+ * @param blobs     config and layer digests (a manifest), empty for an index
+ * @param children  descriptors of the child manifests (an index), empty for a manifest
  */
-public record ManifestDocument(
-        String mediaType, List<Digest> blobs, List<Digest> childManifests, Map<String, String> annotations) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public record ManifestDocument(String mediaType, List<Digest> blobs, List<Descriptor> children) {
+
+    public ManifestDocument {
+        blobs = List.copyOf(blobs);
+        children = List.copyOf(children);
+    }
 
     /**
-     * Parses manifest bytes. The media type comes from the document's {@code mediaType} field, or from
-     * {@code declaredType} (the HTTP Content-Type) when the document has none.
+     * Parses manifest bytes. The media type comes from the document's {@code mediaType} field, or
+     * from {@code declaredType} (the HTTP Content-Type) when the document has none; a document with
+     * neither is an index if it lists manifests and a manifest if it has a config or layers.
      */
     public static ManifestDocument parse(byte[] json, String declaredType) throws InvalidManifestException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (IOException e) {
-            throw new InvalidManifestException("manifest is not valid JSON: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new InvalidManifestException("manifest is not a JSON object");
-        }
-        String type = root.path("mediaType").asText(null);
+        ImageManifest manifest = read(json, ImageManifest.class);
+        String type = manifest.mediaType();
         if (type == null || type.isEmpty()) {
             type = declaredType == null ? null : declaredType.split(";")[0].trim();
         }
-        if (type == null || !MediaTypes.isSupported(type)) {
-            if (root.has("manifests")) {
-                type = MediaTypes.OCI_INDEX;
-            } else if (root.has("layers")) {
-                type = MediaTypes.OCI_MANIFEST;
-            } else {
-                throw new InvalidManifestException("unsupported manifest media type: " + type);
-            }
-        }
-        List<Digest> blobs = new ArrayList<>();
-        List<Digest> children = new ArrayList<>();
         if (MediaTypes.isIndex(type)) {
-            for (JsonNode m : root.path("manifests")) {
-                children.add(digestOf(m, "manifests[]"));
-            }
-        } else {
-            if (!root.has("config")) {
-                throw new InvalidManifestException("image manifest without config");
-            }
-            blobs.add(digestOf(root.get("config"), "config"));
-            for (JsonNode l : root.path("layers")) {
-                blobs.add(digestOf(l, "layers[]"));
-            }
+            return ofIndex(type, read(json, ImageIndex.class));
         }
-        Map<String, String> annotations = new LinkedHashMap<>();
-        root.path("annotations")
-                .fields()
-                .forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
-        return new ManifestDocument(type, List.copyOf(blobs), List.copyOf(children), Map.copyOf(annotations));
+        if (MediaTypes.isManifest(type)) {
+            return ofManifest(type, manifest);
+        }
+        ImageIndex index = read(json, ImageIndex.class);
+        if (!index.manifests().isEmpty()) {
+            return ofIndex(MediaTypes.INDEX, index);
+        }
+        if (manifest.config() != null || !manifest.layers().isEmpty()) {
+            return ofManifest(MediaTypes.MANIFEST, manifest);
+        }
+        throw new InvalidManifestException("unsupported manifest media type: " + type);
     }
 
-    private static Digest digestOf(JsonNode descriptor, String where) throws InvalidManifestException {
-        String d = descriptor.path("digest").asText(null);
-        try {
-            return Digest.parse(d);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidManifestException("bad digest in " + where + ": " + e.getMessage());
-        }
+    /** Digests of the child manifests. */
+    public List<Digest> childManifests() {
+        return children.stream().map(Descriptor::digest).toList();
     }
 
     public boolean isIndex() {
         return MediaTypes.isIndex(mediaType);
+    }
+
+    private static ManifestDocument ofIndex(String type, ImageIndex index) throws InvalidManifestException {
+        for (Descriptor child : index.manifests()) {
+            requireDigest(child, "manifests[]");
+        }
+        return new ManifestDocument(type, List.of(), index.manifests());
+    }
+
+    private static ManifestDocument ofManifest(String type, ImageManifest manifest) throws InvalidManifestException {
+        if (manifest.config() == null) {
+            throw new InvalidManifestException("image manifest without config");
+        }
+        List<Digest> blobs = new ArrayList<>();
+        blobs.add(requireDigest(manifest.config(), "config"));
+        for (Descriptor layer : manifest.layers()) {
+            blobs.add(requireDigest(layer, "layers[]"));
+        }
+        return new ManifestDocument(type, blobs, List.of());
+    }
+
+    private static Digest requireDigest(Descriptor descriptor, String where) throws InvalidManifestException {
+        if (descriptor == null || descriptor.digest() == null) {
+            throw new InvalidManifestException("missing digest in " + where);
+        }
+        return descriptor.digest();
+    }
+
+    private static <T> T read(byte[] json, Class<T> type) throws InvalidManifestException {
+        T document;
+        try {
+            document = OciJson.read(json, type, "manifest");
+        } catch (IOException e) {
+            throw new InvalidManifestException(e.getMessage());
+        }
+        if (document == null) {
+            throw new InvalidManifestException("manifest is not a JSON object");
+        }
+        return document;
     }
 }

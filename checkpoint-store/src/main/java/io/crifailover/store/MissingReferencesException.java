@@ -1,5 +1,6 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
 import java.util.List;
 
 /** A manifest referenced blobs or manifests the store does not hold; the manifest was not stored. */

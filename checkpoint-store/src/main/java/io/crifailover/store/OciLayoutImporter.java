@@ -1,12 +1,16 @@
 package io.crifailover.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.crifailover.oci.Descriptor;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.ImageIndex;
+import io.crifailover.oci.OciAnnotations;
+import io.crifailover.oci.OciJson;
+import io.crifailover.oci.OciLayoutPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -16,8 +20,8 @@ import java.util.List;
  * so chunk-level dedup between checkpoints keeps working.
  */
 public final class OciLayoutImporter {
-    private static final String REF_NAME = "org.opencontainers.image.ref.name";
     private static final int MAX_MANIFEST = 4 << 20;
+    private static final int MAX_NESTING = 4;
 
     private final CheckpointStore store;
 
@@ -31,26 +35,26 @@ public final class OciLayoutImporter {
      */
     public Digest importImage(Path layout, String layoutTag, String repository, String tag)
             throws IOException, InvalidManifestException, MissingReferencesException {
-        JsonNode top = selectEntry(layout, layoutTag);
-        Digest digest = Digest.parse(top.path("digest").asText(null));
-        String mediaType = top.path("mediaType").asText(null);
-        importManifest(layout, repository, digest, mediaType, tag, 0);
-        return digest;
+        Descriptor top = selectEntry(layout, layoutTag);
+        if (top.digest() == null) {
+            throw new InvalidManifestException("the entry of " + layout + "'s index.json has no digest");
+        }
+        importManifest(layout, repository, top, tag, 0);
+        return top.digest();
     }
 
-    private static JsonNode selectEntry(Path layout, String layoutTag) throws IOException, InvalidManifestException {
-        Path indexFile = layout.resolve("index.json");
+    private static Descriptor selectEntry(Path layout, String layoutTag) throws IOException, InvalidManifestException {
+        Path indexFile = layout.resolve(OciLayoutPaths.INDEX_FILE);
         if (!Files.isRegularFile(indexFile)) {
             throw new NoSuchFileException(indexFile.toString(), null, "not an OCI image layout (no index.json)");
         }
-        JsonNode index = Exchanges.JSON.readTree(indexFile.toFile());
-        List<JsonNode> matches = new ArrayList<>();
-        for (JsonNode m : index.path("manifests")) {
-            if (layoutTag == null
-                    || layoutTag.equals(m.path("annotations").path(REF_NAME).asText(null))) {
-                matches.add(m);
-            }
+        if (Files.size(indexFile) > MAX_MANIFEST) {
+            throw new InvalidManifestException(indexFile + " is larger than 4 MiB");
         }
+        ImageIndex index = OciJson.read(Files.readAllBytes(indexFile), ImageIndex.class, indexFile.toString());
+        List<Descriptor> matches = index.manifests().stream()
+                .filter(m -> layoutTag == null || layoutTag.equals(m.annotation(OciAnnotations.REF_NAME)))
+                .toList();
         if (matches.size() != 1) {
             throw new InvalidManifestException("layout " + layout + " has " + matches.size() + " images "
                     + (layoutTag == null ? "(name one with a tag)" : "tagged '" + layoutTag + "'"));
@@ -58,28 +62,21 @@ public final class OciLayoutImporter {
         return matches.get(0);
     }
 
-    private void importManifest(Path layout, String repository, Digest digest, String mediaType, String tag, int depth)
+    private void importManifest(Path layout, String repository, Descriptor descriptor, String tag, int depth)
             throws IOException, InvalidManifestException, MissingReferencesException {
-        if (depth > 4) {
-            throw new InvalidManifestException("image indexes nested deeper than 4 levels in " + layout);
+        if (depth > MAX_NESTING) {
+            throw new InvalidManifestException(
+                    "image indexes nested deeper than " + MAX_NESTING + " levels in " + layout);
         }
+        Digest digest = descriptor.digest();
         Path file = blobPath(layout, digest);
         if (Files.size(file) > MAX_MANIFEST) {
             throw new InvalidManifestException("manifest " + digest + " in " + layout + " is larger than 4 MiB");
         }
         byte[] content = Files.readAllBytes(file);
-        ManifestDocument doc = ManifestDocument.parse(content, mediaType);
-        if (doc.isIndex()) {
-            JsonNode children = Exchanges.JSON.readTree(content).path("manifests");
-            for (JsonNode child : children) {
-                importManifest(
-                        layout,
-                        repository,
-                        Digest.parse(child.path("digest").asText(null)),
-                        child.path("mediaType").asText(null),
-                        null,
-                        depth + 1);
-            }
+        ManifestDocument doc = ManifestDocument.parse(content, descriptor.mediaType());
+        for (Descriptor child : doc.children()) {
+            importManifest(layout, repository, child, null, depth + 1);
         }
         for (Digest blob : doc.blobs()) {
             if (!store.blobs().exists(blob)) {
@@ -92,7 +89,7 @@ public final class OciLayoutImporter {
     }
 
     private static Path blobPath(Path layout, Digest digest) throws NoSuchFileException {
-        Path p = layout.resolve("blobs").resolve("sha256").resolve(digest.hex());
+        Path p = OciLayoutPaths.blob(layout, digest);
         if (!Files.isRegularFile(p)) {
             throw new NoSuchFileException(p.toString(), null, "blob " + digest + " missing from the layout");
         }

@@ -1,6 +1,7 @@
 package io.crifailover.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.crifailover.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -2,6 +2,7 @@ package io.crifailover.store;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.crifailover.oci.Digest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLDecoder;

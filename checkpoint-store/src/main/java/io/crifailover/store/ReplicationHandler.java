@@ -3,6 +3,7 @@ package io.crifailover.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.crifailover.oci.Digest;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;

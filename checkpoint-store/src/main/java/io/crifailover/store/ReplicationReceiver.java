@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.SecureFiles;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,7 +53,7 @@ public final class ReplicationReceiver {
 
     public ReplicationReceiver(CheckpointStore store) throws IOException {
         this.store = store;
-        this.dir = SecureFiles.ensureDir(store.root().resolve("transfers"));
+        this.dir = SecureFiles.ensurePrivateDirectory(store.root().resolve("transfers"));
     }
 
     private Path transferDir(Digest blob) {
@@ -95,8 +97,8 @@ public final class ReplicationReceiver {
                             "no transfer of " + blob + " in progress; offer from chunk 0", true);
                 }
                 t = new IncomingTransfer(
-                        blob, segment.size(), segment.params(), SecureFiles.ensureDir(transferDir(blob)));
-                SecureFiles.createPrivate(t.partial()).close();
+                        blob, segment.size(), segment.params(), SecureFiles.ensurePrivateDirectory(transferDir(blob)));
+                SecureFiles.createPrivateFile(t.partial()).close();
                 open.put(blob, t);
             }
             if (first > t.chunkCount()) {
@@ -254,7 +256,7 @@ public final class ReplicationReceiver {
         store.blobs().publish(t.partial(), blob);
         store.chunks().add(t.recipe());
         open.remove(blob);
-        SecureFiles.deleteTree(t.dir);
+        SecureFiles.deleteRecursively(t.dir);
         return true;
     }
 
@@ -342,11 +344,11 @@ public final class ReplicationReceiver {
             r.chunks().forEach(t::append);
         }
         if (t == null) {
-            SecureFiles.deleteTree(tdir);
+            SecureFiles.deleteRecursively(tdir);
             return null;
         }
         if (!Files.exists(t.partial())) {
-            SecureFiles.createPrivate(t.partial()).close();
+            SecureFiles.createPrivateFile(t.partial()).close();
         }
         verifyPrefix(t);
         return t;
@@ -380,7 +382,7 @@ public final class ReplicationReceiver {
 
     private void discard(Digest blob) throws IOException {
         open.remove(blob);
-        SecureFiles.deleteTree(transferDir(blob));
+        SecureFiles.deleteRecursively(transferDir(blob));
     }
 
     private TransferRejectedException reject(Digest blob, String why) {

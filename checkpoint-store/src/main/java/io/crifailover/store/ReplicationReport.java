@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+
 /** Outcome of replicating one image to one peer. */
 public record ReplicationReport(Digest image, int blobs, long logicalBytes, long wireBytes, long nanos) {
     public double dedupRatio() {

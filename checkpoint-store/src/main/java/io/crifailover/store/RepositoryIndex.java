@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +26,7 @@ final class RepositoryIndex {
     private final Path root;
 
     RepositoryIndex(Path storeRoot) throws IOException {
-        this.root = SecureFiles.ensureDir(storeRoot.resolve("repositories"));
+        this.root = SecureFiles.ensurePrivateDirectory(storeRoot.resolve("repositories"));
     }
 
     private Path repoDir(String repo) {
@@ -32,7 +34,7 @@ final class RepositoryIndex {
     }
 
     void addManifest(String repo, Digest digest, String mediaType) throws IOException {
-        Path dir = SecureFiles.ensureDir(repoDir(repo).resolve(MANIFESTS));
+        Path dir = SecureFiles.ensurePrivateDirectory(repoDir(repo).resolve(MANIFESTS));
         SecureFiles.writeAtomically(dir.resolve(digest.hex()), mediaType.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -45,7 +47,7 @@ final class RepositoryIndex {
     }
 
     void tag(String repo, String tag, Digest digest) throws IOException {
-        Path dir = SecureFiles.ensureDir(repoDir(repo).resolve(TAGS));
+        Path dir = SecureFiles.ensurePrivateDirectory(repoDir(repo).resolve(TAGS));
         SecureFiles.writeAtomically(
                 dir.resolve(Names.tag(tag)), digest.toString().getBytes(StandardCharsets.UTF_8));
     }
@@ -66,7 +68,7 @@ final class RepositoryIndex {
         Optional<Digest> current = resolveTag(repo, tag);
         if (current.isPresent() && current.get().equals(digest)) {
             Files.deleteIfExists(file);
-            SecureFiles.fsyncDir(file.getParent());
+            SecureFiles.fsyncDirectory(file.getParent());
             return true;
         }
         return false;

@@ -1,5 +1,6 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.SecureFiles;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -49,7 +50,7 @@ public final class StoreCommand implements Runnable {
     }
 
     private static FileLock lockRoot(Path root) throws java.io.IOException {
-        SecureFiles.ensureDir(root);
+        SecureFiles.ensurePrivateDirectory(root);
         FileChannel ch = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = ch.tryLock();
         if (lock == null) {

@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -20,13 +22,13 @@ final class UploadSessions {
     private final BlobStore blobs;
 
     UploadSessions(Path storeRoot, BlobStore blobs) throws IOException {
-        this.dir = SecureFiles.ensureDir(storeRoot.resolve("uploads"));
+        this.dir = SecureFiles.ensurePrivateDirectory(storeRoot.resolve("uploads"));
         this.blobs = blobs;
     }
 
     String start() throws IOException {
         String id = UUID.randomUUID().toString();
-        SecureFiles.createPrivate(dir.resolve(id)).close();
+        SecureFiles.createPrivateFile(dir.resolve(id)).close();
         return id;
     }
 

@@ -3,6 +3,8 @@ package io.crifailover.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.MediaTypes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +26,7 @@ class CheckpointStoreTest {
         CheckpointStore store = CheckpointStore.open(dir);
         TestImage img = TestImage.random(1, 1000);
         store.blobs().put(img.config, null);
-        assertThatThrownBy(() -> store.putManifest("ckpt/app", "v1", img.manifest, MediaTypes.OCI_MANIFEST))
+        assertThatThrownBy(() -> store.putManifest("ckpt/app", "v1", img.manifest, MediaTypes.MANIFEST))
                 .isInstanceOf(MissingReferencesException.class)
                 .hasMessageContaining(Digest.of(img.layers.get(0)).toString());
         assertThat(store.manifest("ckpt/app", "v1")).isEmpty();
@@ -38,12 +40,12 @@ class CheckpointStoreTest {
         Digest idx = img.storeInto(store, "ckpt/app", "1");
         assertThat(store.manifest("ckpt/app", "1")).get().satisfies(m -> {
             assertThat(m.digest()).isEqualTo(idx);
-            assertThat(m.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+            assertThat(m.mediaType()).isEqualTo(MediaTypes.INDEX);
         });
         assertThat(store.manifest("ckpt/app", img.manifestDigest().toString()))
                 .get()
                 .extracting(StoredManifest::mediaType)
-                .isEqualTo(MediaTypes.OCI_MANIFEST);
+                .isEqualTo(MediaTypes.MANIFEST);
         assertThat(store.manifest("other", "1")).isEmpty();
         assertThatThrownBy(() -> store.putManifest("ckpt/app", img.indexDigest().toString(), img.manifest, null))
                 .isInstanceOf(InvalidManifestException.class);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.crifailover.image.CheckpointImage;
 import io.crifailover.image.CheckpointImageBuilder;
 import io.crifailover.image.CheckpointMetadata;
+import io.crifailover.oci.Digest;
 import io.crifailover.protos.cri.ContainerStatusRequest;
 import io.crifailover.protos.cri.PodSandboxConfig;
 import io.crifailover.testsupport.ContainerdNode;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.MediaTypes;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -163,7 +165,7 @@ class CrashRecoveryIT {
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(Digest.of(blob.body())).isEqualTo(layer);
             assertThatThrownBy(() -> peer.putManifest(
-                            "ckpt/redis", "bad", TestImage.random(9, 10).manifest, MediaTypes.OCI_MANIFEST))
+                            "ckpt/redis", "bad", TestImage.random(9, 10).manifest, MediaTypes.MANIFEST))
                     .hasMessageContaining("MANIFEST_BLOB_UNKNOWN");
         }
     }

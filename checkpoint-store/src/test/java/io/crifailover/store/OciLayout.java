@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.MediaTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +21,7 @@ final class OciLayout {
         }
         Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         String index =
-                "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\""
+                "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaTypes.MANIFEST + "\",\"digest\":\""
                         + img.manifestDigest() + "\",\"size\":" + img.manifest.length
                         + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}]}";
         Files.writeString(dir.resolve("index.json"), index, StandardCharsets.UTF_8);

@@ -2,6 +2,8 @@ package io.crifailover.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.MediaTypes;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -67,14 +69,14 @@ class RegistryHttpTest {
 
         var head = send("HEAD", "/v2/ckpt/app/manifests/latest", null);
         assertThat(head.statusCode()).isEqualTo(200);
-        assertThat(head.headers().firstValue("Content-Type")).hasValue(MediaTypes.OCI_INDEX);
+        assertThat(head.headers().firstValue("Content-Type")).hasValue(MediaTypes.INDEX);
         assertThat(head.headers().firstValue("Docker-Content-Digest"))
                 .hasValue(img.indexDigest().toString());
         assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(img.index.length);
         assertThat(head.body()).isEmpty();
 
         var byDigest = send("GET", "/v2/ckpt/app/manifests/" + img.manifestDigest(), null);
-        assertThat(byDigest.headers().firstValue("Content-Type")).hasValue(MediaTypes.OCI_MANIFEST);
+        assertThat(byDigest.headers().firstValue("Content-Type")).hasValue(MediaTypes.MANIFEST);
         assertThat(byDigest.body()).isEqualTo(img.manifest);
 
         Digest layer = Digest.of(img.layers.get(0));
@@ -151,7 +153,7 @@ class RegistryHttpTest {
                 "Authorization",
                 AUTH,
                 "Content-Type",
-                MediaTypes.OCI_MANIFEST);
+                MediaTypes.MANIFEST);
         assertThat(early.statusCode()).isEqualTo(400);
         assertThat(new String(early.body(), StandardCharsets.UTF_8)).contains("MANIFEST_BLOB_UNKNOWN");
         assertThat(store.manifest("ckpt/app", "v1")).isEmpty();
@@ -179,7 +181,7 @@ class RegistryHttpTest {
                 "Authorization",
                 AUTH,
                 "Content-Type",
-                MediaTypes.OCI_MANIFEST);
+                MediaTypes.MANIFEST);
         assertThat(ok.statusCode()).isEqualTo(201);
         assertThat(ok.headers().firstValue("Docker-Content-Digest"))
                 .hasValue(img.manifestDigest().toString());

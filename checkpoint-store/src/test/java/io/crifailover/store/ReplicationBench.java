@@ -2,6 +2,8 @@ package io.crifailover.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.MediaTypes;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -116,7 +118,7 @@ public final class ReplicationBench {
                 }
                 long layerSize = Files.size(tar);
                 TestImage img = TestImage.of(List.of(), "{\"checkpoint\":" + n + "}");
-                String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{"
+                String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.MANIFEST + "\",\"config\":{"
                         + "\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
                         + Digest.of(img.config)
                         + "\",\"size\":" + img.config.length
@@ -124,7 +126,7 @@ public final class ReplicationBench {
                         + "\"digest\":\"" + layer + "\",\"size\":" + layerSize + "}]}";
                 source.blobs().put(img.config, null);
                 source.putManifest(
-                        "ckpt/redis", "" + n, manifest.getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_MANIFEST);
+                        "ckpt/redis", "" + n, manifest.getBytes(StandardCharsets.UTF_8), MediaTypes.MANIFEST);
                 source.recordCheckpoint("redis", n, "ckpt/redis", "" + n);
                 ReplicationReport r = replicator.push(peer, "ckpt/redis", "" + n, "redis", n);
                 Map<String, Object> m = new LinkedHashMap<>();

@@ -3,6 +3,8 @@ package io.crifailover.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.MediaTypes;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -163,7 +165,7 @@ class ReplicationTest {
     @Test
     void peerManifestReferencingMissingBlobsIsRejected() throws Exception {
         TestImage img = TestImage.random(11, 1000);
-        assertThatThrownBy(() -> peer.putManifest("ckpt/x", "1", img.manifest, MediaTypes.OCI_MANIFEST))
+        assertThatThrownBy(() -> peer.putManifest("ckpt/x", "1", img.manifest, MediaTypes.MANIFEST))
                 .isInstanceOf(PeerClient.PeerException.class)
                 .hasMessageContaining("MANIFEST_BLOB_UNKNOWN");
         assertThat(target.manifest("ckpt/x", "1")).isEmpty();

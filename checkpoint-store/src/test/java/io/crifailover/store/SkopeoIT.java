@@ -2,6 +2,7 @@ package io.crifailover.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.crifailover.oci.Digest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.crifailover.store;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.MediaTypes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +33,7 @@ final class TestImage {
 
     private TestImage build(String configJson) {
         config = configJson.getBytes(StandardCharsets.UTF_8);
-        StringBuilder m = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",")
+        StringBuilder m = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.MANIFEST + "\",")
                 .append("\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"")
                 .append(Digest.of(config))
                 .append("\",\"size\":")
@@ -49,8 +51,8 @@ final class TestImage {
         }
         m.append("],\"annotations\":{\"io.kubernetes.cri-o.annotations.checkpoint.name\":\"counter\"}}");
         manifest = m.toString().getBytes(StandardCharsets.UTF_8);
-        index = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[{\"mediaType\":\""
-                        + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + Digest.of(manifest) + "\",\"size\":"
+        index = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.INDEX + "\",\"manifests\":[{\"mediaType\":\""
+                        + MediaTypes.MANIFEST + "\",\"digest\":\"" + Digest.of(manifest) + "\",\"size\":"
                         + manifest.length
                         + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}],"
                         + "\"annotations\":{\"org.criu.checkpoint.container.name\":\"counter\"}}")
@@ -79,7 +81,7 @@ final class TestImage {
         for (byte[] l : layers) {
             store.blobs().put(l, null);
         }
-        store.putManifest(repo, Digest.of(manifest).toString(), manifest, MediaTypes.OCI_MANIFEST);
-        return store.putManifest(repo, tag, index, MediaTypes.OCI_INDEX);
+        store.putManifest(repo, Digest.of(manifest).toString(), manifest, MediaTypes.MANIFEST);
+        return store.putManifest(repo, tag, index, MediaTypes.INDEX);
     }
 }

@@ -1,5 +1,6 @@
 package io.crifailover.failover;
 
+import io.crifailover.oci.Digest;
 import io.crifailover.placement.DecisionStatus;
 import io.crifailover.placement.RestoreDecision;
 import io.crifailover.protos.cri.CreateContainerRequest;
@@ -7,7 +8,6 @@ import io.crifailover.protos.cri.ImageServiceGrpc.ImageServiceBlockingStub;
 import io.crifailover.protos.cri.ImageSpec;
 import io.crifailover.protos.cri.PullImageRequest;
 import io.crifailover.store.CheckpointStore;
-import io.crifailover.store.Digest;
 import io.crifailover.store.RestorePins;
 import java.time.Duration;
 import java.util.List;

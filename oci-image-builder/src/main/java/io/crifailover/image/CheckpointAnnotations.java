@@ -1,16 +1,12 @@
 package io.crifailover.image;
 
-/** Annotation keys of a checkpoint image. */
+/** Annotation keys of a checkpoint image (the OCI-defined ones are in {@code OciAnnotations}). */
 public final class CheckpointAnnotations {
 
     /** CRI-O: a manifest annotation marking a checkpoint image; value is the container name. */
     public static final String CRIO_CHECKPOINT_NAME = "io.kubernetes.cri-o.annotations.checkpoint.name";
     /** containerd 2.x: annotation of the image's target blob marking a checkpoint image. */
     public static final String CRIU_CHECKPOINT_NAME = "org.criu.checkpoint.container.name";
-    /** OCI: creation time. */
-    public static final String OCI_CREATED = "org.opencontainers.image.created";
-    /** OCI: the tag of a manifest in a layout's index.json. */
-    public static final String OCI_REF_NAME = "org.opencontainers.image.ref.name";
 
     public static final String PREFIX = "cri-failover.io/";
     public static final String SOURCE_NODE = PREFIX + "source-node";

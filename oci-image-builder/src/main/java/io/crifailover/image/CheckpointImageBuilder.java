@@ -3,23 +3,25 @@ package io.crifailover.image;
 import io.crifailover.image.archive.ArchiveLimits;
 import io.crifailover.image.archive.ArchiveSummary;
 import io.crifailover.image.archive.CheckpointArchiveReader;
-import io.crifailover.image.fs.SafeFiles;
 import io.crifailover.image.meta.CheckpointArchiveInfo;
 import io.crifailover.image.meta.CheckpointInfoParser;
 import io.crifailover.image.meta.MetadataCollector;
 import io.crifailover.image.oci.BlobSink;
-import io.crifailover.image.oci.Descriptor;
 import io.crifailover.image.oci.DigestingOutputStream;
-import io.crifailover.image.oci.ImageConfig;
-import io.crifailover.image.oci.ImageIndex;
-import io.crifailover.image.oci.ImageManifest;
 import io.crifailover.image.oci.LayerTarWriter;
 import io.crifailover.image.oci.LevelGzipOutputStream;
-import io.crifailover.image.oci.MediaTypes;
 import io.crifailover.image.oci.OciArchiveWriter;
-import io.crifailover.image.oci.OciJson;
 import io.crifailover.image.oci.OciLayout;
-import io.crifailover.image.oci.Platform;
+import io.crifailover.oci.Descriptor;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.ImageConfig;
+import io.crifailover.oci.ImageIndex;
+import io.crifailover.oci.ImageManifest;
+import io.crifailover.oci.MediaTypes;
+import io.crifailover.oci.OciAnnotations;
+import io.crifailover.oci.OciJson;
+import io.crifailover.oci.Platform;
+import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -115,14 +117,14 @@ public final class CheckpointImageBuilder {
             throw new IOException(outLayout + " exists and is not an OCI layout");
         }
         Path parent = outLayout.toAbsolutePath().getParent();
-        SafeFiles.createPrivateDirectories(parent);
-        Path staging = SafeFiles.createPrivateTempDirectory(parent, "." + outLayout.getFileName() + ".staging-");
+        SecureFiles.createPrivateDirectories(parent);
+        Path staging = SecureFiles.createPrivateTempDirectory(parent, "." + outLayout.getFileName() + ".staging-");
         try {
             CheckpointImage image = buildInto(OciLayout.openOrCreate(staging), archive, meta);
-            SafeFiles.atomicMove(staging, outLayout);
+            SecureFiles.atomicMove(staging, outLayout);
             return image;
         } catch (IOException | RuntimeException | Error e) {
-            SafeFiles.deleteQuietly(staging, e);
+            SecureFiles.deleteQuietly(staging, e);
             throw e;
         }
     }
@@ -131,14 +133,14 @@ public final class CheckpointImageBuilder {
     public CheckpointImage buildOciArchive(Path archive, CheckpointMetadata meta, Path outTar) throws IOException {
         Objects.requireNonNull(meta, "meta");
         Path parent = outTar.toAbsolutePath().getParent();
-        SafeFiles.createPrivateDirectories(parent);
-        Path staging = SafeFiles.createPrivateTempDirectory(parent, "." + outTar.getFileName() + ".staging-");
+        SecureFiles.createPrivateDirectories(parent);
+        Path staging = SecureFiles.createPrivateTempDirectory(parent, "." + outTar.getFileName() + ".staging-");
         try {
             CheckpointImage image = buildInto(OciLayout.createScratch(staging), archive, meta);
             OciArchiveWriter.write(staging, outTar);
             return image;
         } finally {
-            SafeFiles.deleteRecursively(staging);
+            SecureFiles.deleteRecursively(staging);
         }
     }
 
@@ -149,7 +151,7 @@ public final class CheckpointImageBuilder {
         } catch (IOException | RuntimeException | Error e) {
             for (BlobSink.Committed blob : created) {
                 if (blob.created()) {
-                    SafeFiles.deleteQuietly(blob.path(), e);
+                    SecureFiles.deleteQuietly(blob.path(), e);
                 }
             }
             throw e;
@@ -163,7 +165,7 @@ public final class CheckpointImageBuilder {
         ArchiveSummary summary;
         CheckpointArchiveInfo info;
         BlobSink.Committed layer;
-        String diffId;
+        Digest diffId;
         try (BlobSink sink = layout.newBlob()) {
             OutputStream blobOut = sink.stream();
             LevelGzipOutputStream gzip =
@@ -207,7 +209,7 @@ public final class CheckpointImageBuilder {
                 .withPlatform(platform);
 
         Descriptor target = manifestDescriptor;
-        String indexDigest = null;
+        Digest indexDigest = null;
         if (emitIndex) {
             ImageIndex index = ImageIndex.of(List.of(manifestDescriptor), facts.indexAnnotations());
             BlobSink.Committed indexBlob = layout.writeBlob(OciJson.write(index));
@@ -226,14 +228,14 @@ public final class CheckpointImageBuilder {
                 effectiveTag,
                 manifestBlob.digest());
         return new CheckpointImage(
-                manifestBlob.digest(),
+                manifestBlob.digest().toString(),
                 manifestBlob.size(),
-                configBlob.digest(),
-                layer.digest(),
-                diffId,
+                configBlob.digest().toString(),
+                layer.digest().toString(),
+                diffId.toString(),
                 layer.size(),
                 compression.mediaType(),
-                indexDigest,
+                indexDigest == null ? null : indexDigest.toString(),
                 effectiveTag,
                 annotations,
                 info,
@@ -243,12 +245,12 @@ public final class CheckpointImageBuilder {
     private static ImageIndex withTag(ImageIndex current, Descriptor target, String tag) {
         List<Descriptor> manifests = new ArrayList<>();
         for (Descriptor d : current.manifests()) {
-            if (!tag.equals(d.annotation(CheckpointAnnotations.OCI_REF_NAME))) {
+            if (!tag.equals(d.annotation(OciAnnotations.REF_NAME))) {
                 manifests.add(d);
             }
         }
         SortedMap<String, String> ref = new TreeMap<>();
-        ref.put(CheckpointAnnotations.OCI_REF_NAME, tag);
+        ref.put(OciAnnotations.REF_NAME, tag);
         manifests.add(target.withAnnotations(ref));
         return new ImageIndex(2, MediaTypes.INDEX, manifests, current.annotations());
     }

@@ -3,12 +3,12 @@ package io.crifailover.image;
 import io.crifailover.image.archive.ArchiveLimits;
 import io.crifailover.image.archive.ArchiveSummary;
 import io.crifailover.image.archive.CheckpointArchiveReader;
-import io.crifailover.image.fs.SafeFiles;
-import io.crifailover.image.oci.Descriptor;
 import io.crifailover.image.oci.LayerTarWriter;
-import io.crifailover.image.oci.MediaTypes;
 import io.crifailover.image.oci.OciImageSource;
-import io.crifailover.image.oci.Sha256;
+import io.crifailover.oci.Descriptor;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.MediaTypes;
+import io.crifailover.oci.SecureFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -43,12 +43,12 @@ public final class CheckpointImageExtractor {
         try (OciImageSource source = OciImageSource.open(image)) {
             ResolvedCheckpointImage resolved = CheckpointImageResolver.resolve(source, tag);
             Path parent = outArchive.toAbsolutePath().getParent();
-            SafeFiles.createPrivateDirectories(parent);
-            Path temp = SafeFiles.createPrivateTempFile(parent, "." + outArchive.getFileName() + ".");
+            SecureFiles.createPrivateDirectories(parent);
+            Path temp = SecureFiles.createPrivateTempFile(parent, "." + outArchive.getFileName() + ".");
             try {
                 ArchiveSummary summary = writeLayer(source, resolved, temp);
-                SafeFiles.fsync(temp);
-                SafeFiles.atomicMove(temp, outArchive);
+                SecureFiles.fsync(temp);
+                SecureFiles.atomicMove(temp, outArchive);
                 return new ExtractedCheckpoint(resolved, summary);
             } finally {
                 Files.deleteIfExists(temp);
@@ -59,8 +59,8 @@ public final class CheckpointImageExtractor {
     private ArchiveSummary writeLayer(OciImageSource source, ResolvedCheckpointImage resolved, Path temp)
             throws IOException {
         Descriptor layer = resolved.layer();
-        MessageDigest blobDigest = Sha256.newDigest();
-        MessageDigest diffDigest = Sha256.newDigest();
+        MessageDigest blobDigest = Digest.newSha256();
+        MessageDigest diffDigest = Digest.newSha256();
         ArchiveSummary summary;
         long blobSize;
         CountingInput counted = new CountingInput(new DigestInputStream(source.openBlob(layer.digest()), blobDigest));
@@ -77,15 +77,15 @@ public final class CheckpointImageExtractor {
             writer.finish();
             blobSize = counted.count;
         }
-        String actual = Sha256.format(blobDigest.digest());
+        Digest actual = Digest.fromBytes(blobDigest.digest());
         if (!actual.equals(layer.digest()) || blobSize != layer.size()) {
             throw new IOException("layer blob " + layer.digest() + " (" + layer.size() + " bytes) does not match its "
                     + "content: " + actual + " (" + blobSize + " bytes)");
         }
-        List<String> diffIds = resolved.config().rootfs() == null
+        List<Digest> diffIds = resolved.config().rootfs() == null
                 ? List.of()
                 : resolved.config().rootfs().diffIds();
-        String diffId = Sha256.format(diffDigest.digest());
+        Digest diffId = Digest.fromBytes(diffDigest.digest());
         if (diffIds.size() != 1 || !diffIds.get(0).equals(diffId)) {
             throw new IOException("layer diff ID " + diffId + " does not match the config's diff_ids " + diffIds);
         }

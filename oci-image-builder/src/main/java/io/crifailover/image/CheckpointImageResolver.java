@@ -1,12 +1,14 @@
 package io.crifailover.image;
 
-import io.crifailover.image.oci.Descriptor;
-import io.crifailover.image.oci.ImageConfig;
-import io.crifailover.image.oci.ImageIndex;
-import io.crifailover.image.oci.ImageManifest;
-import io.crifailover.image.oci.MediaTypes;
 import io.crifailover.image.oci.OciImageSource;
-import io.crifailover.image.oci.OciJson;
+import io.crifailover.oci.Descriptor;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.ImageConfig;
+import io.crifailover.oci.ImageIndex;
+import io.crifailover.oci.ImageManifest;
+import io.crifailover.oci.MediaTypes;
+import io.crifailover.oci.OciAnnotations;
+import io.crifailover.oci.OciJson;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +50,7 @@ public final class CheckpointImageResolver {
                 ImageConfig.class,
                 "config " + manifest.config().digest());
         return new ResolvedCheckpointImage(
-                chosen.annotation(CheckpointAnnotations.OCI_REF_NAME), manifestDescriptor, manifest, config);
+                chosen.annotation(OciAnnotations.REF_NAME), manifestDescriptor, manifest, config);
     }
 
     private static Descriptor pickByTag(List<Descriptor> manifests, String tag) throws IOException {
@@ -57,7 +59,7 @@ public final class CheckpointImageResolver {
         }
         List<String> tags = new ArrayList<>();
         for (Descriptor d : manifests) {
-            String ref = d.annotation(CheckpointAnnotations.OCI_REF_NAME);
+            String ref = d.annotation(OciAnnotations.REF_NAME);
             tags.add(ref);
             if (tag != null && tag.equals(ref)) {
                 return d;
@@ -89,7 +91,7 @@ public final class CheckpointImageResolver {
         return current;
     }
 
-    private static Descriptor pickPlatform(List<Descriptor> manifests, String indexDigest) throws IOException {
+    private static Descriptor pickPlatform(List<Descriptor> manifests, Digest indexDigest) throws IOException {
         if (manifests.size() == 1) {
             return manifests.get(0);
         }

@@ -2,6 +2,7 @@ package io.crifailover.image;
 
 import io.crifailover.image.meta.CheckpointArchiveInfo;
 import io.crifailover.image.meta.ContainerIdentity;
+import io.crifailover.oci.OciAnnotations;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.SortedMap;
@@ -87,7 +88,7 @@ record ImageFacts(
     SortedMap<String, String> annotations() {
         SortedMap<String, String> m = labels();
         m.putAll(indexAnnotations());
-        m.put(CheckpointAnnotations.OCI_CREATED, created());
+        m.put(OciAnnotations.CREATED, created());
         return m;
     }
 

@@ -1,6 +1,6 @@
 package io.crifailover.image;
 
-import io.crifailover.image.oci.MediaTypes;
+import io.crifailover.oci.MediaTypes;
 
 /** How the checkpoint layer is stored. */
 public enum LayerCompression {

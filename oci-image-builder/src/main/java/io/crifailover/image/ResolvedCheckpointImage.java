@@ -1,8 +1,8 @@
 package io.crifailover.image;
 
-import io.crifailover.image.oci.Descriptor;
-import io.crifailover.image.oci.ImageConfig;
-import io.crifailover.image.oci.ImageManifest;
+import io.crifailover.oci.Descriptor;
+import io.crifailover.oci.ImageConfig;
+import io.crifailover.oci.ImageManifest;
 
 /**
  * A checkpoint image found in a layout or oci-archive.

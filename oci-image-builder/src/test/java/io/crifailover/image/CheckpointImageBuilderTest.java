@@ -3,13 +3,14 @@ package io.crifailover.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.crifailover.image.meta.RuntimeFlavour;
-import io.crifailover.image.oci.Descriptor;
-import io.crifailover.image.oci.ImageConfig;
-import io.crifailover.image.oci.ImageIndex;
-import io.crifailover.image.oci.ImageManifest;
-import io.crifailover.image.oci.MediaTypes;
-import io.crifailover.image.oci.OciJson;
-import io.crifailover.image.oci.Sha256;
+import io.crifailover.oci.Descriptor;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.ImageConfig;
+import io.crifailover.oci.ImageIndex;
+import io.crifailover.oci.ImageManifest;
+import io.crifailover.oci.MediaTypes;
+import io.crifailover.oci.OciAnnotations;
+import io.crifailover.oci.OciJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -55,9 +56,10 @@ class CheckpointImageBuilderTest {
             assertThat(Files.readAllBytes(b.resolve("index.json")))
                     .isEqualTo(Files.readAllBytes(a.resolve("index.json")));
             for (String digest : List.of(first.manifestDigest(), first.configDigest(), first.layerDigest())) {
-                Path blobA = a.resolve("blobs/sha256/" + Sha256.hex(digest));
-                assertThat(Sha256.of(Files.readAllBytes(blobA))).isEqualTo(digest);
-                assertThat(Files.readAllBytes(b.resolve("blobs/sha256/" + Sha256.hex(digest))))
+                Path blobA = a.resolve("blobs/sha256/" + Digest.parse(digest).hex());
+                assertThat(Digest.of(Files.readAllBytes(blobA))).hasToString(digest);
+                assertThat(Files.readAllBytes(
+                                b.resolve("blobs/sha256/" + Digest.parse(digest).hex())))
                         .isEqualTo(Files.readAllBytes(blobA));
             }
         }
@@ -94,11 +96,11 @@ class CheckpointImageBuilderTest {
         ImageConfig config = read(dir.resolve("layout"), image.configDigest(), ImageConfig.class);
         assertThat(config.os()).isEqualTo("linux");
         assertThat(config.architecture()).isEqualTo("amd64");
-        assertThat(config.rootfs().diffIds()).containsExactly(image.layerDiffId());
+        assertThat(config.rootfs().diffIds()).containsExactly(Digest.parse(image.layerDiffId()));
         ImageIndex index = OciJson.read(Files.readAllBytes(dir.resolve("layout/index.json")), ImageIndex.class, "i");
         assertThat(index.manifests()).singleElement().satisfies(d -> {
-            assertThat(d.digest()).isEqualTo(image.manifestDigest());
-            assertThat(d.annotation(CheckpointAnnotations.OCI_REF_NAME)).isEqualTo("counter-7");
+            assertThat(d.digest()).hasToString(image.manifestDigest());
+            assertThat(d.annotation(OciAnnotations.REF_NAME)).isEqualTo("counter-7");
             assertThat(d.platform().architecture()).isEqualTo("amd64");
         });
         assertThat(image.info().flavour()).isEqualTo(RuntimeFlavour.CONTAINERD);
@@ -128,8 +130,8 @@ class CheckpointImageBuilderTest {
         }
         CheckpointImage image = CheckpointImageBuilder.build(archive, meta, dir.resolve("layout"));
         List<String> names = new ArrayList<>();
-        try (InputStream in =
-                        Files.newInputStream(dir.resolve("layout/blobs/sha256/" + Sha256.hex(image.layerDigest())));
+        try (InputStream in = Files.newInputStream(dir.resolve("layout/blobs/sha256/"
+                        + Digest.parse(image.layerDigest()).hex()));
                 TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                 names.add(e.getName());
@@ -163,13 +165,16 @@ class CheckpointImageBuilderTest {
                 .withTag("v1")
                 .buildLayout(archive, meta, layout);
         assertThat(image.layerMediaType()).isEqualTo(MediaTypes.LAYER_TAR_GZIP);
-        Path blob = layout.resolve("blobs/sha256/" + Sha256.hex(image.layerDigest()));
+        Path blob = layout.resolve(
+                "blobs/sha256/" + Digest.parse(image.layerDigest()).hex());
         try (InputStream in = new GZIPInputStream(Files.newInputStream(blob))) {
-            assertThat(Sha256.of(in.readAllBytes())).isEqualTo(image.layerDiffId());
+            assertThat(Digest.of(in.readAllBytes())).hasToString(image.layerDiffId());
         }
         ImageIndex nested = read(layout, image.indexDigest(), ImageIndex.class);
         assertThat(nested.annotations()).containsEntry(CheckpointAnnotations.CRIU_CHECKPOINT_NAME, "counter");
-        assertThat(nested.manifests()).extracting(Descriptor::digest).containsExactly(image.manifestDigest());
+        assertThat(nested.manifests())
+                .extracting(Descriptor::digest)
+                .containsExactly(Digest.parse(image.manifestDigest()));
         ImageIndex top = OciJson.read(Files.readAllBytes(layout.resolve("index.json")), ImageIndex.class, "i");
         assertThat(top.manifests())
                 .singleElement()
@@ -186,9 +191,9 @@ class CheckpointImageBuilderTest {
         CheckpointImage again = CheckpointImageBuilder.defaults().withTag("one").buildLayout(b, meta, layout);
         ImageIndex index = OciJson.read(Files.readAllBytes(layout.resolve("index.json")), ImageIndex.class, "i");
         assertThat(index.manifests())
-                .extracting(d -> d.annotation(CheckpointAnnotations.OCI_REF_NAME))
+                .extracting(d -> d.annotation(OciAnnotations.REF_NAME))
                 .containsExactly("two", "one");
-        assertThat(index.manifests().get(1).digest()).isEqualTo(again.manifestDigest());
+        assertThat(index.manifests().get(1).digest()).hasToString(again.manifestDigest());
     }
 
     @Test
@@ -219,7 +224,8 @@ class CheckpointImageBuilderTest {
         Path archive = TestArchives.write(dir.resolve("in.tar"), TestArchives.containerdEntries(8192, 5));
         Path layout = dir.resolve("layout");
         CheckpointImage image = CheckpointImageBuilder.build(archive, meta, layout);
-        Path blob = layout.resolve("blobs/sha256/" + Sha256.hex(image.layerDigest()));
+        Path blob = layout.resolve(
+                "blobs/sha256/" + Digest.parse(image.layerDigest()).hex());
         byte[] bytes = Files.readAllBytes(blob);
         int offset = indexOf(bytes, "pages-1.img".getBytes()) + 2048;
         bytes[offset] ^= 1;
@@ -271,6 +277,10 @@ class CheckpointImageBuilderTest {
     }
 
     private static <T> T read(Path layout, String digest, Class<T> type) throws IOException {
-        return OciJson.read(Files.readAllBytes(layout.resolve("blobs/sha256/" + Sha256.hex(digest))), type, digest);
+        return OciJson.read(
+                Files.readAllBytes(
+                        layout.resolve("blobs/sha256/" + Digest.parse(digest).hex())),
+                type,
+                digest);
     }
 }

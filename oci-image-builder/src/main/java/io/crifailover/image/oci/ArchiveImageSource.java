@@ -1,5 +1,10 @@
 package io.crifailover.image.oci;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.ImageIndex;
+import io.crifailover.oci.OciJson;
+import io.crifailover.oci.OciLayoutMarker;
+import io.crifailover.oci.OciLayoutPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -46,18 +51,18 @@ final class ArchiveImageSource implements OciImageSource {
 
     @Override
     public ImageIndex index() throws IOException {
-        TarArchiveEntry e = entries.get(OciLayout.INDEX_FILE);
+        TarArchiveEntry e = entries.get(OciLayoutPaths.INDEX_FILE);
         if (e == null || e.getSize() > MAX_DOCUMENT) {
-            throw new IOException(path + ": missing or oversized " + OciLayout.INDEX_FILE);
+            throw new IOException(path + ": missing or oversized " + OciLayoutPaths.INDEX_FILE);
         }
         try (InputStream in = tar.getInputStream(e)) {
-            return OciJson.read(in.readAllBytes(), ImageIndex.class, path + "!" + OciLayout.INDEX_FILE);
+            return OciJson.read(in.readAllBytes(), ImageIndex.class, path + "!" + OciLayoutPaths.INDEX_FILE);
         }
     }
 
     @Override
-    public InputStream openBlob(String digest) throws IOException {
-        TarArchiveEntry e = entries.get("blobs/sha256/" + Sha256.hex(digest));
+    public InputStream openBlob(Digest digest) throws IOException {
+        TarArchiveEntry e = entries.get(OciLayoutPaths.blobEntry(digest));
         if (e == null) {
             throw new IOException("blob " + digest + " is missing from oci-archive " + path);
         }

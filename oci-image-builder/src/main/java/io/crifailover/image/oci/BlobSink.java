@@ -1,6 +1,7 @@
 package io.crifailover.image.oci;
 
-import io.crifailover.image.fs.SafeFiles;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -38,7 +39,7 @@ public final class BlobSink implements AutoCloseable {
     BlobSink(Path blobDir, boolean durable) throws IOException {
         this.blobDir = blobDir;
         this.durable = durable;
-        this.temp = SafeFiles.createPrivateTempFile(blobDir, ".blob-");
+        this.temp = SecureFiles.createPrivateTempFile(blobDir, ".blob-");
         FileChannel opened = null;
         ParallelDigest started = null;
         try {
@@ -61,27 +62,17 @@ public final class BlobSink implements AutoCloseable {
 
     /** Stores {@code bytes} (a small JSON document) as a blob; hashed on the calling thread. */
     static Committed write(Path blobDir, byte[] bytes, boolean durable) throws IOException {
-        String hexDigest = Sha256.of(bytes);
-        Path target = blobDir.resolve(Sha256.hex(hexDigest));
+        Digest digest = Digest.of(bytes);
+        Path target = blobDir.resolve(digest.hex());
         if (Files.exists(target)) {
-            return new Committed(hexDigest, bytes.length, target, false);
+            return new Committed(digest, bytes.length, target, false);
         }
-        Path temp = SafeFiles.createPrivateTempFile(blobDir, ".blob-");
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer src = ByteBuffer.wrap(bytes);
-                while (src.hasRemaining()) {
-                    ch.write(src);
-                }
-                if (durable) {
-                    ch.force(true);
-                }
-            }
-            SafeFiles.rename(temp, target);
-        } finally {
-            Files.deleteIfExists(temp);
+        if (durable) {
+            SecureFiles.writeSynced(target, bytes);
+        } else {
+            SecureFiles.replaceUnsynced(target, bytes);
         }
-        return new Committed(hexDigest, bytes.length, target, true);
+        return new Committed(digest, bytes.length, target, true);
     }
 
     /** The stream to write the blob to; closing it is allowed and does not commit. */
@@ -95,20 +86,20 @@ public final class BlobSink implements AutoCloseable {
             throw new IOException("blob " + temp + " already closed");
         }
         flushBuffer(false);
-        String hexDigest = Sha256.format(digest.finish());
+        Digest blobDigest = Digest.fromBytes(digest.finish());
         if (durable) {
             channel.force(true);
         }
         closeQuietly();
-        Path target = blobDir.resolve(Sha256.hex(hexDigest));
+        Path target = blobDir.resolve(blobDigest.hex());
         boolean existed = Files.exists(target);
         if (existed) {
             Files.delete(temp);
         } else {
-            SafeFiles.rename(temp, target);
+            SecureFiles.rename(temp, target);
         }
         committed = true;
-        return new Committed(hexDigest, count, target, !existed);
+        return new Committed(blobDigest, count, target, !existed);
     }
 
     @Override
@@ -150,12 +141,12 @@ public final class BlobSink implements AutoCloseable {
     /**
      * A stored blob.
      *
-     * @param digest  OCI digest
+     * @param digest  content digest
      * @param size    bytes
      * @param path    where it lives
      * @param created false when an identical blob was already present
      */
-    public record Committed(String digest, long size, Path path, boolean created) {}
+    public record Committed(Digest digest, long size, Path path, boolean created) {}
 
     private final class SinkStream extends OutputStream {
         @Override

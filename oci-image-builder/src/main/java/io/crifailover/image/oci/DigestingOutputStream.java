@@ -1,5 +1,6 @@
 package io.crifailover.image.oci;
 
+import io.crifailover.oci.Digest;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,7 +9,7 @@ import java.security.MessageDigest;
 /** Passes bytes through while computing their SHA-256 and count (the layer diff ID before compression). */
 public final class DigestingOutputStream extends FilterOutputStream {
 
-    private final MessageDigest digest = Sha256.newDigest();
+    private final MessageDigest digest = Digest.newSha256();
     private long count;
 
     public DigestingOutputStream(OutputStream out) {
@@ -30,8 +31,8 @@ public final class DigestingOutputStream extends FilterOutputStream {
     }
 
     /** The digest of everything written; call once, after the last write. */
-    public String digest() {
-        return Sha256.format(digest.digest());
+    public Digest digest() {
+        return Digest.fromBytes(digest.digest());
     }
 
     public long count() {

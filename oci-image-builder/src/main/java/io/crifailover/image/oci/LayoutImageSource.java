@@ -1,5 +1,7 @@
 package io.crifailover.image.oci;
 
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.ImageIndex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -21,7 +23,7 @@ final class LayoutImageSource implements OciImageSource {
     }
 
     @Override
-    public InputStream openBlob(String digest) throws IOException {
+    public InputStream openBlob(Digest digest) throws IOException {
         Path path = layout.blobPath(digest);
         try {
             return Files.newInputStream(path);

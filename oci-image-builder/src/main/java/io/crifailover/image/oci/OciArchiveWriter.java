@@ -1,6 +1,8 @@
 package io.crifailover.image.oci;
 
-import io.crifailover.image.fs.SafeFiles;
+import io.crifailover.oci.OciLayoutMarker;
+import io.crifailover.oci.OciLayoutPaths;
+import io.crifailover.oci.SecureFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,22 +25,22 @@ public final class OciArchiveWriter {
     /** Writes {@code layout} as an oci-archive at {@code target}. */
     public static void write(Path layout, Path target) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
-        SafeFiles.createPrivateDirectories(parent);
-        Path temp = SafeFiles.createPrivateTempFile(parent, "." + target.getFileName() + ".");
+        SecureFiles.createPrivateDirectories(parent);
+        Path temp = SecureFiles.createPrivateTempFile(parent, "." + target.getFileName() + ".");
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20);
                     LayerTarWriter tar = new LayerTarWriter(out)) {
                 addFile(tar, layout, OciLayoutMarker.FILE_NAME);
-                addFile(tar, layout, OciLayout.INDEX_FILE);
+                addFile(tar, layout, OciLayoutPaths.INDEX_FILE);
                 tar.addDirectory("blobs");
-                tar.addDirectory("blobs/sha256");
-                for (String blob : sortedBlobs(layout.resolve("blobs/sha256"))) {
-                    addFile(tar, layout, "blobs/sha256/" + blob);
+                tar.addDirectory(OciLayoutPaths.BLOB_DIR);
+                for (String blob : sortedBlobs(OciLayoutPaths.blobDir(layout))) {
+                    addFile(tar, layout, OciLayoutPaths.BLOB_DIR + "/" + blob);
                 }
                 tar.finish();
             }
-            SafeFiles.fsync(temp);
-            SafeFiles.atomicMove(temp, target);
+            SecureFiles.fsync(temp);
+            SecureFiles.atomicMove(temp, target);
         } finally {
             Files.deleteIfExists(temp);
         }

@@ -1,5 +1,8 @@
 package io.crifailover.image.oci;
 
+import io.crifailover.oci.Descriptor;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.ImageIndex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -26,7 +29,7 @@ public interface OciImageSource extends AutoCloseable {
     ImageIndex index() throws IOException;
 
     /** Streams a blob (not verified; callers check the digest while reading). */
-    InputStream openBlob(String digest) throws IOException;
+    InputStream openBlob(Digest digest) throws IOException;
 
     /** Reads a small blob and verifies its digest and size. */
     default byte[] readDocument(Descriptor descriptor) throws IOException {
@@ -42,7 +45,7 @@ public interface OciImageSource extends AutoCloseable {
             throw new IOException("blob " + descriptor.digest() + " has " + bytes.length
                     + " bytes, its descriptor says " + descriptor.size());
         }
-        String actual = Sha256.of(bytes);
+        Digest actual = Digest.of(bytes);
         if (!actual.equals(descriptor.digest())) {
             throw new IOException("blob " + descriptor.digest() + " has digest " + actual);
         }

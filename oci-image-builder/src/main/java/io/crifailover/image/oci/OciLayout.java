@@ -1,6 +1,11 @@
 package io.crifailover.image.oci;
 
-import io.crifailover.image.fs.SafeFiles;
+import io.crifailover.oci.Digest;
+import io.crifailover.oci.ImageIndex;
+import io.crifailover.oci.OciJson;
+import io.crifailover.oci.OciLayoutMarker;
+import io.crifailover.oci.OciLayoutPaths;
+import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,15 +20,13 @@ import java.util.List;
  */
 public final class OciLayout {
 
-    public static final String INDEX_FILE = "index.json";
-
     private final Path root;
     private final Path blobDir;
     private final boolean durable;
 
     private OciLayout(Path root, boolean durable) {
         this.root = root;
-        this.blobDir = root.resolve("blobs").resolve("sha256");
+        this.blobDir = OciLayoutPaths.blobDir(root);
         this.durable = durable;
     }
 
@@ -38,7 +41,7 @@ public final class OciLayout {
     }
 
     private static OciLayout init(OciLayout layout) throws IOException {
-        SafeFiles.createPrivateDirectories(layout.blobDir);
+        SecureFiles.createPrivateDirectories(layout.blobDir);
         Path marker = layout.root.resolve(OciLayoutMarker.FILE_NAME);
         if (!Files.exists(marker)) {
             layout.replaceFile(marker, OciJson.write(OciLayoutMarker.current()));
@@ -76,13 +79,13 @@ public final class OciLayout {
     }
 
     /** Where the blob with {@code digest} lives. */
-    public Path blobPath(String digest) {
-        return blobDir.resolve(Sha256.hex(digest));
+    public Path blobPath(Digest digest) {
+        return blobDir.resolve(digest.hex());
     }
 
     /** The layout's {@code index.json}, or an empty index when there is none yet. */
     public ImageIndex readIndex() throws IOException {
-        Path file = root.resolve(INDEX_FILE);
+        Path file = root.resolve(OciLayoutPaths.INDEX_FILE);
         if (!Files.exists(file)) {
             return ImageIndex.of(List.of(), null);
         }
@@ -92,23 +95,17 @@ public final class OciLayout {
     /** Atomically replaces {@code index.json}, after making the blobs it may refer to durable. */
     public void writeIndex(ImageIndex index) throws IOException {
         if (durable) {
-            SafeFiles.fsyncDirectory(blobDir);
-            SafeFiles.fsyncDirectory(blobDir.getParent());
+            SecureFiles.fsyncDirectory(blobDir);
+            SecureFiles.fsyncDirectory(blobDir.getParent());
         }
-        replaceFile(root.resolve(INDEX_FILE), OciJson.write(index));
+        replaceFile(root.resolve(OciLayoutPaths.INDEX_FILE), OciJson.write(index));
     }
 
     private void replaceFile(Path target, byte[] bytes) throws IOException {
         if (durable) {
-            SafeFiles.writeAtomically(target, bytes);
+            SecureFiles.writeAtomically(target, bytes);
         } else {
-            Path temp = SafeFiles.createPrivateTempFile(root, "." + target.getFileName() + ".");
-            try {
-                Files.write(temp, bytes);
-                SafeFiles.rename(temp, target);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            SecureFiles.replaceUnsynced(target, bytes);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.crifailover.image.oci;
 
+import io.crifailover.oci.Digest;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -19,7 +20,7 @@ final class ParallelDigest implements AutoCloseable {
 
     private static final ByteBuffer END = ByteBuffer.allocate(0);
 
-    private final MessageDigest digest = Sha256.newDigest();
+    private final MessageDigest digest = Digest.newSha256();
     private final BlockingQueue<ByteBuffer> pending;
     private final BlockingQueue<ByteBuffer> free;
     private final Thread thread;

@@ -4,7 +4,7 @@ import io.crifailover.image.CheckpointImage;
 import io.crifailover.image.CheckpointImageBuilder;
 import io.crifailover.image.CheckpointMetadata;
 import io.crifailover.image.LayerCompression;
-import io.crifailover.image.fs.SafeFiles;
+import io.crifailover.oci.SecureFiles;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -98,7 +98,7 @@ public final class PackBenchmark {
                 throw new IllegalStateException("non-deterministic manifest digest");
             }
             digest = image.manifestDigest();
-            SafeFiles.deleteRecursively(out);
+            SecureFiles.deleteRecursively(out);
         }
         long peak = peakHeapUsed();
         System.out.printf(

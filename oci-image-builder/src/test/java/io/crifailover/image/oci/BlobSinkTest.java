@@ -3,6 +3,7 @@ package io.crifailover.image.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crifailover.oci.Digest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ class BlobSinkTest {
             }
             blob = sink.commit();
         }
-        assertThat(blob.digest()).isEqualTo(Sha256.of(content));
+        assertThat(blob.digest()).isEqualTo(Digest.of(content));
         assertThat(blob.size()).isEqualTo(size);
         assertThat(blob.path()).isEqualTo(layout.blobPath(blob.digest()));
         assertThat(Files.readAllBytes(blob.path())).isEqualTo(content);

@@ -1,4 +1,4 @@
-package io.crifailover.store;
+package io.crifailover.oci;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -6,7 +6,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** A validated {@code sha256:<64 hex>} content digest, the only algorithm this store accepts. */
+/**
+ * A validated {@code sha256:<64 hex>} content digest (OCI notation), the only algorithm cri-failover
+ * writes or accepts. Serialized as its OCI string in JSON documents.
+ */
 public record Digest(String hex) implements Comparable<Digest> {
     private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
     private static final String PREFIX = "sha256:";

@@ -1,4 +1,4 @@
-package io.crifailover.image.oci;
+package io.crifailover.oci;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

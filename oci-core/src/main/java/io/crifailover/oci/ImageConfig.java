@@ -1,4 +1,4 @@
-package io.crifailover.image.oci;
+package io.crifailover.oci;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -35,8 +35,8 @@ public record ImageConfig(
     @JsonPropertyOrder({"type", "diff_ids"})
     public record RootFs(
             @JsonProperty("type") String type,
-            @JsonProperty("diff_ids") List<String> diffIds) {
-        public static RootFs layers(List<String> diffIds) {
+            @JsonProperty("diff_ids") List<Digest> diffIds) {
+        public static RootFs layers(List<Digest> diffIds) {
             return new RootFs("layers", List.copyOf(diffIds));
         }
     }

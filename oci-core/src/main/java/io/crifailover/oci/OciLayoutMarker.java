@@ -1,4 +1,4 @@
-package io.crifailover.image.oci;
+package io.crifailover.oci;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;

@@ -1,4 +1,4 @@
-package io.crifailover.image.oci;
+package io.crifailover.oci;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** OCI content descriptor. */
+/** OCI content descriptor: what a manifest or index says about a blob it references. */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"mediaType", "digest", "size", "platform", "annotations"})
 public record Descriptor(
         @JsonProperty("mediaType") String mediaType,
-        @JsonProperty("digest") String digest,
+        @JsonProperty("digest") Digest digest,
         @JsonProperty("size") long size,
         @JsonProperty("platform") Platform platform,
         @JsonProperty("annotations") SortedMap<String, String> annotations) {
@@ -23,7 +23,7 @@ public record Descriptor(
         annotations = annotations == null ? null : new TreeMap<>(annotations);
     }
 
-    public static Descriptor of(String mediaType, String digest, long size) {
+    public static Descriptor of(String mediaType, Digest digest, long size) {
         return new Descriptor(mediaType, digest, size, null, null);
     }
 
