@@ -3,14 +3,18 @@ package io.crifailover.failover;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -87,6 +91,11 @@ public record ClusterSettings(
             Long restoreMarginMs,
             Long placementTimeoutMs) {}
 
+    /** The top-level keys, in order. */
+    private static final List<String> KEYS = Arrays.stream(ClusterSettings.class.getRecordComponents())
+            .map(RecordComponent::getName)
+            .toList();
+
     private static final ObjectMapper YAML =
             new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -111,11 +120,17 @@ public record ClusterSettings(
      */
     public static ClusterSettings parse(String yaml, String source) throws IOException {
         try {
-            ClusterSettings s = YAML.readValue(yaml, ClusterSettings.class);
-            if (s == null) {
-                throw new IOException("empty");
+            JsonNode tree = YAML.readTree(yaml);
+            if (tree == null || !tree.isObject()) {
+                throw new IOException("expected a mapping with the keys " + KEYS);
             }
-            return s;
+            for (Iterator<String> names = tree.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!KEYS.contains(name)) {
+                    throw new IOException("unknown key '" + name + "' (the keys are " + KEYS + ")");
+                }
+            }
+            return YAML.treeToValue(tree, ClusterSettings.class);
         } catch (IOException e) {
             throw new IOException("cluster settings " + source + ": " + e.getMessage(), e);
         }
