@@ -2,6 +2,8 @@ package io.crifailover.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.crifailover.failover.ClusterSettings;
+import io.crifailover.failover.FailoverConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -101,17 +103,35 @@ class DaemonSetManifestTest {
     }
 
     @Test
-    void configMapCarriesClusterSettings() {
+    void configMapIsReadByTheShimsOwnParser() throws IOException {
         String settings = one(ConfigMap.class).getData().get("cluster.yaml");
-        assertThat(settings)
-                .contains(
-                        "placement:",
-                        "members:",
-                        "port: 11000",
-                        "checkpoint:",
-                        "interval: 60s",
-                        "probes:",
-                        "missesBeforeSuspect:");
+
+        ClusterSettings shipped = ClusterSettings.parse(settings, "ConfigMap cri-failover-cluster");
+
+        assertThat(shipped.f()).isEqualTo(1);
+        assertThat(List.of(shipped.placementPort(), shipped.storePort(), shipped.probePort()))
+                .containsExactly(11000, 5050, 7070);
+        assertThat(shipped.members()).as("the operator lists the nodes").isEmpty();
+        assertThat(shipped.resolvedTiming())
+                .as("the documented timing is the shim's default")
+                .isEqualTo(FailoverConfig.Timing.defaults());
+    }
+
+    @Test
+    void configMapWithTheCommentedMembersFilledInGivesEveryNodeItsConfiguration() throws IOException {
+        String settings = one(ConfigMap.class).getData().get("cluster.yaml");
+        String filled = settings.replace("members: []\n", "")
+                .replace("# members:", "members:")
+                .replaceAll("(?m)^#   - \\{", "  - {");
+
+        ClusterSettings cluster = ClusterSettings.parse(filled, "filled ConfigMap");
+
+        assertThat(cluster.members())
+                .extracting(FailoverConfig.Member::name)
+                .containsExactly("node-a", "node-b", "node-c", "node-d");
+        FailoverConfig b =
+                cluster.forNode("node-b", Path.of("/var/lib/cri-failover"), Path.of("/k"), null, List.of(), 1);
+        assertThat(b.nodeAddress()).isEqualTo("10.0.0.12");
     }
 
     @Test
@@ -138,6 +158,7 @@ class DaemonSetManifestTest {
                 .contains(
                         "cri-failover install --host-root=/host",
                         "--cluster-config=/etc/cri-failover-cluster/cluster.yaml",
+                        "--cluster-key-file=/etc/cri-failover-cluster-key/key",
                         "--sync-service-account")
                 .doesNotContain("sleep");
         assertThat(pod.getAutomountServiceAccountToken())
@@ -162,6 +183,16 @@ class DaemonSetManifestTest {
                 .orElseThrow();
         assertThat(settings.getConfigMap().getName())
                 .isEqualTo(one(ConfigMap.class).getMetadata().getName());
+        Volume key = pod.getVolumes().stream()
+                .filter(v -> v.getName().equals("cluster-key"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(key.getSecret().getSecretName()).isEqualTo("cri-failover-cluster-key");
+        assertThat(key.getSecret().getDefaultMode()).isEqualTo(0400);
+        assertThat(installer.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/etc/cri-failover-cluster-key");
+            assertThat(m.getName()).isEqualTo("cluster-key");
+        });
     }
 
     private static <T extends HasMetadata> T one(Class<T> type) {
