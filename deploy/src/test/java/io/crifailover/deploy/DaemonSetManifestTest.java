@@ -29,6 +29,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DaemonSetManifestTest {
 
@@ -193,6 +194,81 @@ class DaemonSetManifestTest {
             assertThat(m.getMountPath()).isEqualTo("/etc/cri-failover-cluster-key");
             assertThat(m.getName()).isEqualTo("cluster-key");
         });
+    }
+
+    /**
+     * The installer container's own args (mount paths mapped to temp dirs holding the ConfigMap, with
+     * members filled in, and a Secret key) install a failover service on a member node.
+     */
+    @Test
+    void theDaemonSetsArgsInstallTheShimWithFailoverOnAMember(@TempDir Path dir) throws IOException {
+        Container installer = one(DaemonSet.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
+        Path host = Files.createDirectories(dir.resolve("host"));
+        for (String d : List.of("run/systemd/system", "etc/systemd/system", "var/lib/kubelet")) {
+            Files.createDirectories(host.resolve(d));
+        }
+        Files.writeString(
+                host.resolve("var/lib/kubelet/config.yaml"),
+                "kind: KubeletConfiguration\ncontainerRuntimeEndpoint: unix:///run/containerd/containerd.sock\n");
+        Path source = Files.createDirectories(dir.resolve("image/opt/cri-failover"));
+        for (String f : List.of("bin/cri-failover", "jre/bin/java", "app/libs/shim.jar")) {
+            Files.createDirectories(source.resolve(f).getParent());
+            Files.writeString(source.resolve(f), "x");
+        }
+        Map<String, Path> mounts = new TreeMap<>();
+        for (var m : installer.getVolumeMounts()) {
+            mounts.put(
+                    m.getMountPath(),
+                    m.getMountPath().equals("/host")
+                            ? host
+                            : Files.createDirectories(dir.resolve("mount" + mounts.size())));
+        }
+        String settings = one(ConfigMap.class).getData().get("cluster.yaml");
+        Files.writeString(
+                mounts.get("/etc/cri-failover-cluster").resolve("cluster.yaml"),
+                settings.replace("members: []\n", "")
+                        .replace("# members:", "members:")
+                        .replaceAll("(?m)^#   - \\{", "  - {"));
+        Files.writeString(
+                mounts.get("/etc/cri-failover-cluster-key").resolve("key"),
+                java.util.Base64.getEncoder().encodeToString(new byte[32]));
+        List<String> args = new java.util.ArrayList<>();
+        for (String arg : installer.getArgs().subList(1, installer.getArgs().size())) {
+            if (arg.equals("--sync-service-account")) {
+                continue; // needs the pod's token and never returns; ServiceAccountSyncTest covers it
+            }
+            int eq = arg.indexOf('=');
+            String value = arg.substring(eq + 1);
+            String mapped = arg;
+            for (Map.Entry<String, Path> m : mounts.entrySet()) {
+                if (value.equals(m.getKey()) || value.startsWith(m.getKey() + "/")) {
+                    mapped = arg.substring(0, eq + 1)
+                            + m.getValue()
+                            + value.substring(m.getKey().length());
+                }
+            }
+            args.add(mapped);
+        }
+        args.addAll(List.of("--host-exec=none", "--source=" + source, "--node-name=node-b"));
+        assertThat(installer.getArgs().get(0)).isEqualTo("install");
+
+        int exit = new picocli.CommandLine(new io.crifailover.installer.InstallCommand())
+                .execute(args.toArray(String[]::new));
+
+        assertThat(exit).as("install %s", args).isZero();
+        assertThat(Files.readString(host.resolve("etc/systemd/system/cri-failover.service")))
+                .contains(" --cluster /etc/cri-failover/cluster.yaml --cluster-key /etc/cri-failover/keys/cluster.key"
+                        + " --node-name ${NODE_NAME} ");
+        assertThat(Files.readString(host.resolve("etc/cri-failover/shim.env"))).contains("NODE_NAME=node-b\n");
+        assertThat(Files.getPosixFilePermissions(host.resolve("etc/cri-failover/keys/cluster.key")))
+                .containsExactlyInAnyOrder(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
     }
 
     private static <T extends HasMetadata> T one(Class<T> type) {
