@@ -41,7 +41,7 @@ class ClusterSettingsTest {
     @Test
     void rejectsUnknownFieldsTooFewMembersAndStrangers() throws IOException {
         Path typo = dir.resolve("typo.yaml");
-        Files.writeString(typo, "f: 1\nmemebrs: []\n");
+        Files.writeString(typo, "f: 1\nplacementPort: 1\nstorePort: 2\nprobePort: 3\nmemebrs: []\n");
         assertThatThrownBy(() -> ClusterSettings.load(typo))
                 .hasMessageContaining("typo.yaml")
                 .hasMessageContaining("memebrs");
@@ -56,5 +56,35 @@ class ClusterSettingsTest {
         ClusterSettings s = ClusterSettings.load(small);
         assertThatThrownBy(() -> s.forNode("a", dir, dir, null, null, 1)).hasMessageContaining("need 3f+1");
         assertThatThrownBy(() -> s.forNode("z", dir, dir, null, null, 1)).hasMessageContaining("not a member");
+    }
+
+    @Test
+    void requiresFAndPortsAndRejectsDuplicateMembers() {
+        assertThatThrownBy(() -> ClusterSettings.parse("placementPort: 1\nstorePort: 2\nprobePort: 3\n", "cm"))
+                .hasMessageContaining("cm")
+                .hasMessageContaining("'f'");
+        assertThatThrownBy(() -> ClusterSettings.parse("f: 1\nplacementPort: 1\nstorePort: 2\n", "cm"))
+                .hasMessageContaining("probePort");
+        assertThatThrownBy(() -> ClusterSettings.parse("""
+                f: 0
+                placementPort: 1
+                storePort: 2
+                probePort: 3
+                members: [{name: a, address: 10.0.0.1, replicaId: 0}, {name: b, address: 10.0.0.2, replicaId: 0}]
+                """, "cm")).hasMessageContaining("replicaId 0 of b");
+        assertThatThrownBy(
+                        () -> ClusterSettings.parse("f: 0\nplacementPort: 70000\nstorePort: 2\nprobePort: 3\n", "cm"))
+                .hasMessageContaining("placementPort must be a port");
+    }
+
+    @Test
+    void parsesWithoutMembersButTheShimNeedsThem() throws IOException {
+        String text = "f: 1\nplacementPort: 11000\nstorePort: 5050\nprobePort: 7070\nmembers: []\n";
+        ClusterSettings s = ClusterSettings.parse(text, "cm");
+        assertThat(s.members()).isEmpty();
+        assertThat(s.member("a")).isEmpty();
+        Path file = dir.resolve("empty.yaml");
+        Files.writeString(file, text);
+        assertThatThrownBy(() -> ClusterSettings.load(file)).hasMessageContaining("no members");
     }
 }

@@ -15,6 +15,19 @@ public final class HostLayout {
     public static final String SHIM_ENV = CONFIG_DIR + "/shim.env";
     /** Cluster settings copied from the ConfigMap. */
     public static final String CLUSTER_CONFIG = CONFIG_DIR + "/cluster.yaml";
+    /**
+     * Key files (0700, files 0600): the cluster key today; per-node placement key pairs go here too
+     * (written with purpose {@link Purpose#KEYS}, so uninstall removes them and a change restarts the shim).
+     */
+    public static final String KEYS_DIR = CONFIG_DIR + "/keys";
+    /** The cluster key from the Secret, passed to the shim as {@code --cluster-key}. */
+    public static final String CLUSTER_KEY = KEYS_DIR + "/cluster.key";
+    /** CRI-O drop-in that allows restore, written only with {@code --configure-runtime}. */
+    public static final String CRIO_DROP_IN = "/etc/crio/crio.conf.d/99-cri-failover.conf";
+    /** CRI-O's main configuration file and drop-in directory (crio.conf.d(5): lexical order, last wins). */
+    public static final String CRIO_CONF = "/etc/crio/crio.conf";
+
+    public static final String CRIO_CONF_DIR = "/etc/crio/crio.conf.d";
     /** The shim's Kubernetes credentials (0700): the pod's service-account token and CA, and a kubeconfig. */
     public static final String KUBE_DIR = CONFIG_DIR + "/kube";
 

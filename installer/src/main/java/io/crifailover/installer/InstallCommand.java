@@ -75,6 +75,26 @@ public final class InstallCommand implements Callable<Integer> {
     Path clusterConfig;
 
     @Option(
+            names = "--cluster-key-file",
+            paramLabel = "FILE",
+            description = {
+                "The cluster key (the mounted Secret " + FailoverSetup.SECRET
+                        + ", base64 of at least 32 bytes), copied to",
+                HostLayout.CLUSTER_KEY + " (0600) when this node is a member of --cluster-config"
+            })
+    Path clusterKeyFile;
+
+    @Option(
+            names = "--configure-runtime",
+            description = {
+                "On CRI-O nodes whose running configuration does not allow restore, write",
+                HostLayout.CRIO_DROP_IN + " (container_level_enabled = \"checkpoint_restore\", or",
+                "enable_criu_support = true on older CRI-O) and restart crio; uninstall removes it.",
+                "Without it the installer only reports the setting and how to change it."
+            })
+    boolean configureRuntime;
+
+    @Option(
             names = "--node-name",
             paramLabel = "NAME",
             defaultValue = "${env:NODE_NAME}",
@@ -146,11 +166,13 @@ public final class InstallCommand implements Callable<Integer> {
                 metricsAddress,
                 kubeletConfig,
                 Optional.ofNullable(clusterConfig),
+                Optional.ofNullable(clusterKeyFile),
                 Optional.ofNullable(nodeName).filter(n -> !n.isBlank()),
                 shimArgs,
                 javaOptions,
                 socketActivation,
                 !noSniffer,
+                configureRuntime,
                 Optional.empty());
         if (syncIntervalSeconds < 1) {
             err.println("cri-failover install: --sync-interval must be at least 1 second");

@@ -12,11 +12,13 @@ import java.util.Optional;
  * @param metricsAddress  the shim's metrics listener ({@code host:port} or {@code none})
  * @param kubeletConfig   host path of kubelet's configuration file
  * @param clusterConfig   cluster settings (the mounted ConfigMap file) to copy to the host, if any
+ * @param clusterKey      the cluster key file (the mounted Secret) to copy to {@value HostLayout#CLUSTER_KEY}
  * @param nodeName        this node's name, passed to the shim
  * @param extraShimArgs   more options for {@code cri-failover shim}
  * @param javaOptions     JVM options for the service
  * @param socketActivation enable the socket unit: systemd holds kubelet's socket, the shim serves on it
  * @param sniffer         install the criu stand-in (always installed switched off)
+ * @param configureRuntime let the installer switch on restore in CRI-O with a drop-in (uninstall removes it)
  * @param apiAccess       copy this service account's credentials to the host and give the shim a kubeconfig
  */
 public record InstallSettings(
@@ -26,11 +28,13 @@ public record InstallSettings(
         String metricsAddress,
         String kubeletConfig,
         Optional<Path> clusterConfig,
+        Optional<Path> clusterKey,
         Optional<String> nodeName,
         String extraShimArgs,
         String javaOptions,
         boolean socketActivation,
         boolean sniffer,
+        boolean configureRuntime,
         Optional<ApiAccess> apiAccess) {
 
     public static final String DEFAULT_LISTEN = "unix:///run/cri-failover/cri.sock";
@@ -47,10 +51,12 @@ public record InstallSettings(
                 KubeletWiring.DEFAULT_CONFIG,
                 Optional.empty(),
                 Optional.empty(),
+                Optional.empty(),
                 "",
                 DEFAULT_JAVA_OPTIONS,
                 false,
                 true,
+                false,
                 Optional.empty());
     }
 
@@ -62,11 +68,13 @@ public record InstallSettings(
                 metricsAddress,
                 kubeletConfig,
                 clusterConfig,
+                clusterKey,
                 nodeName,
                 extraShimArgs,
                 javaOptions,
                 socketActivation,
                 sniffer,
+                configureRuntime,
                 apiAccess);
     }
 
@@ -78,11 +86,32 @@ public record InstallSettings(
                 metricsAddress,
                 kubeletConfig,
                 Optional.of(file),
+                clusterKey,
                 nodeName,
                 extraShimArgs,
                 javaOptions,
                 socketActivation,
                 sniffer,
+                configureRuntime,
+                apiAccess);
+    }
+
+    /** Failover for node {@code node}: the cluster settings (ConfigMap) and the cluster key (Secret) files. */
+    public InstallSettings withFailover(Path settingsFile, Path keyFile, String node) {
+        return new InstallSettings(
+                source,
+                runtimeEndpoint,
+                listenEndpoint,
+                metricsAddress,
+                kubeletConfig,
+                Optional.of(settingsFile),
+                Optional.of(keyFile),
+                Optional.of(node),
+                extraShimArgs,
+                javaOptions,
+                socketActivation,
+                sniffer,
+                configureRuntime,
                 apiAccess);
     }
 
@@ -94,11 +123,31 @@ public record InstallSettings(
                 metricsAddress,
                 kubeletConfig,
                 clusterConfig,
+                clusterKey,
                 nodeName,
                 extraShimArgs,
                 javaOptions,
                 enabled,
                 sniffer,
+                configureRuntime,
+                apiAccess);
+    }
+
+    public InstallSettings withConfigureRuntime(boolean enabled) {
+        return new InstallSettings(
+                source,
+                runtimeEndpoint,
+                listenEndpoint,
+                metricsAddress,
+                kubeletConfig,
+                clusterConfig,
+                clusterKey,
+                nodeName,
+                extraShimArgs,
+                javaOptions,
+                socketActivation,
+                sniffer,
+                enabled,
                 apiAccess);
     }
 
@@ -110,11 +159,13 @@ public record InstallSettings(
                 metricsAddress,
                 kubeletConfig,
                 clusterConfig,
+                clusterKey,
                 nodeName,
                 extraShimArgs,
                 javaOptions,
                 socketActivation,
                 sniffer,
+                configureRuntime,
                 Optional.of(access));
     }
 }

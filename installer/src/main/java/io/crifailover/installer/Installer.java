@@ -64,6 +64,14 @@ public final class Installer {
             kubeletEdits.put(target, kubelet.edited(target, settings.listenEndpoint()));
         }
 
+        FailoverSetup failover = FailoverSetup.of(settings, warnings);
+        RuntimeRestoreCheck.Result restore = new RuntimeRestoreCheck(host, commands)
+                .check(
+                        runtime,
+                        settings.configureRuntime(),
+                        state.find(HostLayout.CRIO_DROP_IN).isPresent());
+        warnings.addAll(restore.warnings());
+
         Optional<Map<String, byte[]>> credentials = Optional.empty();
         if (settings.apiAccess().isPresent()) {
             credentials = Optional.of(settings.apiAccess().get().hostFiles());
@@ -72,7 +80,10 @@ public final class Installer {
         HostChanges changes = new HostChanges(host, state, stateFile, warnings);
         changes.directory(StateFile.HOST_DIR, 0700, Purpose.STATE);
         changes.tree(source, HostLayout.PREFIX, Purpose.PAYLOAD);
-        writeServiceFiles(changes, settings, runtime);
+        writeServiceFiles(changes, settings, runtime, failover);
+        if (restore.dropIn().isPresent()) {
+            changes.file(HostLayout.CRIO_DROP_IN, restore.dropIn().get(), 0644, Purpose.RUNTIME);
+        }
         if (credentials.isPresent()) {
             writeCredentials(changes, credentials.get());
         }
@@ -91,9 +102,14 @@ public final class Installer {
             commands.run(argv);
         };
         boolean unitsChanged = changes.changed().stream().anyMatch(p -> p.startsWith(HostLayout.UNIT_DIR + "/"));
-        boolean shimChanged = changes.changedAny(Purpose.PAYLOAD) || changes.changedAny(Purpose.SERVICE);
+        boolean shimChanged = changes.changedAny(Purpose.PAYLOAD)
+                || changes.changedAny(Purpose.SERVICE)
+                || changes.changedAny(Purpose.KEYS);
         if (unitsChanged) {
             recorded.run(List.of("systemctl", "daemon-reload"));
+        }
+        if (changes.changedAny(Purpose.RUNTIME)) {
+            recorded.run(List.of("systemctl", "restart", "crio.service"));
         }
         if (settings.socketActivation()) {
             recorded.run(List.of("systemctl", "start", HostLayout.SOCKET_NAME));
@@ -102,22 +118,26 @@ public final class Installer {
         if (changes.changedAny(Purpose.KUBELET)) {
             recorded.run(List.of("systemctl", "restart", "kubelet.service"));
         }
-        return new InstallReport(runtime, List.copyOf(changes.changed()), ran, warnings);
+        return new InstallReport(runtime, List.copyOf(changes.changed()), ran, restore.notes(), warnings);
     }
 
-    private void writeServiceFiles(HostChanges changes, InstallSettings settings, RuntimeEndpoint runtime)
+    private static void writeServiceFiles(
+            HostChanges changes, InstallSettings settings, RuntimeEndpoint runtime, FailoverSetup failover)
             throws IOException {
         changes.directory(HostLayout.CONFIG_DIR, 0755, Purpose.SERVICE);
         changes.file(HostLayout.SHIM_ENV, ServiceFiles.environment(settings, runtime), 0644, Purpose.SERVICE);
-        if (settings.clusterConfig().isPresent()) {
-            Path file = settings.clusterConfig().get();
-            if (!Files.isRegularFile(file)) {
-                throw new IOException("cluster settings file " + file + " does not exist (is the ConfigMap mounted?)");
-            }
-            changes.file(HostLayout.CLUSTER_CONFIG, Files.readAllBytes(file), 0644, Purpose.SERVICE);
+        if (failover.settingsText().isPresent()) {
+            changes.file(HostLayout.CLUSTER_CONFIG, failover.settingsText().get(), 0644, Purpose.SERVICE);
+        }
+        if (failover.clusterKey().isPresent()) {
+            changes.directory(HostLayout.KEYS_DIR, 0700, Purpose.KEYS);
+            changes.file(HostLayout.CLUSTER_KEY, failover.clusterKey().get(), 0600, 0700, Purpose.KEYS);
         }
         changes.file(
-                HostLayout.SERVICE_UNIT, ServiceFiles.serviceUnit(settings.socketActivation()), 0644, Purpose.SERVICE);
+                HostLayout.SERVICE_UNIT,
+                ServiceFiles.serviceUnit(settings.socketActivation(), failover.enabled()),
+                0644,
+                Purpose.SERVICE);
         changes.file(HostLayout.SOCKET_UNIT, ServiceFiles.socketUnit(settings.listenEndpoint()), 0644, Purpose.SERVICE);
         changes.symlink(HostLayout.SERVICE_WANTS_LINK, HostLayout.SERVICE_UNIT, Purpose.SERVICE);
         if (settings.socketActivation()) {

@@ -10,6 +10,10 @@ public enum Purpose {
     SERVICE,
     /** The service account's token, CA and kubeconfig for the shim (kept fresh by the sync loop; no restart). */
     CREDENTIALS,
+    /** Key files: the cluster key (later also per-node placement keys); a change restarts the shim. */
+    KEYS,
+    /** The container runtime's drop-in that allows restore; writing or removing it restarts the runtime. */
+    RUNTIME,
     /** The criu stand-in's link and configuration. */
     SNIFFER,
     /** kubelet's configuration or flag file (undone first, then kubelet restarts). */

@@ -10,6 +10,10 @@ final class ServiceFiles {
     /** {@code FileDescriptorName=} of the socket; the name the shim looks for when several are passed. */
     static final String FD_NAME = "cri";
 
+    /** The shim options that switch failover on (see {@link FailoverSetup}). */
+    static final String FAILOVER_ARGS = " --cluster " + HostLayout.CLUSTER_CONFIG + " --cluster-key "
+            + HostLayout.CLUSTER_KEY + " --node-name ${NODE_NAME}";
+
     private ServiceFiles() {}
 
     /** {@value HostLayout#SHIM_ENV}: what the service passes to {@code cri-failover shim}. */
@@ -52,9 +56,11 @@ final class ServiceFiles {
      * The service unit. Without socket activation the shim binds {@code CRI_FAILOVER_LISTEN} itself.
      * With it, the service requires and follows {@value HostLayout#SOCKET_NAME}, and the shim serves
      * on the socket systemd passes ({@code LISTEN_FDS}); kubelet's connections then wait in the
-     * socket's backlog while the shim restarts instead of being refused.
+     * socket's backlog while the shim restarts instead of being refused. With {@code failover} the shim
+     * gets the cluster settings, the cluster key and the node name ({@code NODE_NAME} in the
+     * environment file, from the DaemonSet's downward API); without, it only proxies.
      */
-    static byte[] serviceUnit(boolean socketActivation) {
+    static byte[] serviceUnit(boolean socketActivation, boolean failover) {
         List<String> lines = new ArrayList<>(List.of(
                 "# Written by `cri-failover install`; `cri-failover uninstall` removes it.",
                 "[Unit]",
@@ -74,7 +80,9 @@ final class ServiceFiles {
                 "EnvironmentFile=" + HostLayout.SHIM_ENV,
                 "ExecStart=" + HostLayout.LAUNCHER
                         + " shim --listen ${CRI_FAILOVER_LISTEN} --runtime ${CRI_FAILOVER_RUNTIME}"
-                        + " --metrics-address ${CRI_FAILOVER_METRICS_ADDRESS} $CRI_FAILOVER_EXTRA_ARGS",
+                        + " --metrics-address ${CRI_FAILOVER_METRICS_ADDRESS}"
+                        + (failover ? FAILOVER_ARGS : "")
+                        + " $CRI_FAILOVER_EXTRA_ARGS",
                 "Restart=always",
                 "RestartSec=1",
                 "KillMode=mixed",

@@ -32,7 +32,7 @@ public final class Uninstaller {
         Optional<InstallState> loaded = stateFile.load();
         if (loaded.isEmpty()) {
             warnings.add("nothing to uninstall: no " + StateFile.HOST_PATH + " under " + host);
-            return new InstallReport(null, changed, ran, warnings);
+            return new InstallReport(null, changed, ran, List.of(), warnings);
         }
         InstallState state = loaded.get();
         boolean systemd = host.exists(HostLayout.SYSTEMD_MARKER);
@@ -59,11 +59,16 @@ public final class Uninstaller {
         if (systemd && serviceInstalled) {
             recorded.run(List.of("systemctl", "stop", HostLayout.SOCKET_NAME, HostLayout.SERVICE_NAME));
         }
+        boolean runtimeChanged = false;
         for (ChangeRecord record : newestFirst(state, r -> r.purpose() != Purpose.STATE)) {
             if (undo.revert(record)) {
                 changed.add(record.path());
+                runtimeChanged |= record.purpose() == Purpose.RUNTIME;
             }
             state.remove(record.path());
+        }
+        if (systemd && runtimeChanged) {
+            recorded.run(List.of("systemctl", "restart", "crio.service"));
         }
         stateFile.save(state);
         stateFile.delete();
@@ -76,7 +81,7 @@ public final class Uninstaller {
         if (systemd && serviceInstalled) {
             recorded.run(List.of("systemctl", "daemon-reload"));
         }
-        return new InstallReport(null, changed, ran, warnings);
+        return new InstallReport(null, changed, ran, List.of(), warnings);
     }
 
     /** Sets kubelet's endpoint in a file someone else changed since installation back to the original runtime. */

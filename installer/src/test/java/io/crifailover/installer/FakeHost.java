@@ -45,6 +45,8 @@ final class FakeHost {
     final Path root;
     final Path source;
     final List<List<String>> commands = new ArrayList<>();
+    /** What read-only host queries print ({@code crio status config}), by command line; absent = fails. */
+    final Map<String, String> outputs = new java.util.HashMap<>();
 
     FakeHost(Path dir) throws IOException {
         root = Files.createDirectories(dir.resolve("host"));
@@ -116,7 +118,17 @@ final class FakeHost {
     }
 
     HostCommands recorder() {
-        return argv -> commands.add(List.copyOf(argv));
+        return new HostCommands() {
+            @Override
+            public void run(List<String> argv) {
+                commands.add(List.copyOf(argv));
+            }
+
+            @Override
+            public java.util.Optional<String> output(List<String> argv) {
+                return java.util.Optional.ofNullable(outputs.get(String.join(" ", argv)));
+            }
+        };
     }
 
     InstallReport install(InstallSettings settings) throws IOException {

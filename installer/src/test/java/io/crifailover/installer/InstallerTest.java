@@ -208,13 +208,16 @@ class InstallerTest {
     void copiesClusterSettingsAndLeavesTheSnifferOffWhenNoCriuExists() throws IOException {
         FakeHost host = new FakeHost(dir).kubeletConfig(FakeHost.KUBEADM_CONFIG).socket("run/crio/crio.sock");
         Files.delete(host.path("/usr/sbin/criu"));
-        Path cluster = Files.writeString(dir.resolve("cluster.yaml"), "checkpointInterval: 30s\n");
+        String settings = "f: 1\nplacementPort: 11000\nstorePort: 5050\nprobePort: 7070\nmembers: []\n";
+        Path cluster = Files.writeString(dir.resolve("cluster.yaml"), settings);
         String beforeHash = host.treeHash();
 
-        InstallReport report =
-                host.install(InstallSettings.defaults(host.source).withClusterConfig(cluster));
+        InstallReport report = host.install(
+                InstallSettings.defaults(host.source).withFailover(cluster, dir.resolve("no-key"), "node-a"));
 
-        assertThat(host.read("/etc/cri-failover/cluster.yaml")).isEqualTo("checkpointInterval: 30s\n");
+        assertThat(host.read("/etc/cri-failover/cluster.yaml")).isEqualTo(settings);
+        assertThat(report.warnings()).anyMatch(w -> w.contains("node node-a is not among the members"));
+        assertThat(host.read("/etc/systemd/system/cri-failover.service")).doesNotContain("--cluster");
         assertThat(host.path("/usr/local/sbin/criu")).doesNotExist();
         assertThat(report.warnings()).anyMatch(w -> w.contains("no CRIU on the host"));
         host.uninstall();
