@@ -230,6 +230,11 @@ public final class ContainerdNode implements AutoCloseable {
         launch();
     }
 
+    /** containerd's own log (what it and its runc shims wrote). */
+    public Path logFile() {
+        return work.resolve("containerd.log");
+    }
+
     String logTail() {
         try {
             List<String> lines = Files.readAllLines(work.resolve("containerd.log"));
