@@ -50,6 +50,23 @@ final class ExecBaseline {
         return baseline;
     }
 
+    /** The CPU part of the results file, for a run that does not measure it again (marked as carried over). */
+    static java.util.Optional<JsonNode> previousCpuOverhead(Path results) {
+        if (!Files.exists(results)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            JsonNode cpu = new ObjectMapper().readTree(results.toFile()).path("cpu_overhead");
+            if (cpu instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                o.put("carried_over", "not measured in this run; from the results file it replaced");
+                return java.util.Optional.of(o);
+            }
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the earlier results " + results, e);
+        }
+    }
+
     /** Adds the earlier numbers and the TCP/exec ratios to {@code series} (nothing if there are none). */
     static void compare(Map<String, Object> series, Map<String, Object> earlier) {
         if (earlier == null) {

@@ -88,6 +88,8 @@ public final class FailoverBenchmark {
             }
             if (parts.contains("cpu")) {
                 json.put("cpu_overhead", cpuOverhead(bed, TestImages.shared().counterImage()));
+            } else {
+                ExecBaseline.previousCpuOverhead(out).ifPresent(cpu -> json.put("cpu_overhead", cpu));
             }
         }
         json.put(
