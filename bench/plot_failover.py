@@ -36,8 +36,10 @@ def main(samples_csv, timeline_json, png):
             ax.text(ms / 1000.0, top * 1.02, label, rotation=30, fontsize=8, color=color, ha="left", va="bottom")
     ax.set_xlabel("seconds after the fault")
     ax.set_ylabel("request latency (ms)")
-    ax.set_title("Requests to the protected counter through a node failure (%s -> %s), state lost %d ms"
-                 % (tl["source"], tl["target"], tl["state_lost_ms"]), fontsize=10)
+    lost = tl.get("state_lost_ms")
+    lost_text = "state lost %d ms" % lost if lost is not None else "state lost not known (no good read before the fault)"
+    ax.set_title("TCP requests to the protected counter through a node failure (%s -> %s), %s"
+                 % (tl["source"], tl["target"], lost_text), fontsize=10)
     ax.set_ylim(0, top * 1.35)
     ax.legend(loc="center right", fontsize=8)
     fig.tight_layout()

@@ -96,6 +96,7 @@ public final class ContainerdNode implements AutoCloseable {
                 options.netns.forwardLoopbackPort(images.localRegistry().port());
             }
             ContainerdConfig.write(work, slot, images.pauseImage(), stream, registries);
+            CriuTcpConfig.write(work);
         } catch (IOException e) {
             SlotAllocator.release(slot);
             throw new UncheckedIOException(e);
@@ -129,6 +130,9 @@ public final class ContainerdNode implements AutoCloseable {
             path = options.pathPrefix + ":" + path;
         }
         pb.environment().put("PATH", path);
+        // inherited by containerd's runc shims, runc and the criu it starts
+        pb.environment()
+                .put(CriuTcpConfig.ENVIRONMENT, work.resolve("criu.conf").toString());
         try {
             process = pb.start();
         } catch (IOException e) {
@@ -224,6 +228,11 @@ public final class ContainerdNode implements AutoCloseable {
             kill();
         }
         launch();
+    }
+
+    /** containerd's own log (what it and its runc shims wrote). */
+    public Path logFile() {
+        return work.resolve("containerd.log");
     }
 
     String logTail() {

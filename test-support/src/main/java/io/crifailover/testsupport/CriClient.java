@@ -117,6 +117,17 @@ public final class CriClient implements AutoCloseable {
                 .getContainerId();
     }
 
+    /** The pod's IP as the runtime's CNI gave it (what kubelet reports as the pod's status.podIP). */
+    public String podIp(String podId) {
+        return runtime()
+                .podSandboxStatus(io.crifailover.protos.cri.PodSandboxStatusRequest.newBuilder()
+                        .setPodSandboxId(podId)
+                        .build())
+                .getStatus()
+                .getNetwork()
+                .getIp();
+    }
+
     public void startContainer(String id) {
         runtime()
                 .startContainer(

@@ -51,6 +51,7 @@ public final class TestImageBuilder {
             "hostname",
             "seq",
             "wc",
+            "printf",
             "usleep");
     private static final long MTIME = 1_700_000_000L;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -178,26 +179,38 @@ public final class TestImageBuilder {
                 tar.closeArchiveEntry();
             }
             file(tar, "etc/passwd", "root:x:0:0:root:/:/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0644);
-            for (Map.Entry<String, String> s : new java.util.TreeMap<>(scripts).entrySet()) {
-                file(tar, s.getKey(), s.getValue().getBytes(StandardCharsets.UTF_8), 0755);
-            }
             java.util.Set<String> dirs =
                     new java.util.TreeSet<>(List.of("bin/", "data/", "tmp/", "etc/", "proc/", "sys/", "dev/"));
+            for (Map.Entry<String, String> s : new java.util.TreeMap<>(scripts).entrySet()) {
+                parentDirs(tar, s.getKey(), dirs);
+                file(tar, s.getKey(), s.getValue().getBytes(StandardCharsets.UTF_8), 0755);
+            }
             for (Path host : new java.util.TreeSet<>(hostFiles)) {
                 String name = host.toString().substring(1);
-                for (Path parent = Path.of(name).getParent(); parent != null; parent = parent.getParent()) {
-                    if (dirs.add(parent + "/")) {
-                        TarArchiveEntry d = new TarArchiveEntry(parent + "/");
-                        d.setMode(0755);
-                        d.setModTime(MTIME * 1000);
-                        tar.putArchiveEntry(d);
-                        tar.closeArchiveEntry();
-                    }
-                }
+                parentDirs(tar, name, dirs);
                 file(tar, name, Files.readAllBytes(host), 0755);
             }
         }
         return bytes.toByteArray();
+    }
+
+    /** Writes a directory entry for each parent of {@code name} not written yet (recorded in {@code written}). */
+    private static void parentDirs(TarArchiveOutputStream tar, String name, java.util.Set<String> written)
+            throws IOException {
+        List<String> missing = new java.util.ArrayList<>();
+        for (Path parent = Path.of(name).getParent(); parent != null; parent = parent.getParent()) {
+            if (!written.contains(parent + "/")) {
+                missing.add(0, parent + "/");
+            }
+        }
+        for (String dir : missing) {
+            written.add(dir);
+            TarArchiveEntry d = new TarArchiveEntry(dir);
+            d.setMode(0755);
+            d.setModTime(MTIME * 1000);
+            tar.putArchiveEntry(d);
+            tar.closeArchiveEntry();
+        }
     }
 
     private static void file(TarArchiveOutputStream tar, String name, byte[] content, int mode) throws IOException {

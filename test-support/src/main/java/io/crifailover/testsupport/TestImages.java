@@ -11,19 +11,25 @@ import java.util.Map;
  * port to the host.
  */
 public final class TestImages {
+    /** The port the counter and the visits app serve HTTP on. */
+    public static final int HTTP_PORT = 8080;
+
+    /** The port redis listens on. */
+    public static final int REDIS_PORT = 6379;
+
     /**
-     * The counter: +1 every 100 ms into /data/count, also served on :8080 by busybox httpd. httpd
-     * daemonises, so it re-parents to the pod's PID-namespace init (the pause process) and is not
-     * part of the checkpointed process tree: CRIU 4.1 cannot dump a listening TCP socket on this
-     * kernel (6.18: "Can't get 1:16 opt", EOPNOTSUPP), so a restored counter keeps counting but does
-     * not serve HTTP. Read the restored value with {@link CriClient#counter}.
+     * The counter: +1 every 100 ms into /data/count, served on :8080 by busybox httpd, which runs in
+     * the foreground as a child of the script: it belongs to the checkpointed process tree, so a
+     * restored counter serves HTTP again (CRIU 4.2 dumps listening TCP sockets on this 6.18 kernel;
+     * 4.1 could not). Read it over TCP with {@link HttpText#get} ({@code GET /count}) or, for the
+     * process's own view, with {@link CriClient#counter}.
      */
     public static final String COUNTER_SCRIPT = String.join(
             "\n",
             "#!/bin/sh",
             "i=0",
             "mkdir -p /data",
-            "httpd -p 8080 -h /data",
+            "httpd -f -p " + HTTP_PORT + " -h /data &",
             "while true; do",
             "  i=$((i+1))",
             "  echo $i > /data/count.tmp",
@@ -31,6 +37,27 @@ public final class TestImages {
             "  usleep 100000",
             "done",
             "");
+
+    /**
+     * The visits app: busybox httpd on :8080 whose CGI {@code /cgi-bin/visits} adds one to
+     * /data/visits and answers the new count, so its state changes only with client requests (like
+     * the thesis' Node.js visit counter). The file lives in the container's writable layer, which the
+     * runtime's checkpoint carries. Clients are expected one at a time.
+     */
+    public static final String VISITS_CGI = String.join(
+            "\n",
+            "#!/bin/sh",
+            "n=$(cat /data/visits 2>/dev/null || echo 0)",
+            "n=$((n+1))",
+            "echo $n > /data/visits.tmp",
+            "mv /data/visits.tmp /data/visits",
+            "printf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$n\"",
+            "");
+
+    /** Starts the visits app: httpd in the foreground as the container's main process. */
+    public static final String VISITS_SCRIPT =
+            String.join("\n", "#!/bin/sh", "mkdir -p /data", "exec httpd -f -p " + HTTP_PORT + " -h /www", "");
+
     /**
      * Sandbox (pause) process: one process that never forks. Pods share the sandbox's PID
      * namespace; a forking pause could take a PID that CRIU must recreate when a checkpoint is
@@ -40,19 +67,20 @@ public final class TestImages {
     public static final String PAUSE_SCRIPT = "#!/bin/sh\nexec sleep inf\n";
 
     /**
-     * Redis holding data in memory, listening only on a unix socket (/data/redis.sock): CRIU 4.1
-     * cannot dump a TCP listener on this kernel. Clients: {@code redis-cli -s /data/redis.sock}.
+     * Redis holding data in memory, served on TCP port 6379 on every address of the pod (the pod's IP
+     * changes when it is restored on another node). Clients: {@link RedisClient}.
      */
     public static final String REDIS_SCRIPT = String.join(
             "\n",
             "#!/bin/sh",
             "mkdir -p /data",
-            "exec /usr/bin/redis-server --port 0 --unixsocket /data/redis.sock --unixsocketperm 700 "
+            "exec /usr/bin/redis-server --port " + REDIS_PORT + " --bind 0.0.0.0 --protected-mode no "
                     + "--save '' --appendonly no --daemonize no --dir /data",
             "");
 
     private static TestImages shared;
     private TestImageBuilder.PushedImage redis;
+    private TestImageBuilder.PushedImage visits;
 
     private final LocalRegistry registry;
     private final TestImageBuilder.PushedImage pause;
@@ -102,6 +130,19 @@ public final class TestImages {
                     registry, "crif/redis", "1", Map.of("bin/redis", REDIS_SCRIPT), files, List.of("/bin/redis"));
         }
         return redis.tagRef();
+    }
+
+    /** The visits app's image (built on first use). */
+    public synchronized String visitsImage() {
+        if (visits == null) {
+            visits = TestImageBuilder.buildAndPush(
+                    registry,
+                    "crif/visits",
+                    "1",
+                    Map.of("bin/visits", VISITS_SCRIPT, "www/cgi-bin/visits", VISITS_CGI),
+                    List.of("/bin/visits"));
+        }
+        return visits.tagRef();
     }
 
     public String counterDigestRef() {

@@ -3,7 +3,6 @@ package io.crifailover.testbed;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.crifailover.failover.PodEvents;
-import io.crifailover.testsupport.TestImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +12,11 @@ import java.util.Map;
 import org.awaitility.Awaitility;
 
 /**
- * {@code bin/demo}: starts the four-node bed, protects a counter (1 s checkpoints) on a node that does
- * not host placement's BFT-SMaRt leader, cuts that node off, and prints the failover timeline and
- * the state lost; writes the client's view as CSV
- * and JSON for the plot.
+ * {@code bin/demo}: starts the four-node bed, protects a counter served over HTTP (1 s checkpoints) on
+ * a node that does not host placement's BFT-SMaRt leader, cuts that node off while a TCP client reads
+ * it, and prints the story: the failover timeline, the client's view and the state lost, then the
+ * pod's events. Logs go to files named at the end, not to the console. Writes the client's samples as
+ * CSV and JSON for the plot.
  */
 public final class Demo {
 
@@ -27,32 +27,50 @@ public final class Demo {
     }
 
     private static void run(String[] args) throws Exception {
-        java.util.logging.Logger.getLogger("okhttp3").setLevel(java.util.logging.Level.WARNING);
+        QuietConsole.routeJavaUtilLogging();
         Path out = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "target/demo"));
+        Path logs = Files.createDirectories(out.resolve("logs"));
         System.out.println("starting four nodes (containerd + shim + store + BFT-SMaRt replica each) ...");
         try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults())) {
-            PodEventsView events = new PodEventsView(bed.kube());
-            // the failing node is a BFT-SMaRt follower; failing the leader's node adds a leader change (about
-            // 0.7-1 s) before the verdict, as the benchmark's runs from random nodes show
-            String leader = StatusPage.placementLeader(bed.node("node-1")).orElse("node-1");
-            String source = bed.nodes().stream()
-                    .map(BedNode::name)
-                    .filter(n -> !n.equals(leader))
-                    .findFirst()
-                    .orElseThrow();
-            System.out.println("placement's BFT-SMaRt leader is on " + leader + "; the demo fails a follower");
-            bed.createProtectedPod("counter", source, TestImages.shared().counterImage(), "1s");
-            System.out.println("protected pod 'counter' runs on " + source + "; waiting for two checkpoints ...");
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(90))
-                    .until(() -> events.count("default", "counter", PodEvents.CHECKPOINTED) >= 2);
-            System.out.println("cutting " + source + " off the network (firewall rule; it keeps running) ...");
-            FailoverScenario.Result r = FailoverScenario.cutOff(bed, "counter", source);
-            print(r);
-            write(r, out);
-            System.out.println("\nevents on pod counter (kubectl describe pod counter):");
-            printEvents(events.of("default", "counter"));
+            try {
+                story(bed, out);
+            } finally {
+                bed.copyLogs(logs);
+            }
+        } finally {
+            System.out.println("\nfull logs: "
+                    + QuietConsole.logFile().map(f -> f + " and ").orElse("") + logs
+                    + "/ (each node's shim and containerd)");
         }
+    }
+
+    private static void story(FailoverBed bed, Path out) throws Exception {
+        PodEventsView events = new PodEventsView(bed.kube());
+        // the failing node is a BFT-SMaRt follower; failing the leader's node adds a leader change (about
+        // 0.7-1 s) before the verdict, as the benchmark's runs from random nodes show
+        String leader = StatusPage.placementLeader(bed.node("node-1")).orElse("node-1");
+        String source = bed.nodes().stream()
+                .map(BedNode::name)
+                .filter(n -> !n.equals(leader))
+                .findFirst()
+                .orElseThrow();
+        System.out.println("placement's BFT-SMaRt leader is on " + leader + "; the demo fails a follower");
+        TcpApps.App app = TcpApps.counter();
+        bed.createProtectedPod("counter", source, app.image(), "1s");
+        System.out.println("protected pod 'counter' runs on " + source + ": " + app.description());
+        System.out.println("waiting for two checkpoints ...");
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(90))
+                .until(() -> events.count("default", "counter", PodEvents.CHECKPOINTED) >= 2);
+        System.out.println("a client sends GET /count every 50 ms (250 ms deadline) to the pod's IP from the API;");
+        System.out.println("cutting " + source + " off the network in 3 s (firewall rule; it keeps running) ...");
+        FailoverScenario.Result r = FailoverScenario.cutOff(bed, "counter", source, app);
+        print(r);
+        write(r, out);
+        System.out.println("\nevents on pod counter (kubectl describe pod counter):");
+        printEvents(events.of("default", "counter"));
+        System.out.println(
+                "\nplot data: " + out.resolve("failover-samples.csv") + ", " + out.resolve("failover-timeline.json"));
     }
 
     /** Prints the events, each run of Checkpointed events from one node as its count and its last event. */
@@ -81,17 +99,33 @@ public final class Demo {
     static void print(FailoverScenario.Result r) {
         System.out.println();
         System.out.printf("failover timeline (ms after %s was cut off; restored on %s)%n", r.source(), r.target());
-        System.out.printf("  %-44s %6d%n", "fault: " + r.source() + " cut off", 0);
-        System.out.printf("  %-44s %6d%n", "suspected by a peer (3 missed probes)", r.detectedMs());
+        System.out.printf("  %-50s %6s%n", "fault: " + r.source() + " cut off", 0);
+        System.out.printf("  %-50s %6s%n", "suspected by a peer (3 missed probes)", ms(r.detectedMs()));
         System.out.printf(
-                "  %-44s %6d%n", "decided by placement (f+1 suspicions), seen on " + r.target(), r.decidedMs());
-        System.out.printf("  %-44s %6d%n", "pod replaced through the Kubernetes API", r.podReplacedMs());
-        System.out.printf("  %-44s %6d%n", "container restored from checkpoint (CRIU)", r.restoredMs());
-        System.out.printf("  %-44s %6d%n", "first good response to the client", r.firstGoodMs());
-        System.out.printf(
-                "state lost: %d counter units = %d ms of the app's work (last value before the fault %d, "
-                        + "first after %d)%n",
-                r.lostUnits(), r.stateLostMs(), r.lastValueBefore(), r.firstValueAfter());
+                "  %-50s %6s%n", "decided by placement (f+1 suspicions), seen on " + r.target(), ms(r.decidedMs()));
+        System.out.printf("  %-50s %6s%n", "pod replaced through the Kubernetes API", ms(r.podReplacedMs()));
+        System.out.printf("  %-50s %6s%n", "container restored from checkpoint (CRIU)", ms(r.restoredMs()));
+        System.out.printf("  %-50s %6s%n", "first good TCP response from " + r.target(), ms(r.firstGoodMs()));
+        System.out.println("client: " + FailoverScenario.summary(r.samples()));
+        System.out.println(stateLost(r));
+    }
+
+    /** The state-lost line; says so when the client had no good answer before the fault to compare with. */
+    static String stateLost(FailoverScenario.Result r) {
+        if (r.lostUnits().isEmpty()) {
+            return "state lost: not known: the client had no good answer before the fault (first value after "
+                    + r.firstValueAfter() + ")";
+        }
+        return "state lost: %d counter units = %d ms of the app's work (last value before the fault %d, first after %d)"
+                .formatted(
+                        r.lostUnits().getAsLong(),
+                        r.stateLostMs().getAsLong(),
+                        r.lastValueBefore().getAsLong(),
+                        r.firstValueAfter());
+    }
+
+    private static String ms(long value) {
+        return value < 0 ? "n/a" : Long.toString(value);
     }
 
     static void write(FailoverScenario.Result r, Path out) throws IOException {
@@ -107,7 +141,7 @@ public final class Demo {
                         .append('\n'));
         Files.writeString(out.resolve("failover-samples.csv"), csv);
         Map<String, Object> json = new LinkedHashMap<>(r.summary());
-        json.put("state_lost_units", r.lostUnits());
+        json.put("state_lost_units", r.lostUnits().isPresent() ? r.lostUnits().getAsLong() : null);
         new ObjectMapper()
                 .enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValue(out.resolve("failover-timeline.json").toFile(), json);

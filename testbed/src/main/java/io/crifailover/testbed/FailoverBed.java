@@ -232,6 +232,24 @@ public final class FailoverBed implements AutoCloseable {
                 .filter(ip -> !ip.isBlank());
     }
 
+    /** Copies each node's shim and containerd logs into {@code dir} (the bed's own directory is removed on close). */
+    public void copyLogs(Path dir) {
+        for (BedNode n : nodes.values()) {
+            copyIfPresent(n.shim().log(), dir.resolve(n.name() + "-shim.log"));
+            copyIfPresent(n.containerd().logFile(), dir.resolve(n.name() + "-containerd.log"));
+        }
+    }
+
+    private static void copyIfPresent(Path from, Path to) {
+        try {
+            if (Files.exists(from)) {
+                Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            LOG.warn("log {} not copied: {}", from, e.toString());
+        }
+    }
+
     /** Undoes {@link #cutOff}. */
     public void reconnect(String node) {
         BedNode n = node(node);

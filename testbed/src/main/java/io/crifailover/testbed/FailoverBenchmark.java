@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.crifailover.failover.PodEvents;
 import io.crifailover.failover.ProtectionSettings;
+import io.crifailover.testsupport.RedisClient;
 import io.crifailover.testsupport.TestImages;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,37 +25,48 @@ import org.awaitility.Awaitility;
  * {@code bench/failover.sh}: repeated failovers on one four-node bed, then the CPU cost of
  * protection. Each failover run protects a fresh pod (1 s interval) on a node drawn at random
  * (fixed seed, so a failed node hosts the BFT-SMaRt leader about as often as in life), waits for two
- * checkpoints after its data is loaded, cuts the node off, measures, then reconnects the node (it
- * rejoins in a new epoch) and deletes the pod. Series: the counter, and redis holding 1 MiB and
- * 100 MiB. The CPU part compares, in the same run, whole-machine CPU use over equal windows with the
- * counter unprotected and protected at 1 s and 10 s (and unprotected again, to see drift).
+ * checkpoints after its data is loaded, cuts the node off while a TCP client of the app sends a
+ * request every 50 ms (250 ms deadline) to the pod's address from the API, measures, then reconnects
+ * the node (it rejoins in a new epoch) and deletes the pod. Series: the counter over HTTP, redis
+ * holding 1 MiB and 100 MiB (INCR over TCP), and the visits app (HTTP CGI). Each records fault to
+ * first good TCP response and state lost (median and p95) and, side by side, the earlier exec-based
+ * numbers carried over from the results file it replaces. The CPU part compares, in the same run,
+ * whole-machine CPU use over equal windows with the counter unprotected and protected at 1 s and
+ * 10 s (and unprotected again, to see drift).
  */
 public final class FailoverBenchmark {
     private static final Pattern FROZEN = Pattern.compile("CRIU frozen (\\d+) ms, (\\d+) ms end to end");
     private static final Duration CPU_WINDOW = Duration.ofSeconds(Long.getLong("crif.bench.cpuWindowSeconds", 30));
+    private static final Duration LOAD_DEADLINE = Duration.ofSeconds(60);
 
     private FailoverBenchmark() {}
 
-    /** One series of failovers: its name, the app's client, how to load data, how many keys that makes. */
-    private record Series(String name, String image, FailoverScenario.App app, int keys, int valueBytes) {}
+    /** One series of failovers: its name, the app, how many keys of what size to load into redis first. */
+    private record Series(String name, TcpApps.App app, int keys, int valueBytes) {}
 
     public static void main(String[] args) {
         ExitAfter.run(FailoverBenchmark::run, args);
     }
 
     private static void run(String[] args) throws Exception {
-        java.util.logging.Logger.getLogger("okhttp3").setLevel(java.util.logging.Level.WARNING);
+        QuietConsole.routeJavaUtilLogging();
         int runs = Integer.parseInt(args.length > 0 ? args[0] : "10");
         Path out = Path.of(args.length > 1 ? args[1] : "bench/results/failover.json");
-        List<String> parts =
-                Arrays.asList((args.length > 2 ? args[2] : "counter,redis-1MiB,redis-100MiB,cpu").split(","));
-        TestImages images = TestImages.shared();
+        List<String> parts = Arrays.asList(
+                (args.length > 2 ? args[2] : "counter,redis-1MiB,redis-100MiB,http-visits,cpu").split(","));
         List<Series> all = List.of(
-                new Series("counter", images.counterImage(), FailoverScenario.COUNTER, 0, 0),
-                new Series("redis-1MiB", images.redisImage(), FailoverScenario.REDIS_INCR, 1024, 1024),
-                new Series("redis-100MiB", images.redisImage(), FailoverScenario.REDIS_INCR, 102_400, 1024));
+                new Series("counter", TcpApps.counter(), 0, 0),
+                new Series("redis-1MiB", TcpApps.redisIncr(), 1024, 1024),
+                new Series("redis-100MiB", TcpApps.redisIncr(), 102_400, 1024),
+                new Series("http-visits", TcpApps.visits(), 0, 0));
+        Map<String, Map<String, Object>> earlier = ExecBaseline.read(out);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "failover");
+        json.put("client", "tcp");
+        json.put(
+                "client_details",
+                "one request every 50 ms, 250 ms deadline, to the pod's IP as the API reports it (watched, as"
+                        + " kube-proxy does); first good response counts only from a node other than the failed one");
         json.put("runs_per_series", runs);
         json.put("checkpoint_interval", "1s");
         json.put(
@@ -61,22 +74,30 @@ public final class FailoverBenchmark {
                 "probe 100 ms x 3, heartbeat 100 ms, fence lease 500 ms + margin 200 ms, decisions polled"
                         + " every 100 ms, BFT-SMaRt request timeout 500 ms");
         json.put("thesis_fault_to_service_ms", "4500-7500");
+        json.put(
+                "load_average_before",
+                Files.readString(Path.of("/proc/loadavg")).trim());
         Random random = new Random(20261122L);
         try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults())) {
             for (Series s : all) {
                 if (parts.contains(s.name())) {
-                    json.put(s.name(), runSeries(bed, s, runs, random));
+                    Map<String, Object> series = runSeries(bed, s, runs, random);
+                    ExecBaseline.compare(series, earlier.get(s.name()));
+                    json.put(s.name(), series);
                 }
             }
             if (parts.contains("cpu")) {
-                json.put("cpu_overhead", cpuOverhead(bed, images.counterImage()));
+                json.put("cpu_overhead", cpuOverhead(bed, TestImages.shared().counterImage()));
+            } else {
+                ExecBaseline.previousCpuOverhead(out).ifPresent(cpu -> json.put("cpu_overhead", cpu));
             }
         }
         json.put(
                 "load_average_after", Files.readString(Path.of("/proc/loadavg")).trim());
         Files.createDirectories(out.toAbsolutePath().getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
-        System.out.println("wrote " + out);
+        System.out.println("wrote " + out
+                + QuietConsole.logFile().map(f -> "; logs in " + f).orElse(""));
     }
 
     private static Map<String, Object> runSeries(FailoverBed bed, Series s, int runs, Random random) {
@@ -90,19 +111,19 @@ public final class FailoverBenchmark {
             String source = "node-" + (1 + random.nextInt(bed.nodes().size()));
             String pod = s.name().toLowerCase() + "-" + i;
             try {
-                bed.createProtectedPod(pod, source, s.image(), "1s");
-                String id = Awaitility.await()
+                bed.createProtectedPod(pod, source, s.app().image(), "1s");
+                Awaitility.await()
                         .atMost(Duration.ofSeconds(90))
                         .until(() -> bed.appContainer(source, pod).orElse(null), c -> c != null);
                 if (s.keys() > 0) {
-                    load(bed, source, id, s);
+                    load(bed, pod, s);
                 }
                 long before = events.count("default", pod, PodEvents.CHECKPOINTED);
                 Awaitility.await()
                         .atMost(Duration.ofSeconds(120))
                         .until(() -> events.count("default", pod, PodEvents.CHECKPOINTED) >= before + 2);
                 FailoverScenario.Result r = FailoverScenario.cutOff(bed, pod, source, s.app());
-                long keys = s.keys() > 0 ? keysAfter(bed, r.target(), pod) : -1;
+                long keys = s.keys() > 0 ? keysAfter(bed, pod) : -1;
                 results.add(r);
                 Map<String, Object> run = r.summary();
                 if (s.keys() > 0) {
@@ -111,7 +132,8 @@ public final class FailoverBenchmark {
                 }
                 perRun.add(run);
                 System.out.printf(
-                        "%s run %d: %s -> %s detect %d, decide %d, restored %d, first good %d ms, lost %d ms%s%n",
+                        "%s run %d: %s -> %s detect %d, decide %d, restored %d, first good TCP response %d ms,"
+                                + " lost %s%s%n",
                         s.name(),
                         i + 1,
                         r.source(),
@@ -120,7 +142,7 @@ public final class FailoverBenchmark {
                         r.decidedMs(),
                         r.restoredMs(),
                         r.firstGoodMs(),
-                        r.stateLostMs(),
+                        r.stateLostMs().isPresent() ? r.stateLostMs().getAsLong() + " ms" : "not known",
                         s.keys() > 0 ? ", keys " + keys : "");
             } catch (RuntimeException e) {
                 failed.add("run " + (i + 1) + " from " + source + ": " + e.getMessage());
@@ -142,13 +164,19 @@ public final class FailoverBenchmark {
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> bed.nodes().stream().allMatch(n -> StatusPage.liveMembers(n) == 4));
         }
+        List<Long> toService =
+                results.stream().map(FailoverScenario.Result::firstGoodMs).toList();
+        List<Long> lost = results.stream()
+                .map(FailoverScenario.Result::stateLostMs)
+                .filter(java.util.OptionalLong::isPresent)
+                .map(java.util.OptionalLong::getAsLong)
+                .toList();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put(
                 "workload",
                 s.keys() == 0
-                        ? "counter (busybox, +1 every 100 ms); client reads it every 50 ms"
-                        : "redis-server 7 (unix socket) with " + s.keys() + " keys x " + s.valueBytes()
-                                + " B; client sends INCR tick every 50 ms");
+                        ? s.app().description()
+                        : s.app().description() + "; holding " + s.keys() + " keys x " + s.valueBytes() + " B");
         json.put("runs", runs);
         json.put("runs_succeeded", results.size());
         json.put("runs_failed", failed);
@@ -156,20 +184,17 @@ public final class FailoverBenchmark {
         json.put("decide_ms", median(results, FailoverScenario.Result::decidedMs));
         json.put("pod_replaced_ms", median(results, FailoverScenario.Result::podReplacedMs));
         json.put("restore_ms", median(results, FailoverScenario.Result::restoredMs));
-        json.put("fault_to_service_ms", median(results, FailoverScenario.Result::firstGoodMs));
+        json.put("fault_to_service_ms", percentile(toService, 50));
+        json.put("fault_to_service_ms_p95", percentile(toService, 95));
         json.put(
                 "fault_to_service_ms_max",
-                results.stream()
-                        .mapToLong(FailoverScenario.Result::firstGoodMs)
-                        .max()
-                        .orElse(-1));
-        json.put("state_lost_ms", median(results, FailoverScenario.Result::stateLostMs));
+                toService.stream().mapToLong(Long::longValue).max().orElse(-1));
+        json.put("state_lost_ms", percentile(lost, 50));
+        json.put("state_lost_ms_p95", percentile(lost, 95));
         json.put(
                 "state_lost_ms_max",
-                results.stream()
-                        .mapToLong(FailoverScenario.Result::stateLostMs)
-                        .max()
-                        .orElse(-1));
+                lost.stream().mapToLong(Long::longValue).max().orElse(-1));
+        json.put("state_lost_not_known_runs", results.size() - lost.size());
         json.put("frozen_ms", median(frozen));
         json.put("checkpoint_end_to_end_ms", median(endToEnd));
         json.put("checkpoints", frozen.size());
@@ -177,40 +202,46 @@ public final class FailoverBenchmark {
         return json;
     }
 
-    /** Loads the series' keys into redis (idempotent: repeated if a checkpoint had the container paused). */
-    private static void load(FailoverBed bed, String node, String id, Series s) {
-        var cri = bed.node(node).cri();
+    /** Loads the series' keys into redis over TCP at the pod's address (idempotent, so it may be repeated). */
+    private static void load(FailoverBed bed, String pod, Series s) {
         String script = "for i=1,tonumber(ARGV[1]) do redis.call('SET','k'..i,string.rep('x',tonumber(ARGV[2]))) end"
                 + " return redis.call('DBSIZE')";
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(90))
+        Awaitility.await("redis " + pod + " holds " + s.keys() + " keys")
+                .atMost(Duration.ofSeconds(120))
                 .ignoreExceptions()
                 .until(
-                        () -> Long.parseLong(cri.exec(
-                                        id,
-                                        "redis-cli",
-                                        "-s",
-                                        "/data/redis.sock",
-                                        "eval",
+                        () -> {
+                            try (RedisClient redis = RedisClient.connect(redisAddress(bed, pod), LOAD_DEADLINE)) {
+                                return redis.callLong(
+                                        LOAD_DEADLINE,
+                                        "EVAL",
                                         script,
                                         "0",
                                         Integer.toString(s.keys()),
-                                        Integer.toString(s.valueBytes()))
-                                .trim()),
+                                        Integer.toString(s.valueBytes()));
+                            }
+                        },
                         n -> n >= s.keys());
     }
 
-    private static long keysAfter(FailoverBed bed, String target, String pod) {
-        String id = bed.appContainer(target, pod).orElseThrow();
+    private static long keysAfter(FailoverBed bed, String pod) {
         return Awaitility.await()
                 .atMost(Duration.ofSeconds(30))
                 .ignoreExceptions()
                 .until(
-                        () -> Long.parseLong(bed.node(target)
-                                .cri()
-                                .exec(id, "redis-cli", "-s", "/data/redis.sock", "dbsize")
-                                .trim()),
+                        () -> {
+                            try (RedisClient redis =
+                                    RedisClient.connect(redisAddress(bed, pod), Duration.ofSeconds(5))) {
+                                return redis.callLong(Duration.ofSeconds(5), "DBSIZE");
+                            }
+                        },
                         n -> n >= 0);
+    }
+
+    private static InetSocketAddress redisAddress(FailoverBed bed, String pod) {
+        return new InetSocketAddress(
+                bed.podIp(pod).orElseThrow(() -> new IllegalStateException(pod + " has no IP yet")),
+                TestImages.REDIS_PORT);
     }
 
     private static void checkpointTimes(PodEventsView events, String pod, List<Long> frozen, List<Long> endToEnd) {
@@ -303,6 +334,20 @@ public final class FailoverBenchmark {
 
     private static long median(List<FailoverScenario.Result> rs, ToLongFunction<FailoverScenario.Result> f) {
         return median(rs.stream().map(r -> f.applyAsLong(r)).toList());
+    }
+
+    /** The p-th percentile (nearest rank) of the values that were measured (>= 0); -1 if none. */
+    static long percentile(List<Long> values, int p) {
+        long[] v = values.stream()
+                .mapToLong(Long::longValue)
+                .filter(x -> x >= 0)
+                .sorted()
+                .toArray();
+        if (v.length == 0) {
+            return -1;
+        }
+        int rank = (int) Math.ceil(p / 100.0 * v.length);
+        return v[Math.max(0, rank - 1)];
     }
 
     private static long median(List<Long> values) {

@@ -3,65 +3,29 @@ package io.crifailover.testbed;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 
 /**
- * One measured failover: a client sends the app a request every 50 ms through the CRI of the node
- * the pod is bound to (as {@code kubectl exec} would; CRIU 4.1 cannot checkpoint a listening TCP
- * socket on this kernel, so the restored apps do not serve TCP), the pod's node is cut off, and the
- * run records when the other nodes began to suspect it, when the restoring node saw the decision,
- * replaced the pod and restored the container, when the client got its first good answer again,
- * and how much of the app's state was lost.
+ * One measured failover, seen by a user of the protected app: a client sends the app one request
+ * every 50 ms over TCP (250 ms deadline) at the address a Service would use (the pod's IP, watched
+ * in the API), the pod's node is cut off, and the run records when the other nodes began to suspect
+ * it, when the restoring node saw the decision, replaced the pod and restored the container, when
+ * the client got its first good answer from the new node, and how much of the app's state was lost.
  */
 public final class FailoverScenario {
-    private static final Duration CLIENT_PERIOD = Duration.ofMillis(50);
-    private static final Duration CLIENT_TIMEOUT = Duration.ofMillis(250);
+    static final Duration CLIENT_PERIOD = Duration.ofMillis(50);
+    static final Duration CLIENT_TIMEOUT = Duration.ofMillis(250);
 
-    /** How the client talks to the protected app. */
-    public interface App {
-        /** One request; returns a value that grows with the app's work (its state). */
-        long request(io.crifailover.testsupport.CriClient cri, String containerId, Duration timeout);
-
-        /** How many ms of the app's work one unit of that value stands for, judged from the samples before the fault. */
-        long unitMs(List<Sample> before);
-    }
-
-    /** The counter image: reads /data/count, which the app increments every 100 ms. */
-    public static final App COUNTER = new App() {
-        @Override
-        public long request(io.crifailover.testsupport.CriClient cri, String containerId, Duration timeout) {
-            return cri.counter(containerId, timeout);
-        }
-
-        @Override
-        public long unitMs(List<Sample> before) {
-            return 100;
-        }
-    };
-
-    /** Redis: every request is {@code INCR tick}, so a unit is one client request (about 50 ms apart). */
-    public static final App REDIS_INCR = new App() {
-        @Override
-        public long request(io.crifailover.testsupport.CriClient cri, String containerId, Duration timeout) {
-            return Long.parseLong(
-                    cri.execWithin(containerId, timeout, "redis-cli", "-s", "/data/redis.sock", "incr", "tick")
-                            .trim());
-        }
-
-        @Override
-        public long unitMs(List<Sample> before) {
-            List<Sample> ok = before.stream().filter(Sample::ok).toList();
-            if (ok.size() < 2) {
-                return CLIENT_PERIOD.toMillis();
-            }
-            return Math.max(1, (ok.get(ok.size() - 1).atMs() - ok.get(0).atMs()) / (ok.size() - 1));
-        }
-    };
-
-    /** One client request: when it was sent (ms after the fault, negative before), its outcome, which node served it. */
+    /**
+     * One client request: when it was sent (ms after the fault, negative before), its outcome, its
+     * latency, the app's value (-1 when it failed) and the node the pod was bound to.
+     */
     public record Sample(long atMs, boolean ok, long latencyMs, long value, String node) {}
 
     /** What one failover took, in ms after the fault; -1 where a phase was not seen. */
@@ -73,23 +37,30 @@ public final class FailoverScenario {
             long podReplacedMs,
             long restoredMs,
             long firstGoodMs,
-            long lastValueBefore,
+            OptionalLong lastValueBefore,
             long firstValueAfter,
             long unitMs,
             List<Sample> samples) {
-        /** App state lost, in the app's units (for the counter each is worth 100 ms of its work). */
-        public long lostUnits() {
-            return Math.max(0, lastValueBefore - firstValueAfter);
+        /**
+         * App state lost, in the app's units: the last value a client saw before the fault minus the
+         * first one after. Empty when the client had no good answer before the fault (nothing to
+         * compare with).
+         */
+        public OptionalLong lostUnits() {
+            return lastValueBefore.isPresent()
+                    ? OptionalLong.of(Math.max(0, lastValueBefore.getAsLong() - firstValueAfter))
+                    : OptionalLong.empty();
         }
 
-        /** App state lost, in ms of the app's work. */
-        public long stateLostMs() {
-            return lostUnits() * unitMs;
+        /** App state lost, in ms of the app's work; empty when it could not be judged. */
+        public OptionalLong stateLostMs() {
+            OptionalLong units = lostUnits();
+            return units.isPresent() ? OptionalLong.of(units.getAsLong() * unitMs) : OptionalLong.empty();
         }
 
-        /** The run's phases under the names the benchmark and the demo's plot use. */
-        public java.util.Map<String, Object> summary() {
-            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        /** The run's phases under the names the benchmark and the demo's plot use (null: not judged). */
+        public Map<String, Object> summary() {
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("source", source);
             m.put("target", target);
             m.put("detect_ms", detectedMs);
@@ -97,98 +68,104 @@ public final class FailoverScenario {
             m.put("pod_replaced_ms", podReplacedMs);
             m.put("restore_ms", restoredMs);
             m.put("fault_to_service_ms", firstGoodMs);
-            m.put("state_lost_ms", stateLostMs());
+            OptionalLong lost = stateLostMs();
+            m.put("state_lost_ms", lost.isPresent() ? lost.getAsLong() : null);
             return m;
         }
     }
 
     private FailoverScenario() {}
 
-    /** Runs the protected counter {@code pod} (already running on {@code source}) through a cut-off. */
-    public static Result cutOff(FailoverBed bed, String pod, String source) throws InterruptedException {
-        return cutOff(bed, pod, source, COUNTER);
-    }
-
     /** Runs the protected {@code app} in {@code pod} (already running on {@code source}) through a cut-off. */
-    public static Result cutOff(FailoverBed bed, String pod, String source, App app) throws InterruptedException {
+    public static Result cutOff(FailoverBed bed, String pod, String source, TcpApps.App app)
+            throws InterruptedException {
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stop = new AtomicBoolean();
         long[] faultNanos = {Long.MAX_VALUE};
-        Thread client = new Thread(
-                () -> {
-                    long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-                    while (!stop.get() && System.nanoTime() < end) {
-                        long sent = System.nanoTime();
-                        long value = -1;
-                        boolean ok = false;
-                        Optional<String> node = Optional.empty();
-                        try {
-                            node = bed.nodeOf(pod);
-                            Optional<String> container = node.flatMap(n -> bed.appContainer(n, pod));
-                            if (container.isPresent()) {
-                                value = app.request(bed.node(node.get()).cri(), container.get(), CLIENT_TIMEOUT);
-                                ok = true;
-                            }
-                        } catch (RuntimeException e) {
-                            ok = false;
-                        }
-                        long now = System.nanoTime();
-                        samples.add(new Sample(ms(sent - faultNanos[0]), ok, ms(now - sent), value, node.orElse("")));
-                        long sleep = CLIENT_PERIOD.toMillis() - ms(now - sent);
-                        if (sleep > 0) {
-                            try {
-                                Thread.sleep(sleep);
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                        }
-                    }
-                },
-                "failover-client");
-        faultNanos[0] = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        client.start();
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> System.nanoTime() >= faultNanos[0]);
-        long fault = System.nanoTime();
-        faultNanos[0] = fault;
-        long faultEpochMs = System.currentTimeMillis();
-        bed.cutOff(source);
-        String target = Awaitility.await()
-                .atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> bed.nodeOf(pod).orElse(source), n -> !n.equals(source));
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> {
-                    synchronized (samples) {
-                        return samples.stream()
-                                .anyMatch(s -> s.ok()
-                                        && s.atMs() > 0
-                                        && s.value() >= 0
-                                        && !s.node().equals(source));
-                    }
-                });
-        Awaitility.await()
-                .pollDelay(Duration.ofSeconds(2))
-                .atMost(Duration.ofSeconds(5))
-                .until(() -> true);
-        stop.set(true);
-        client.join(5_000);
+        try (PodEndpoint endpoint = new PodEndpoint(bed.kube(), "default", pod);
+                TcpApps.Client client = app.client()) {
+            Thread requests = new Thread(
+                    () -> sendRequests(endpoint, client, samples, stop, faultNanos), "failover-client-" + pod);
+            faultNanos[0] = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            requests.start();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> System.nanoTime() >= faultNanos[0]);
+            long fault = System.nanoTime();
+            faultNanos[0] = fault;
+            long faultEpochMs = System.currentTimeMillis();
+            bed.cutOff(source);
+            Awaitility.await("the service answers from another node than " + source)
+                    .atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> firstGoodAfter(samples, source).isPresent());
+            long back = System.nanoTime();
+            Awaitility.await("two more seconds of samples")
+                    .atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() ->
+                            System.nanoTime() - back >= Duration.ofSeconds(2).toNanos());
+            stop.set(true);
+            requests.join(5_000);
+            return result(bed, source, app, samples, faultEpochMs);
+        } finally {
+            stop.set(true);
+        }
+    }
 
+    private static void sendRequests(
+            PodEndpoint endpoint, TcpApps.Client client, List<Sample> samples, AtomicBoolean stop, long[] faultNanos) {
+        long end = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+        while (!stop.get() && System.nanoTime() < end) {
+            long sent = System.nanoTime();
+            long value = -1;
+            boolean ok = false;
+            Optional<PodEndpoint.Address> address = endpoint.address();
+            try {
+                if (address.isPresent()) {
+                    value = client.request(address.get().ip(), CLIENT_TIMEOUT);
+                    ok = System.nanoTime() - sent <= CLIENT_TIMEOUT.toNanos();
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                ok = false;
+            }
+            long now = System.nanoTime();
+            samples.add(new Sample(
+                    ms(sent - faultNanos[0]),
+                    ok,
+                    ms(now - sent),
+                    ok ? value : -1,
+                    address.map(PodEndpoint.Address::node).orElse("")));
+            long sleep = CLIENT_PERIOD.toMillis() - ms(now - sent);
+            if (sleep > 0) {
+                try {
+                    Thread.sleep(sleep);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static Optional<Sample> firstGoodAfter(List<Sample> samples, String source) {
+        synchronized (samples) {
+            return samples.stream()
+                    .filter(s -> s.ok() && s.atMs() > 0 && !s.node().equals(source))
+                    .findFirst();
+        }
+    }
+
+    private static Result result(
+            FailoverBed bed, String source, TcpApps.App app, List<Sample> samples, long faultEpochMs) {
         List<Sample> all;
         synchronized (samples) {
             all = List.copyOf(samples);
         }
-        long lastBefore = all.stream()
+        OptionalLong lastBefore = all.stream()
                 .filter(s -> s.ok() && s.atMs() < 0)
                 .mapToLong(Sample::value)
-                .max()
-                .orElse(-1);
-        Sample firstGood = all.stream()
-                .filter(s -> s.ok() && s.atMs() > 0 && s.value() >= 0)
-                .filter(s -> !s.node().equals(source))
-                .findFirst()
+                .max();
+        Sample firstGood = firstGoodAfter(all, source)
                 .orElseThrow(() -> new IllegalStateException("the service never came back: " + summary(all)));
+        String target = firstGood.node();
         var phases = StatusPage.timeline(bed.node(target), faultEpochMs);
         long detected = bed.nodes().stream()
                 .filter(n -> !n.name().equals(source))
@@ -211,7 +188,8 @@ public final class FailoverScenario {
                 all);
     }
 
-    private static String summary(List<Sample> all) {
+    /** Good and failed requests before and after the fault, for messages. */
+    static String summary(List<Sample> all) {
         long okBefore = all.stream().filter(s -> s.ok() && s.atMs() < 0).count();
         long failBefore = all.stream().filter(s -> !s.ok() && s.atMs() < 0).count();
         long okAfter = all.stream().filter(s -> s.ok() && s.atMs() >= 0).count();
