@@ -4,6 +4,7 @@ import io.crifailover.shim.intercept.InterceptorLanes;
 import io.crifailover.shim.intercept.InterceptorRegistry;
 import io.crifailover.shim.metrics.CallMetrics;
 import io.crifailover.shim.metrics.MetricsHttpServer;
+import io.crifailover.shim.transport.BrokenConnectionLog;
 import io.crifailover.shim.transport.EventLoops;
 import io.crifailover.shim.transport.InheritedSocket;
 import io.crifailover.shim.transport.ListenFds;
@@ -109,6 +110,7 @@ public final class ShimDaemon implements AutoCloseable {
                         config.listen());
             }
         }
+        BrokenConnectionLog.install();
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmThreadMetrics().bindTo(meterRegistry);
         CallMetrics metrics = new CallMetrics(meterRegistry);
