@@ -5,7 +5,7 @@
 # Needs root (containerd). Options: --outages 10,60 --out FILE
 set -eu
 cd "$(dirname "$0")/.."
-mvn -o -B -q -pl shim test-compile dependency:build-classpath \
+mvn -o -B -q -pl shim -am test-compile dependency:build-classpath \
     -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 cp="shim/target/test-classes:shim/target/classes:$(cat shim/target/bench-classpath.txt)"
 exec java -XX:+UseSerialGC -Dlogback.configurationFile=bench/logback-quiet.xml -cp "$cp" \
