@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 class InterceptorRegistryTest {
 
-    private final List<String> failures = new ArrayList<>();
+    private final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final InterceptorFailures recorder = new InterceptorFailures() {
         @Override
         public void interceptorFailed(String fullMethodName, Phase phase) {
@@ -175,6 +175,8 @@ class InterceptorRegistryTest {
         assertThat(decision.refused()).isTrue();
         assertThat(decision.refusal().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(decision.refusal().getDescription()).isEqualTo("checkpoint image sha256:ab could not be pulled");
+        // counted right after the decision completed, on the lane's thread
+        await().atMost(Duration.ofSeconds(10)).until(() -> failures.contains("refused UNAVAILABLE"));
         assertThat(failures).containsExactly("refused UNAVAILABLE");
     }
 
