@@ -1,6 +1,5 @@
 package io.crifailover.shim;
 
-import io.crifailover.shim.intercept.CallInterception;
 import io.crifailover.shim.metrics.CallMetrics;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
@@ -8,7 +7,8 @@ import io.grpc.ServerCall;
 import io.grpc.Status;
 
 /**
- * One relayed call: kubelet's server call paired with the runtime's client call.
+ * One relayed call that no interceptor looks at: kubelet's server call paired with the runtime's
+ * client call, any kind of method (unary or streaming).
  *
  * <p>Flow control: a message is only requested from one side when the other side can take it
  * ({@code isReady}); otherwise the request is postponed until that side's {@code onReady}. So at
@@ -19,7 +19,6 @@ final class ForwardingCall {
 
     private final ServerCall<byte[], byte[]> serverCall;
     private final ClientCall<byte[], byte[]> clientCall;
-    private final CallInterception interception;
     private final CallMetrics.MethodMeters meters;
     private final CallMetrics metrics;
     private final long startNanos = System.nanoTime();
@@ -33,12 +32,10 @@ final class ForwardingCall {
     ForwardingCall(
             ServerCall<byte[], byte[]> serverCall,
             ClientCall<byte[], byte[]> clientCall,
-            CallInterception interception,
             CallMetrics.MethodMeters meters,
             CallMetrics metrics) {
         this.serverCall = serverCall;
         this.clientCall = clientCall;
-        this.interception = interception;
         this.meters = meters;
         this.metrics = metrics;
     }
@@ -55,8 +52,7 @@ final class ForwardingCall {
 
         @Override
         public void onMessage(byte[] message) {
-            byte[] forwarded = interception == null ? message : interception.onRequest(message);
-            clientCall.sendMessage(forwarded);
+            clientCall.sendMessage(message);
             synchronized (flowLock) {
                 if (clientCall.isReady()) {
                     serverCall.request(1);
@@ -98,9 +94,6 @@ final class ForwardingCall {
         @Override
         public void onMessage(byte[] message) {
             serverCall.sendMessage(message);
-            if (interception != null) {
-                interception.onResponse(message);
-            }
             synchronized (flowLock) {
                 if (serverCall.isReady()) {
                     clientCall.request(1);
@@ -113,10 +106,9 @@ final class ForwardingCall {
         @Override
         public void onClose(Status status, Metadata trailers) {
             metrics.callEnded(meters, status.getCode(), startNanos);
-            if (interception != null) {
-                interception.onClose(status);
+            if (!serverCall.isCancelled()) {
+                serverCall.close(status, trailers);
             }
-            serverCall.close(status, trailers);
         }
 
         @Override

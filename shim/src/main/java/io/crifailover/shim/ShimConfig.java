@@ -19,6 +19,9 @@ import java.util.Set;
  * @param drainTimeout how long shutdown waits for calls in flight
  * @param reconnectInterval how often a lost runtime is re-dialled
  * @param ioThreads Netty I/O threads, 0 for Netty's default (two per core)
+ * @param interceptDeadline longest an intercepted call may take in the shim and the runtime
+ *     together; shorter than kubelet's runtime request timeout (2 min), so kubelet always gets the
+ *     shim's answer rather than its own timeout
  */
 public record ShimConfig(
         UnixEndpoint listen,
@@ -29,12 +32,17 @@ public record ShimConfig(
         PeerPolicy peers,
         Duration drainTimeout,
         Duration reconnectInterval,
-        int ioThreads) {
+        int ioThreads,
+        Duration interceptDeadline) {
 
     /** 64 MiB: four times kubelet's own 16 MiB limit, so the shim is never the narrower pipe. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
     /** 1 MiB of headers/trailers, enough for large grpc-status-details-bin payloads. */
     public static final int DEFAULT_MAX_METADATA_BYTES = 1024 * 1024;
+    /** kubelet's default {@code --runtime-request-timeout}. */
+    public static final Duration KUBELET_REQUEST_TIMEOUT = Duration.ofMinutes(2);
+    /** 110 s: ten seconds short of kubelet's default runtime request timeout. */
+    public static final Duration DEFAULT_INTERCEPT_DEADLINE = Duration.ofSeconds(110);
 
     public ShimConfig {
         Objects.requireNonNull(listen, "listen");
@@ -53,6 +61,12 @@ public record ShimConfig(
         if (drainTimeout.isNegative() || reconnectInterval.isNegative() || reconnectInterval.isZero()) {
             throw new IllegalArgumentException("drain timeout must be >= 0 and reconnect interval > 0");
         }
+        if (interceptDeadline.isNegative()
+                || interceptDeadline.isZero()
+                || interceptDeadline.compareTo(KUBELET_REQUEST_TIMEOUT) >= 0) {
+            throw new IllegalArgumentException(
+                    "intercept deadline must be > 0 and shorter than kubelet's 2 min, got " + interceptDeadline);
+        }
         if (ioThreads < 0) {
             throw new IllegalArgumentException("io threads must be >= 0, got " + ioThreads);
         }
@@ -69,7 +83,8 @@ public record ShimConfig(
                 PeerPolicy.rootAnd(Set.of(), Set.of()),
                 Duration.ofSeconds(5),
                 Duration.ofMillis(250),
-                1);
+                1,
+                DEFAULT_INTERCEPT_DEADLINE);
     }
 
     public ShimConfig withMetricsAddress(InetSocketAddress address) {
@@ -82,7 +97,8 @@ public record ShimConfig(
                 peers,
                 drainTimeout,
                 reconnectInterval,
-                ioThreads);
+                ioThreads,
+                interceptDeadline);
     }
 
     public ShimConfig withPeers(PeerPolicy policy) {
@@ -95,20 +111,8 @@ public record ShimConfig(
                 policy,
                 drainTimeout,
                 reconnectInterval,
-                ioThreads);
-    }
-
-    public ShimConfig withMaxMessageBytes(int bytes) {
-        return new ShimConfig(
-                listen,
-                runtime,
-                metricsAddress,
-                bytes,
-                maxMetadataBytes,
-                peers,
-                drainTimeout,
-                reconnectInterval,
-                ioThreads);
+                ioThreads,
+                interceptDeadline);
     }
 
     public ShimConfig withDrainTimeout(Duration drain) {
@@ -121,6 +125,21 @@ public record ShimConfig(
                 peers,
                 drain,
                 reconnectInterval,
-                ioThreads);
+                ioThreads,
+                interceptDeadline);
+    }
+
+    public ShimConfig withInterceptDeadline(Duration deadline) {
+        return new ShimConfig(
+                listen,
+                runtime,
+                metricsAddress,
+                maxMessageBytes,
+                maxMetadataBytes,
+                peers,
+                drainTimeout,
+                reconnectInterval,
+                ioThreads,
+                deadline);
     }
 }

@@ -1,15 +1,16 @@
 package io.crifailover.shim;
 
+import io.crifailover.shim.intercept.InterceptorLanes;
 import io.crifailover.shim.intercept.InterceptorRegistry;
 import io.crifailover.shim.metrics.CallMetrics;
 import io.crifailover.shim.metrics.MetricsHttpServer;
+import io.crifailover.shim.transport.BrokenConnectionLog;
 import io.crifailover.shim.transport.EventLoops;
 import io.crifailover.shim.transport.InheritedSocket;
 import io.crifailover.shim.transport.ListenFds;
 import io.crifailover.shim.transport.RuntimeChannel;
 import io.crifailover.shim.transport.UnixSocketServer;
 import io.grpc.ConnectivityState;
-import io.grpc.ServerCallExecutorSupplier;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -23,7 +24,6 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -34,13 +34,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running shim: kubelet's socket, the runtime channel, interceptors and metrics, wired
- * together. Plain forwarding runs on the Netty I/O threads; intercepted methods run on a small
- * worker pool and their observers on a bounded observer queue, so neither ever blocks I/O.
+ * together. Forwarding runs on the Netty I/O threads; request interceptors run on their lanes (a
+ * quick pool, and threads of their own for calls that wait) and observers on a bounded observer
+ * queue, so none of them ever blocks I/O or another call.
  */
 public final class ShimDaemon implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShimDaemon.class);
-    private static final int INTERCEPTOR_THREADS = 4;
     private static final int OBSERVER_QUEUE = 10_000;
 
     private final ShimConfig config;
@@ -50,7 +50,7 @@ public final class ShimDaemon implements AutoCloseable {
     private final MetricsHttpServer metricsServer;
     private final PrometheusMeterRegistry meterRegistry;
     private final InterceptorRegistry interceptors;
-    private final ExecutorService interceptorPool;
+    private final InterceptorLanes lanes;
     private final ExecutorService observerPool;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -63,7 +63,7 @@ public final class ShimDaemon implements AutoCloseable {
             MetricsHttpServer metricsServer,
             PrometheusMeterRegistry meterRegistry,
             InterceptorRegistry interceptors,
-            ExecutorService interceptorPool,
+            InterceptorLanes lanes,
             ExecutorService observerPool) {
         this.config = config;
         this.loops = loops;
@@ -72,7 +72,7 @@ public final class ShimDaemon implements AutoCloseable {
         this.metricsServer = metricsServer;
         this.meterRegistry = meterRegistry;
         this.interceptors = interceptors;
-        this.interceptorPool = interceptorPool;
+        this.lanes = lanes;
         this.observerPool = observerPool;
     }
 
@@ -110,14 +110,14 @@ public final class ShimDaemon implements AutoCloseable {
                         config.listen());
             }
         }
+        BrokenConnectionLog.install();
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmThreadMetrics().bindTo(meterRegistry);
         CallMetrics metrics = new CallMetrics(meterRegistry);
-        ExecutorService interceptorPool =
-                Executors.newFixedThreadPool(INTERCEPTOR_THREADS, daemonThreads("cri-intercept"));
+        InterceptorLanes lanes = InterceptorLanes.create();
         ExecutorService observerPool = new ThreadPoolExecutor(
                 1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(OBSERVER_QUEUE), daemonThreads("cri-observe"));
-        InterceptorRegistry interceptors = new InterceptorRegistry(observerPool, metrics);
+        InterceptorRegistry interceptors = new InterceptorRegistry(lanes, observerPool, metrics);
         EventLoops loops = EventLoops.create(config.ioThreads());
         RuntimeChannel runtime = null;
         UnixSocketServer server = null;
@@ -128,19 +128,10 @@ public final class ShimDaemon implements AutoCloseable {
                     config.maxMessageBytes(),
                     config.maxMetadataBytes(),
                     config.reconnectInterval());
-            ForwardingCallHandler handler = new ForwardingCallHandler(runtime.channel(), interceptors, metrics);
-            ServerCallExecutorSupplier callExecutors = new ServerCallExecutorSupplier() {
-                @Override
-                public <Q, R> java.util.concurrent.Executor getExecutor(
-                        io.grpc.ServerCall<Q, R> call, io.grpc.Metadata metadata) {
-                    return interceptors.intercepts(call.getMethodDescriptor().getFullMethodName())
-                            ? interceptorPool
-                            : null;
-                }
-            };
+            ForwardingCallHandler handler =
+                    new ForwardingCallHandler(runtime.channel(), interceptors, metrics, config.interceptDeadline());
             UnixSocketServer.Settings settings = new UnixSocketServer.Settings(
                     new ForwardingHandlerRegistry(handler),
-                    callExecutors,
                     config.peers(),
                     config.maxMessageBytes(),
                     config.maxMetadataBytes());
@@ -157,15 +148,7 @@ public final class ShimDaemon implements AutoCloseable {
                     ? null
                     : MetricsHttpServer.start(config.metricsAddress(), meterRegistry);
             ShimDaemon daemon = new ShimDaemon(
-                    config,
-                    loops,
-                    runtime,
-                    server,
-                    metricsServer,
-                    meterRegistry,
-                    interceptors,
-                    interceptorPool,
-                    observerPool);
+                    config, loops, runtime, server, metricsServer, meterRegistry, interceptors, lanes, observerPool);
             daemon.logStarted(
                     ready,
                     inherited == null
@@ -180,7 +163,7 @@ public final class ShimDaemon implements AutoCloseable {
                 runtime.close();
             }
             loops.close();
-            interceptorPool.shutdownNow();
+            lanes.close();
             observerPool.shutdownNow();
             throw e;
         }
@@ -251,7 +234,7 @@ public final class ShimDaemon implements AutoCloseable {
             if (metricsServer != null) {
                 metricsServer.close();
             }
-            interceptorPool.shutdown();
+            lanes.close();
             observerPool.shutdown();
             loops.close();
             meterRegistry.close();

@@ -154,7 +154,8 @@ public final class ShimCommand implements Callable<Integer> {
                 PeerPolicy.rootAnd(new HashSet<>(allowedUids), new HashSet<>(allowedGids)),
                 drainTimeout,
                 reconnectInterval,
-                ioThreads);
+                ioThreads,
+                ShimConfig.DEFAULT_INTERCEPT_DEADLINE);
     }
 
     @Override

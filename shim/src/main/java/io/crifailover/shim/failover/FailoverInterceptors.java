@@ -1,6 +1,7 @@
 package io.crifailover.shim.failover;
 
 import io.crifailover.failover.FailoverNode;
+import io.crifailover.failover.PodReplacer;
 import io.crifailover.protos.cri.CreateContainerRequest;
 import io.crifailover.protos.cri.CreateContainerResponse;
 import io.crifailover.protos.cri.RemoveContainerRequest;
@@ -45,6 +46,12 @@ public final class FailoverInterceptors {
                     @Override
                     public CreateContainerRequest onRequest(CreateContainerRequest request, Metadata headers) {
                         return node.rewriteCreateContainer(request);
+                    }
+
+                    /** A restore replacement waits for the fence and its checkpoint image: its own lane. */
+                    @Override
+                    public boolean mayWait(CreateContainerRequest request, Metadata headers) {
+                        return request.getSandboxConfig().getAnnotationsMap().containsKey(PodReplacer.RESTORE_FROM);
                     }
 
                     @Override

@@ -16,14 +16,17 @@ import java.util.concurrent.Executor;
 public final class InterceptorRegistry {
 
     private final Map<String, Binding<?, ?>> bindings = new ConcurrentHashMap<>();
+    private final InterceptorLanes lanes;
     private final Executor observerExecutor;
     private final InterceptorFailures failures;
 
     /**
+     * @param lanes the threads request interceptors run on
      * @param observerExecutor runs response observers, off the forwarding path
-     * @param failures counts interceptor failures
+     * @param failures counts interceptor failures and refusals
      */
-    public InterceptorRegistry(Executor observerExecutor, InterceptorFailures failures) {
+    public InterceptorRegistry(InterceptorLanes lanes, Executor observerExecutor, InterceptorFailures failures) {
+        this.lanes = Objects.requireNonNull(lanes, "lanes");
         this.observerExecutor = Objects.requireNonNull(observerExecutor, "observerExecutor");
         this.failures = Objects.requireNonNull(failures, "failures");
     }
@@ -52,7 +55,7 @@ public final class InterceptorRegistry {
     /** Per-call hooks for {@code fullMethodName}, or null when the call is forwarded untouched. */
     public CallInterception open(String fullMethodName, Metadata headers) {
         Binding<?, ?> binding = bindings.get(fullMethodName);
-        return binding == null ? null : binding.open(headers, observerExecutor, failures);
+        return binding == null ? null : binding.open(headers, lanes, observerExecutor, failures);
     }
 
     /** A method and its interceptors. */
@@ -64,8 +67,9 @@ public final class InterceptorRegistry {
             this.method = method;
         }
 
-        CallInterception open(Metadata headers, Executor executor, InterceptorFailures failures) {
-            return new TypedCallInterception<>(method, interceptors, headers, executor, failures);
+        CallInterception open(
+                Metadata headers, InterceptorLanes lanes, Executor observers, InterceptorFailures failures) {
+            return new TypedCallInterception<>(method, interceptors, headers, lanes, observers, failures);
         }
     }
 }

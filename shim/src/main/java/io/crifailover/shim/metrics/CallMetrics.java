@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Per-method call metrics of the proxy: a latency histogram per method and status code (its count
- * is the call count), calls in flight per method, interceptor failures and dropped observations.
+ * is the call count), calls in flight per method, interceptor failures, refusals and dropped
+ * observations.
  */
 public final class CallMetrics implements InterceptorFailures {
 
@@ -59,6 +60,16 @@ public final class CallMetrics implements InterceptorFailures {
         Counter.builder("cri.shim.observations.dropped")
                 .description("Response observations dropped because the observer queue was full")
                 .tag("method", fullMethodName)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void callRefused(String fullMethodName, Status.Code code) {
+        Counter.builder("cri.shim.calls.refused")
+                .description("Calls an interceptor refused on purpose, answered without the runtime")
+                .tag("method", fullMethodName)
+                .tag("code", code.name())
                 .register(registry)
                 .increment();
     }

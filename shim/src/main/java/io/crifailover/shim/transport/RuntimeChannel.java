@@ -8,7 +8,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,25 +17,22 @@ import org.slf4j.LoggerFactory;
  * The connection to the container runtime's socket. Calls never wait for a connection: while the
  * runtime is down they fail at once with UNAVAILABLE (kubelet retries). gRPC's own reconnect
  * backoff grows to two minutes; to notice a restarted runtime quickly, this class cuts the backoff
- * short every {@code reconnectInterval} while the channel is in TRANSIENT_FAILURE.
+ * short on a fixed schedule, every {@code reconnectInterval}, for as long as the channel is in
+ * TRANSIENT_FAILURE. (The schedule must not hang on state changes: gRPC's pick-first keeps the
+ * channel in TRANSIENT_FAILURE while it retries, so no change is reported until it is READY.)
  */
 public final class RuntimeChannel implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RuntimeChannel.class);
 
     private final ManagedChannel channel;
-    private final ScheduledExecutorService scheduler;
     private final Duration reconnectInterval;
     private final UnixEndpoint endpoint;
     private volatile boolean closed;
+    private volatile ScheduledFuture<?> redial;
 
-    private RuntimeChannel(
-            ManagedChannel channel,
-            ScheduledExecutorService scheduler,
-            Duration reconnectInterval,
-            UnixEndpoint endpoint) {
+    private RuntimeChannel(ManagedChannel channel, Duration reconnectInterval, UnixEndpoint endpoint) {
         this.channel = channel;
-        this.scheduler = scheduler;
         this.reconnectInterval = reconnectInterval;
         this.endpoint = endpoint;
     }
@@ -59,8 +56,14 @@ public final class RuntimeChannel implements AutoCloseable {
                 .maxInboundMetadataSize(maxMetadataBytes)
                 .initialFlowControlWindow(UnixSocketServer.FLOW_CONTROL_WINDOW)
                 .build();
-        RuntimeChannel runtime = new RuntimeChannel(channel, loops.workers(), reconnectInterval, endpoint);
+        RuntimeChannel runtime = new RuntimeChannel(channel, reconnectInterval, endpoint);
         runtime.watch(ConnectivityState.IDLE);
+        runtime.redial = loops.workers()
+                .scheduleWithFixedDelay(
+                        runtime::resetBackoff,
+                        reconnectInterval.toMillis(),
+                        reconnectInterval.toMillis(),
+                        TimeUnit.MILLISECONDS);
         return runtime;
     }
 
@@ -89,9 +92,6 @@ public final class RuntimeChannel implements AutoCloseable {
                 LOG.info("connected to runtime {}", endpoint);
             }
         }
-        if (current == ConnectivityState.TRANSIENT_FAILURE) {
-            scheduler.schedule(this::resetBackoff, reconnectInterval.toMillis(), TimeUnit.MILLISECONDS);
-        }
         if (current != ConnectivityState.SHUTDOWN) {
             channel.notifyWhenStateChanged(current, () -> watch(current));
         }
@@ -106,6 +106,10 @@ public final class RuntimeChannel implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        ScheduledFuture<?> task = redial;
+        if (task != null) {
+            task.cancel(false);
+        }
         channel.shutdown();
         try {
             if (!channel.awaitTermination(1, TimeUnit.SECONDS)) {

@@ -2,7 +2,6 @@ package io.crifailover.shim.transport;
 
 import io.grpc.HandlerRegistry;
 import io.grpc.Server;
-import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -46,12 +45,7 @@ public final class UnixSocketServer implements AutoCloseable {
     }
 
     /** What the server needs besides its socket. */
-    public record Settings(
-            HandlerRegistry registry,
-            ServerCallExecutorSupplier callExecutors,
-            PeerPolicy peers,
-            int maxMessageBytes,
-            int maxMetadataBytes) {}
+    public record Settings(HandlerRegistry registry, PeerPolicy peers, int maxMessageBytes, int maxMetadataBytes) {}
 
     /** Prepares {@code socket} (see {@link SocketFile#prepare}), binds it and starts serving. */
     public static UnixSocketServer start(Path socket, Settings settings, EventLoops loops) throws IOException {
@@ -100,7 +94,6 @@ public final class UnixSocketServer implements AutoCloseable {
                 .bossEventLoopGroup(loops.boss())
                 .workerEventLoopGroup(loops.workers())
                 .directExecutor()
-                .callExecutor(settings.callExecutors())
                 .fallbackHandlerRegistry(settings.registry())
                 .intercept(new PeerCredentialInterceptor(settings.peers()))
                 .maxInboundMessageSize(settings.maxMessageBytes())
