@@ -18,10 +18,10 @@ class ClusterConfigWriterTest {
     static ClusterConfig config(int basePort) {
         return new ClusterConfig(
                 List.of(
-                        new ClusterMember(0, "127.0.0.1", basePort),
-                        new ClusterMember(1, "127.0.0.1", basePort + 10),
-                        new ClusterMember(2, "127.0.0.1", basePort + 20),
-                        new ClusterMember(3, "127.0.0.1", basePort + 30)),
+                        TestKeys.member(0, "127.0.0.1", basePort),
+                        TestKeys.member(1, "127.0.0.1", basePort + 10),
+                        TestKeys.member(2, "127.0.0.1", basePort + 20),
+                        TestKeys.member(3, "127.0.0.1", basePort + 30)),
                 1,
                 Duration.ofMillis(400));
     }
@@ -47,7 +47,7 @@ class ClusterConfigWriterTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
         }
-        var conf = BftConfigs.load(0, dir);
+        var conf = BftConfigs.load(0, dir, TestKeys.key(0));
         assertThat(conf.getN()).isEqualTo(4);
         assertThat(conf.getF()).isEqualTo(1);
         assertThat(conf.getRequestTimeout()).isEqualTo(400);
@@ -69,6 +69,6 @@ class ClusterConfigWriterTest {
     void rejectsTooSmallClusters() {
         assertThatThrownBy(() -> new ClusterConfig(config(11000).members().subList(0, 3), 1, Duration.ofSeconds(1)))
                 .hasMessageContaining("at least 4 replicas");
-        assertThatThrownBy(() -> new ClusterMember(0, "127.0.0.1", 65535)).hasMessageContaining("port");
+        assertThatThrownBy(() -> TestKeys.member(0, "127.0.0.1", 65535)).hasMessageContaining("port");
     }
 }
