@@ -31,6 +31,7 @@ final class MemberOnlyServerSocket extends ServerSocket {
     /** How long a connecting peer has to send its handshake; the accept loop waits meanwhile. */
     static final int HANDSHAKE_TIMEOUT_MS = 2000;
 
+    private static final long BIND_WITHIN_NANOS = 5_000_000_000L;
     private static final int MAX_DH_BYTES = 1024;
     private static final int MAX_SIGNATURE_BYTES = 1024;
 
@@ -43,11 +44,30 @@ final class MemberOnlyServerSocket extends ServerSocket {
         this.self = self;
     }
 
-    /** Binds to {@code address}; {@link #accept()} waits for this. */
+    /**
+     * Binds to {@code address}; {@link #accept()} waits for this. The socket it replaces is released only once the
+     * thread blocked in its accept has woken up, so the port may be taken for a moment: retried for up to 5 s.
+     */
     void bindTo(InetSocketAddress address) throws IOException {
         setReuseAddress(true);
-        bind(address);
-        bound.countDown();
+        long deadline = System.nanoTime() + BIND_WITHIN_NANOS;
+        while (true) {
+            try {
+                bind(address);
+                bound.countDown();
+                return;
+            } catch (java.net.BindException taken) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw taken;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw taken;
+                }
+            }
+        }
     }
 
     @Override

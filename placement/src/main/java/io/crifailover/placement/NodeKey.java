@@ -29,6 +29,9 @@ import java.util.Set;
  * placement client signs every request with it ({@link SignedRequest}).
  */
 public final class NodeKey {
+    /** Name of the key file in a node's state directory. */
+    public static final String FILE_NAME = "placement.key";
+
     static final String SIGNATURE_ALGORITHM = "SHA256withRSA";
     private static final int KEY_BITS = 2048;
 

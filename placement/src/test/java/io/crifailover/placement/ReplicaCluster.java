@@ -122,6 +122,10 @@ final class ReplicaCluster implements AutoCloseable {
         return configDir;
     }
 
+    ClusterConfig config() {
+        return config;
+    }
+
     int size() {
         return config.members().size();
     }
