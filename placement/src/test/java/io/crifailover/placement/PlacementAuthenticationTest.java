@@ -18,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.time.Duration;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -168,7 +170,10 @@ class PlacementAuthenticationTest {
                         .as("bytes the replica sent before closing")
                         .isZero();
             }
-            assertThat(cluster.log(0)).contains("refused a replica connection");
+            // the replica logs before it closes; its output reaches the log file through a pipe
+            Awaitility.await("replica 0 logs the refusal")
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> cluster.log(0).contains("refused a replica connection"));
             assertThat(a.registerNode("node-a", "x", "x86_64", AVX, 4).accepted())
                     .as("the cluster still orders")
                     .isTrue();
