@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * the replica and withdraws leader changes that no quorum joined. The replica's threads live in their own thread
  * group; when a {@link ReplicaWedgeDetector} finds one of them wedged by the library's decide-before-PROPOSE fault,
  * the replica is replaced by a fresh one with the same id, which catches up by state transfer (nothing for the
- * caller to do; {@link #restarts()} counts them).
+ * caller to do; {@link #restarts()} counts them). The replica authenticates with its member's key (never the
+ * library's built-in pair), and its replica-to-replica port is rebound to its cluster address
+ * ({@link ReplicaPortBinder}).
  */
 public final class PlacementReplicaServer implements AutoCloseable {
     static final Duration WEDGED_AFTER = Duration.ofSeconds(2);

@@ -39,7 +39,18 @@ class ClusterConfigWriterTest {
                         "system.initial.view = 0,1,2,3",
                         "system.totalordermulticast.timeout = 400",
                         "system.communication.useSignatures = 0",
-                        "system.communication.useMACs = 1");
+                        "system.communication.useMACs = 1",
+                        "system.communication.defaultkeys = false");
+        assertThat(Files.readString(dir.resolve("keys").resolve("publickey3")).strip())
+                .isEqualTo(TestKeys.key(3).publicKeyText());
+        assertThat(dir.resolve("keys").resolve("privatekey0")).doesNotExist();
+        ClusterConfigWriter.writePrivateKey(dir, config(11000), 0, TestKeys.key(0));
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(dir.resolve("keys").resolve("privatekey0"))))
+                .isEqualTo("rw-------");
+        assertThatThrownBy(() -> ClusterConfigWriter.writePrivateKey(dir, config(11000), 1, TestKeys.key(0)))
+                .hasMessageContaining("another public key");
+        assertThat(MemberKeys.load(dir).key(2)).hasValue(TestKeys.key(2).publicKey());
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
                 .isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("hosts.config"))))
