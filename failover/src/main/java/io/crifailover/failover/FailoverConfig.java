@@ -1,5 +1,6 @@
 package io.crifailover.failover;
 
+import io.crifailover.placement.NodeKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,8 +41,18 @@ public record FailoverConfig(
         int capacity,
         Timing timing) {
 
-    /** One node of the cluster. */
-    public record Member(String name, String address, int replicaId) {}
+    /**
+     * One node of the cluster.
+     *
+     * @param publicKey the node's placement public key (base64 X.509, {@code NodeKey#publicKeyText}); the node
+     *     generates its key pair in its state directory on first start and logs this value
+     */
+    public record Member(String name, String address, int replicaId, String publicKey) {
+        /** A member whose public key is not known yet: its node will not start placement until it is. */
+        public Member(String name, String address, int replicaId) {
+            this(name, address, replicaId, null);
+        }
+    }
 
     /** Failure detection, fencing and restore timing. */
     public record Timing(
@@ -88,8 +99,8 @@ public record FailoverConfig(
                 .orElseThrow();
     }
 
-    /** The BFT-SMaRt client id of this node's shim (distinct from every replica id). */
-    public int clientId() {
-        return 1000 + self().replicaId();
+    /** Where this node keeps its placement private key (generated on first start, 0600). */
+    public Path placementKeyFile() {
+        return stateDir.resolve(NodeKey.FILE_NAME);
     }
 }

@@ -3,8 +3,8 @@ package io.crifailover.failover;
 import io.crifailover.image.CheckpointMetadata;
 import io.crifailover.placement.ClusterConfig;
 import io.crifailover.placement.ClusterConfigWriter;
-import io.crifailover.placement.ClusterMember;
 import io.crifailover.placement.CpuInfo;
+import io.crifailover.placement.NodeKey;
 import io.crifailover.placement.PlacementClient;
 import io.crifailover.placement.PlacementReplicaServer;
 import io.crifailover.protos.cri.CreateContainerRequest;
@@ -109,15 +109,16 @@ public final class FailoverNode implements AutoCloseable {
         Path work = privateDir(state.resolve("work"));
         clearDirectory(work);
 
-        List<ClusterMember> members = config.members().stream()
-                .map(m -> new ClusterMember(m.replicaId(), m.address(), config.placementPort()))
-                .toList();
-        ClusterConfigWriter.write(
-                placementDir, new ClusterConfig(members, config.f(), ClusterConfig.DEFAULT_REQUEST_TIMEOUT));
+        NodeKey placementKey = NodeKey.loadOrCreate(config.placementKeyFile());
+        LOG.info("placement public key of {}: {}", config.nodeName(), placementKey.publicKeyText());
+        ClusterConfig placement = PlacementMembers.of(config, placementKey);
+        ClusterConfigWriter.write(placementDir, placement);
+        ClusterConfigWriter.writePrivateKey(
+                placementDir, placement, config.self().replicaId(), placementKey);
         replica = PlacementReplicaServer.start(config.self().replicaId(), placementDir);
         resources.add(replica);
         PlacementClient client = PlacementClient.connect(
-                config.clientId(), placementDir, config.timing().placementTimeout());
+                placementDir, config.self().replicaId(), config.timing().placementTimeout());
         resources.add(client);
 
         store = CheckpointStore.open(privateDir(state.resolve("store")), ChunkParams.DEFAULT, metrics);

@@ -49,7 +49,6 @@ public final class PlacementLink implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean registered;
     private volatile int reportedLoad = -1;
-    private volatile boolean leaseArmed;
 
     /**
      * @param isolated whether this node's own probes currently reach too few peers to be part of a
@@ -193,12 +192,7 @@ public final class PlacementLink implements AutoCloseable {
     }
 
     private void checkFence() {
-        if (!leaseArmed) {
-            // armed once this node was part of a healthy cluster: registered, and enough peers answer
-            leaseArmed = registered && !isolated.getAsBoolean();
-            return;
-        }
-        if (fence.leaseExpired(clock.instant()) && isolated.getAsBoolean() && fence.fenceOnce()) {
+        if (fence.check(clock.instant(), registered, isolated.getAsBoolean())) {
             LOG.warn(
                     "no placement quorum for {} ms and too few peers answer probes: fencing this node's "
                             + "protected containers",

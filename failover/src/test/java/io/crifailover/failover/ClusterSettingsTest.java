@@ -25,14 +25,16 @@ class ClusterSettingsTest {
         members:
           - {name: a, address: 10.0.0.1, replicaId: 0}
           - {name: b, address: 10.0.0.2, replicaId: 1}
-          - {name: c, address: 10.0.0.3, replicaId: 2}
+          - {name: c, address: 10.0.0.3, replicaId: 2, publicKey: "MIIBIjAN"}
           - {name: d, address: 10.0.0.4, replicaId: 3}
         timing: {fenceTimeoutMs: 900}
         """);
         ClusterSettings s = ClusterSettings.load(file);
         FailoverConfig c = s.forNode("c", dir, dir.resolve("key"), null, null, 4);
         assertThat(c.nodeAddress()).isEqualTo("10.0.0.3");
-        assertThat(c.clientId()).isEqualTo(1002);
+        assertThat(c.self().publicKey()).isEqualTo("MIIBIjAN");
+        assertThat(c.members().get(0).publicKey()).isNull();
+        assertThat(c.placementKeyFile()).isEqualTo(dir.resolve("placement.key"));
         assertThat(c.timing().fenceTimeout()).isEqualTo(Duration.ofMillis(900));
         assertThat(c.timing().probeInterval()).isEqualTo(Duration.ofMillis(100));
         assertThat(c.timing().fenceWait()).isEqualTo(Duration.ofMillis(1100));

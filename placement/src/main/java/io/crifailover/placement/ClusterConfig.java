@@ -31,7 +31,15 @@ public record ClusterConfig(List<ClusterMember> members, int f, Duration request
         }
         Set<Integer> ids = new HashSet<>();
         Set<String> endpoints = new HashSet<>();
+        Set<String> keys = new HashSet<>();
+        Set<String> nodes = new HashSet<>();
         for (ClusterMember m : members) {
+            if (!keys.add(m.publicKey().strip())) {
+                throw new IllegalArgumentException("replica " + m.id() + " has the public key of another replica");
+            }
+            if (m.node() != null && !nodes.add(m.node())) {
+                throw new IllegalArgumentException("replica " + m.id() + " node " + m.node() + " is taken");
+            }
             if (!ids.add(m.id())) {
                 throw new IllegalArgumentException("duplicate replica id " + m.id());
             }

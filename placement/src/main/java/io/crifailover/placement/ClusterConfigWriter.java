@@ -14,8 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes {@code hosts.config} and {@code system.config} the way BFT-SMaRt reads them, into a private directory
- * (0700, files 0600, each written to a temporary file, fsynced and renamed). BFT-SMaRt persists the view it last
+ * Writes {@code hosts.config} and {@code system.config} the way BFT-SMaRt reads them, every member's public key
+ * ({@code keys/publickey<id>}) and node name ({@code nodes}), into a private directory (0700, files 0600, each
+ * written to a temporary file, fsynced and renamed). The library's built-in keys are never used
+ * ({@code defaultkeys = false}). BFT-SMaRt persists the view it last
  * ran with and prefers it over hosts.config; when the membership changes the stored view is deleted.
  */
 public final class ClusterConfigWriter {
@@ -54,6 +56,15 @@ public final class ClusterConfigWriter {
                 LOG.info("membership in {} changed; cleared the stored BFT-SMaRt view", dir);
             }
         }
+        Path keys = dir.resolve(MemberKeys.KEYS_DIR);
+        Files.createDirectories(keys);
+        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rwx------"));
+        for (ClusterMember m : config.members()) {
+            writeAtomically(
+                    keys.resolve(MemberKeys.PUBLIC_KEY_FILE + m.id()),
+                    m.publicKey().strip() + "\n");
+        }
+        writeAtomically(dir.resolve(MemberKeys.NODES_FILE), nodes(config));
         writeAtomically(dir.resolve("hosts.config"), hosts(config));
         writeAtomically(dir.resolve("system.config"), system(config));
         writeAtomically(membershipFile, membership);
@@ -64,6 +75,32 @@ public final class ClusterConfigWriter {
         return "# id host port (replica-to-replica port is port+1)\n"
                 + config.members().stream()
                         .map(m -> m.id() + " " + m.host() + " " + m.port())
+                        .collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    /**
+     * Puts this node's private key where its replica and client read it: {@code keys/privatekey<id>} (0600) in
+     * {@code dir}. {@code id} must be a member whose public key is {@code key}'s.
+     */
+    public static void writePrivateKey(Path dir, ClusterConfig config, int id, NodeKey key) throws IOException {
+        ClusterMember self = config.members().stream()
+                .filter(m -> m.id() == id)
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("replica " + id + " is not a member"));
+        if (!NodeKey.parsePublicKey(self.publicKey()).equals(key.publicKey())) {
+            throw new IllegalArgumentException("the cluster settings give replica " + id
+                    + " another public key than this node's; this node's public key is " + key.publicKeyText());
+        }
+        Path keys = dir.resolve(MemberKeys.KEYS_DIR);
+        Files.createDirectories(keys);
+        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rwx------"));
+        writeAtomically(keys.resolve(MemberKeys.PRIVATE_KEY_FILE + id), key.privateKeyText() + "\n");
+    }
+
+    static String nodes(ClusterConfig config) {
+        return "# id node (a member acts only for its node; '-': the first name it registers)\n"
+                + config.members().stream()
+                        .map(m -> m.id() + " " + (m.node() == null ? "-" : m.node()))
                         .collect(Collectors.joining("\n", "", "\n"));
     }
 
@@ -95,7 +132,7 @@ public final class ClusterConfigWriter {
                 "system.communication.useSignatures = 0",
                 "system.communication.useMACs = 1",
                 "system.communication.useSenderThread = true",
-                "system.communication.defaultkeys = true",
+                "system.communication.defaultkeys = false",
                 "system.communication.inQueueSize = 500000",
                 "system.communication.outQueueSize = 500000",
                 "system.communication.useControlFlow = 0",

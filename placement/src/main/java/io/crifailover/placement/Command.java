@@ -2,12 +2,18 @@ package io.crifailover.placement;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /** An operation submitted to the replicated state machine. Node-scoped commands must come from that node's client. */
 public sealed interface Command {
     /** True for commands that do not change state. */
     default boolean readOnly() {
         return false;
+    }
+
+    /** The node this command acts for (its sender must be that node), empty for queries. */
+    default Optional<String> actor() {
+        return Optional.empty();
     }
 
     /** Adds a node (binding its name to the calling client id) or updates its address, flags and capacity. */
@@ -22,6 +28,11 @@ public sealed interface Command {
                 throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
             }
         }
+
+        @Override
+        public Optional<String> actor() {
+            return Optional.of(name);
+        }
     }
 
     /** Reports the current load of the calling node. */
@@ -32,6 +43,11 @@ public sealed interface Command {
                 throw new IllegalArgumentException("load must be >= 0, was " + load);
             }
         }
+
+        @Override
+        public Optional<String> actor() {
+            return Optional.of(node);
+        }
     }
 
     /** The calling node {@code reporter} suspects {@code node} in {@code epoch}. */
@@ -40,12 +56,22 @@ public sealed interface Command {
             requireName(reporter, "reporter");
             requireName(node, "suspected node");
         }
+
+        @Override
+        public Optional<String> actor() {
+            return Optional.of(reporter);
+        }
     }
 
     /** The calling node says it is alive; a failed node comes back in a new epoch. */
     record Heartbeat(String node) implements Command {
         public Heartbeat {
             requireName(node, "node name");
+        }
+
+        @Override
+        public Optional<String> actor() {
+            return Optional.of(node);
         }
     }
 
@@ -68,6 +94,11 @@ public sealed interface Command {
                 throw new IllegalArgumentException("checkpoint sequence must be >= 0, was " + sequence);
             }
         }
+
+        @Override
+        public Optional<String> actor() {
+            return Optional.of(sourceNode);
+        }
     }
 
     /** Asks for (and records) the standby nodes of a container running on the calling node. */
@@ -79,6 +110,11 @@ public sealed interface Command {
                 throw new IllegalArgumentException("standby count must be in [0, 64], was " + count);
             }
         }
+
+        @Override
+        public Optional<String> actor() {
+            return Optional.of(sourceNode);
+        }
     }
 
     /** The calling node, target of {@code decisionId}, finished restoring {@code containerId}. */
@@ -86,6 +122,11 @@ public sealed interface Command {
         public AckRestore {
             requireName(containerId, "container id");
             requireName(target, "target node");
+        }
+
+        @Override
+        public Optional<String> actor() {
+            return Optional.of(target);
         }
     }
 
@@ -97,6 +138,11 @@ public sealed interface Command {
         public ForgetContainer {
             requireName(containerId, "container id");
             requireName(node, "node name");
+        }
+
+        @Override
+        public Optional<String> actor() {
+            return Optional.of(node);
         }
     }
 

@@ -3,38 +3,51 @@ package io.crifailover.placement;
 import bftsmart.reconfiguration.util.TOMConfiguration;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
  * The shim's view of the placement service. Every call is a BFT-SMaRt ordered invocation: it returns only once
  * enough replicas sent byte-identical replies (more than f), so up to f lying replicas cannot change an answer.
- * The caller's identity is its BFT-SMaRt client id; node-scoped calls must come from the client that registered
- * the node. Not thread-safe in the sense that calls are serialized (the underlying proxy has one outstanding
+ * The caller's identity is its member's key: every request is a {@link SignedRequest} with a growing request
+ * number; node-scoped calls must be signed by the member of that node. The BFT-SMaRt client id is random and
+ * proves nothing. Not thread-safe in the sense that calls are serialized (the underlying proxy has one outstanding
  * request); share one instance per process.
  */
 public final class PlacementClient implements AutoCloseable {
     /** Default time to wait for a reply quorum. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
+    /** BFT-SMaRt client ids are drawn from here: far above replica ids, and not guessable. */
+    private static final int MIN_CLIENT_ID = 1 << 20;
+
     private final LiveTargetServiceProxy proxy;
     private final ReplicaLivenessProbe probe;
-    private final int clientId;
+    private final int memberId;
+    private final NodeKey key;
+    private long nextNumber;
 
-    private PlacementClient(LiveTargetServiceProxy proxy, ReplicaLivenessProbe probe, int clientId) {
+    private PlacementClient(LiveTargetServiceProxy proxy, ReplicaLivenessProbe probe, int memberId, NodeKey key) {
         this.proxy = proxy;
         this.probe = probe;
-        this.clientId = clientId;
+        this.memberId = memberId;
+        this.key = key;
+        // above anything an earlier client of this member used, unless the clock went back (then see invoke)
+        this.nextNumber = System.currentTimeMillis() * 1000;
     }
 
     /**
-     * Connects with client id {@code clientId} (must not collide with replica ids or other clients) to the cluster
-     * configured in {@code configDir}.
+     * Connects as member {@code memberId} of the cluster configured in {@code configDir}, signing with that
+     * member's private key ({@code keys/privatekey<id>} there, see {@link ClusterConfigWriter#writePrivateKey}).
      */
-    public static PlacementClient connect(int clientId, Path configDir, Duration timeout) {
-        TOMConfiguration conf = BftConfigs.load(clientId, configDir);
+    public static PlacementClient connect(Path configDir, int memberId, Duration timeout) {
+        NodeKey key = MemberKeys.privateKey(configDir, memberId);
+        int clientId = MIN_CLIENT_ID + new SecureRandom().nextInt(Integer.MAX_VALUE - MIN_CLIENT_ID);
+        TOMConfiguration conf = BftConfigs.load(clientId, configDir, key);
         Map<Integer, InetSocketAddress> addresses = new TreeMap<>();
         for (int id : conf.getInitialView()) {
             addresses.put(id, conf.getRemoteAddress(id));
@@ -44,11 +57,12 @@ public final class PlacementClient implements AutoCloseable {
         LiveTargetServiceProxy proxy = new LiveTargetServiceProxy(conf);
         proxy.setInvokeTimeout((int) Math.max(1, timeout.toSeconds()));
         proxy.useProbe(probe);
-        return new PlacementClient(proxy, probe, clientId);
+        return new PlacementClient(proxy, probe, memberId, key);
     }
 
-    public int clientId() {
-        return clientId;
+    /** The member this client signs as. */
+    public int memberId() {
+        return memberId;
     }
 
     public Result.Ack registerNode(String name, String address, String arch, List<String> cpuFlags, int capacity) {
@@ -106,24 +120,55 @@ public final class PlacementClient implements AutoCloseable {
                 .events();
     }
 
-    /** Sends one ordered command and decodes the quorum's reply. */
+    /**
+     * Signs one command, sends it ordered and decodes the quorum's reply. A request number the replicas call stale
+     * (another client of this member numbered higher, or the clock went back) is raised above theirs and the
+     * command sent once more.
+     */
     public <R extends Result> R invoke(Command command, Class<R> expected) {
-        byte[] reply = proxy.invokeOrdered(CommandCodec.encode(command));
-        if (reply == null) {
-            throw new PlacementException("no reply quorum for "
-                    + command.getClass().getSimpleName() + " within " + proxy.getInvokeTimeout() + " s");
-        }
+        byte[] encoded = CommandCodec.encode(command);
         Result result;
         try {
-            result = ResultCodec.decode(reply);
+            result = ResultCodec.decode(send(command, encoded));
         } catch (MalformedMessageException e) {
-            throw new PlacementException(e.getMessage(), e);
+            OptionalLong last = staleNumber(e.getMessage());
+            if (last.isEmpty()) {
+                throw new PlacementException(e.getMessage(), e);
+            }
+            nextNumber = Math.max(nextNumber, last.getAsLong() + 1);
+            try {
+                result = ResultCodec.decode(send(command, encoded));
+            } catch (MalformedMessageException again) {
+                throw new PlacementException(again.getMessage(), again);
+            }
         }
         if (!expected.isInstance(result)) {
             throw new PlacementException("expected " + expected.getSimpleName() + " but replicas answered "
                     + result.getClass().getSimpleName());
         }
         return expected.cast(result);
+    }
+
+    private byte[] send(Command command, byte[] encoded) {
+        byte[] reply = proxy.invokeOrdered(SignedRequest.encode(memberId, nextNumber++, encoded, key));
+        if (reply == null) {
+            throw new PlacementException("no reply quorum for "
+                    + command.getClass().getSimpleName() + " within " + proxy.getInvokeTimeout() + " s");
+        }
+        return reply;
+    }
+
+    private static OptionalLong staleNumber(String refusal) {
+        int at = refusal.indexOf(RequestAuthenticator.STALE);
+        if (at < 0) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(
+                    refusal.substring(at + RequestAuthenticator.STALE.length()).strip()));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /** True while the liveness probe sees replica {@code id} as down. */

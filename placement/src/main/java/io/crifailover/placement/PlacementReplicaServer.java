@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,16 +21,21 @@ import org.slf4j.LoggerFactory;
  * the replica and withdraws leader changes that no quorum joined. The replica's threads live in their own thread
  * group; when a {@link ReplicaWedgeDetector} finds one of them wedged by the library's decide-before-PROPOSE fault,
  * the replica is replaced by a fresh one with the same id, which catches up by state transfer (nothing for the
- * caller to do; {@link #restarts()} counts them).
+ * caller to do; {@link #restarts()} counts them). The replica authenticates with its member's key (never the
+ * library's built-in pair), and its replica-to-replica port is rebound to its cluster address
+ * ({@link ReplicaPortBinder}).
  */
 public final class PlacementReplicaServer implements AutoCloseable {
     static final Duration WEDGED_AFTER = Duration.ofSeconds(2);
     private static final Duration PORTS_FREE_WITHIN = Duration.ofSeconds(10);
+    /** How long the library may take to open its replica-to-replica listener. */
+    private static final Duration LISTENER_WITHIN = Duration.ofSeconds(60);
+
     private static final Logger LOG = LoggerFactory.getLogger(PlacementReplicaServer.class);
 
     private final int id;
     private final Path configDir;
-    private final IntFunction<? extends PlacementReplica> factory;
+    private final ReplicaFactory factory;
     private final ScheduledExecutorService wedgeCheck = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "placement-replica-wedge-check");
         t.setDaemon(true);
@@ -49,20 +53,28 @@ public final class PlacementReplicaServer implements AutoCloseable {
             ReplicaWatchdog watchdog,
             ReplicaWedgeDetector wedges) {}
 
-    private PlacementReplicaServer(int id, Path configDir, IntFunction<? extends PlacementReplica> factory) {
+    /** Builds the service of a replica. */
+    @FunctionalInterface
+    public interface ReplicaFactory {
+        PlacementReplica create(int f, MemberKeys members);
+    }
+
+    private PlacementReplicaServer(int id, Path configDir, ReplicaFactory factory) {
         this.id = id;
         this.configDir = configDir;
         this.factory = factory;
     }
 
-    /** Starts replica {@code id} with the default service. */
+    /**
+     * Starts replica {@code id} with the default service. {@code configDir} must hold this member's private key
+     * ({@link ClusterConfigWriter#writePrivateKey}).
+     */
     public static PlacementReplicaServer start(int id, Path configDir) {
-        return start(id, configDir, f -> new PlacementReplica(f));
+        return start(id, configDir, PlacementReplica::new);
     }
 
     /** Starts replica {@code id} with a service built from the configured f (tests pass wrappers here). */
-    public static PlacementReplicaServer start(
-            int id, Path configDir, IntFunction<? extends PlacementReplica> factory) {
+    public static PlacementReplicaServer start(int id, Path configDir, ReplicaFactory factory) {
         PlacementReplicaServer server = new PlacementReplicaServer(id, configDir, factory);
         server.running = server.launch();
         long period = ReplicaWatchdog.PERIOD.toMillis();
@@ -72,8 +84,9 @@ public final class PlacementReplicaServer implements AutoCloseable {
 
     /** Builds the replica from a thread of a new thread group, so every thread it starts belongs to that group. */
     private Running launch() {
-        TOMConfiguration conf = BftConfigs.load(id, configDir);
-        PlacementReplica service = factory.apply(conf.getF());
+        MemberKeys members = MemberKeys.load(configDir);
+        TOMConfiguration conf = BftConfigs.load(id, configDir, MemberKeys.privateKey(configDir, id));
+        PlacementReplica service = factory.create(conf.getF(), members);
         ThreadGroup threads = new ThreadGroup("placement-replica-" + id);
         ServiceReplica[] built = new ServiceReplica[1];
         RuntimeException[] failed = new RuntimeException[1];
@@ -94,6 +107,18 @@ public final class PlacementReplicaServer implements AutoCloseable {
                 },
                 "placement-replica-" + id + "-start");
         starter.start();
+        IOException unbound = null;
+        try {
+            ReplicaPortBinder.rebind(
+                    threads,
+                    new InetSocketAddress(conf.getHost(id), conf.getServerToServerPort(id)),
+                    members,
+                    id,
+                    LISTENER_WITHIN,
+                    starter::isAlive);
+        } catch (IOException e) {
+            unbound = e;
+        }
         try {
             starter.join();
         } catch (InterruptedException e) {
@@ -102,6 +127,13 @@ public final class PlacementReplicaServer implements AutoCloseable {
         }
         if (failed[0] != null) {
             throw failed[0];
+        }
+        if (unbound != null) {
+            built[0].kill();
+            throw new IllegalStateException(
+                    "replica " + id + ": could not bind its replica port to " + conf.getHost(id) + ": "
+                            + unbound.getMessage(),
+                    unbound);
         }
         // a leader change nobody joined for 4 request timeouts while the current leader kept deciding is stale
         ReplicaWatchdog watchdog = new ReplicaWatchdog(
@@ -129,7 +161,7 @@ public final class PlacementReplicaServer implements AutoCloseable {
         // the only way to end that loop; it holds no lock the rest of the shutdown needs (JDK 17: Thread.stop works)
         why.spinning().ifPresent(Thread::stop);
         wedged.replica().kill();
-        TOMConfiguration conf = BftConfigs.load(id, configDir);
+        TOMConfiguration conf = BftConfigs.load(id, configDir, MemberKeys.privateKey(configDir, id));
         awaitPortsFree(conf.getHost(id), conf.getPort(id), conf.getServerToServerPort(id));
         running = launch();
         restarts++;

@@ -76,7 +76,7 @@ public final class PlacementState {
      * Applies one ordered command.
      *
      * @param command  the command
-     * @param clientId authenticated BFT-SMaRt client id of the caller
+     * @param clientId authenticated identity of the caller: the member whose key signed the request
      */
     public Result apply(Command command, int clientId) {
         if (!command.readOnly()) {
@@ -112,6 +112,13 @@ public final class PlacementState {
     private Result register(Command.RegisterNode c, int clientId) {
         NodeInfo existing = nodes.get(c.name());
         if (existing == null) {
+            Optional<NodeInfo> other = nodes.values().stream()
+                    .filter(n -> n.clientId() == clientId)
+                    .findFirst();
+            if (other.isPresent()) {
+                return new Result.Ack(
+                        false, "client " + clientId + " is node " + other.get().name() + "; one node per member");
+            }
             nodes.put(
                     c.name(),
                     new NodeInfo(

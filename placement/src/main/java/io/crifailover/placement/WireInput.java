@@ -60,6 +60,16 @@ final class WireInput {
         }
     }
 
+    byte[] bytes(int max) {
+        int length = i32();
+        if (length < 0 || length > max || length > buffer.remaining()) {
+            throw fail("byte string length " + length + " at offset " + buffer.position());
+        }
+        byte[] value = new byte[length];
+        buffer.get(value);
+        return value;
+    }
+
     int count() {
         int n = i32();
         if (n < 0 || n > MAX_LIST_SIZE || n > buffer.remaining()) {

@@ -36,6 +36,13 @@ final class WireOutput {
         });
     }
 
+    WireOutput bytes(byte[] value) {
+        return run(() -> {
+            out.writeInt(value.length);
+            out.write(value);
+        });
+    }
+
     WireOutput strings(List<String> values) {
         i32(values.size());
         values.forEach(this::str);

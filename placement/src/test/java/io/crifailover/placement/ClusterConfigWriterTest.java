@@ -18,10 +18,10 @@ class ClusterConfigWriterTest {
     static ClusterConfig config(int basePort) {
         return new ClusterConfig(
                 List.of(
-                        new ClusterMember(0, "127.0.0.1", basePort),
-                        new ClusterMember(1, "127.0.0.1", basePort + 10),
-                        new ClusterMember(2, "127.0.0.1", basePort + 20),
-                        new ClusterMember(3, "127.0.0.1", basePort + 30)),
+                        TestKeys.member(0, "127.0.0.1", basePort),
+                        TestKeys.member(1, "127.0.0.1", basePort + 10),
+                        TestKeys.member(2, "127.0.0.1", basePort + 20),
+                        TestKeys.member(3, "127.0.0.1", basePort + 30)),
                 1,
                 Duration.ofMillis(400));
     }
@@ -39,7 +39,18 @@ class ClusterConfigWriterTest {
                         "system.initial.view = 0,1,2,3",
                         "system.totalordermulticast.timeout = 400",
                         "system.communication.useSignatures = 0",
-                        "system.communication.useMACs = 1");
+                        "system.communication.useMACs = 1",
+                        "system.communication.defaultkeys = false");
+        assertThat(Files.readString(dir.resolve("keys").resolve("publickey3")).strip())
+                .isEqualTo(TestKeys.key(3).publicKeyText());
+        assertThat(dir.resolve("keys").resolve("privatekey0")).doesNotExist();
+        ClusterConfigWriter.writePrivateKey(dir, config(11000), 0, TestKeys.key(0));
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(dir.resolve("keys").resolve("privatekey0"))))
+                .isEqualTo("rw-------");
+        assertThatThrownBy(() -> ClusterConfigWriter.writePrivateKey(dir, config(11000), 1, TestKeys.key(0)))
+                .hasMessageContaining("another public key");
+        assertThat(MemberKeys.load(dir).key(2)).hasValue(TestKeys.key(2).publicKey());
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
                 .isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("hosts.config"))))
@@ -47,7 +58,7 @@ class ClusterConfigWriterTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
         }
-        var conf = BftConfigs.load(0, dir);
+        var conf = BftConfigs.load(0, dir, TestKeys.key(0));
         assertThat(conf.getN()).isEqualTo(4);
         assertThat(conf.getF()).isEqualTo(1);
         assertThat(conf.getRequestTimeout()).isEqualTo(400);
@@ -69,6 +80,6 @@ class ClusterConfigWriterTest {
     void rejectsTooSmallClusters() {
         assertThatThrownBy(() -> new ClusterConfig(config(11000).members().subList(0, 3), 1, Duration.ofSeconds(1)))
                 .hasMessageContaining("at least 4 replicas");
-        assertThatThrownBy(() -> new ClusterMember(0, "127.0.0.1", 65535)).hasMessageContaining("port");
+        assertThatThrownBy(() -> TestKeys.member(0, "127.0.0.1", 65535)).hasMessageContaining("port");
     }
 }

@@ -79,10 +79,17 @@ class CodecTest {
 
     @Test
     void aReplicaAnswersGarbageWithARejectionInsteadOfFailing() {
-        PlacementReplica replica = new PlacementReplica(1);
+        PlacementReplica replica = new PlacementReplica(
+                1, new MemberKeys(java.util.Map.of(0, TestKeys.key(0).publicKey()), java.util.Map.of()));
         byte[] reply = replica.execute(new byte[] {1, 2, 3}, 1000, false);
-        assertThatThrownBy(() -> ResultCodec.decode(reply)).hasMessageContaining("malformed command");
-        byte[] write = replica.execute(CommandCodec.encode(new Command.Heartbeat("a")), 1000, true);
+        assertThatThrownBy(() -> ResultCodec.decode(reply)).hasMessageContaining("malformed signed request");
+        byte[] garbage =
+                replica.execute(SignedRequest.encode(0, 1, new byte[] {1, 2, 3}, TestKeys.key(0)), 1000, false);
+        assertThatThrownBy(() -> ResultCodec.decode(garbage)).hasMessageContaining("malformed command");
+        byte[] write = replica.execute(
+                SignedRequest.encode(0, 2, CommandCodec.encode(new Command.Heartbeat("a")), TestKeys.key(0)),
+                1000,
+                true);
         assertThatThrownBy(() -> ResultCodec.decode(write)).hasMessageContaining("must be ordered");
     }
 }

@@ -9,8 +9,8 @@ import java.util.List;
 class LyingPlacementReplica extends PlacementReplica {
     private int replies;
 
-    LyingPlacementReplica(int f) {
-        super(f);
+    LyingPlacementReplica(int f, MemberKeys members) {
+        super(f, members);
     }
 
     @Override

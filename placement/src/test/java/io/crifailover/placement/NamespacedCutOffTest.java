@@ -121,11 +121,13 @@ class NamespacedCutOffTest {
                 for (int i = 0; i < N; i++) {
                     NetworkNamespace n = NetworkNamespace.create("plc" + i);
                     bed.ns.add(n);
-                    members.add(new ClusterMember(i, n.address(), PORT));
+                    members.add(TestKeys.member(i, n.address(), PORT));
                 }
                 ClusterConfig config = new ClusterConfig(members, 1, ClusterConfig.DEFAULT_REQUEST_TIMEOUT);
                 for (int i = 0; i < N; i++) {
-                    ClusterConfigWriter.write(bed.base.resolve("node-" + i), config);
+                    Path nodeDir = bed.base.resolve("node-" + i);
+                    ClusterConfigWriter.write(nodeDir, config);
+                    ClusterConfigWriter.writePrivateKey(nodeDir, config, i, TestKeys.key(i));
                 }
                 for (int i = 0; i < N; i++) {
                     bed.launch(i);

@@ -26,7 +26,7 @@ public final class NamespacedNodeMain {
         String name = args[2];
         PrintStream out = System.out;
         PlacementReplicaServer server = PlacementReplicaServer.start(id, config);
-        PlacementClient client = PlacementClient.connect(1000 + id, config, Duration.ofSeconds(1));
+        PlacementClient client = PlacementClient.connect(config, id, Duration.ofSeconds(1));
         HeartbeatingNode node = new HeartbeatingNode(name, client);
         Map<String, AtomicBoolean> voting = new ConcurrentHashMap<>();
         synchronized (out) {

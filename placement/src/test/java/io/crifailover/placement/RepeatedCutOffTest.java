@@ -36,8 +36,7 @@ class RepeatedCutOffTest {
                 N,
                 1,
                 Duration.ofMillis(1500),
-                (c, id) -> nodes.put(
-                        id, new HeartbeatingNode("node-" + id, c.client(1000 + id, Duration.ofSeconds(1)))))) {
+                (c, id) -> nodes.put(id, new HeartbeatingNode("node-" + id, c.client(id, Duration.ofSeconds(1)))))) {
             try {
                 await("all nodes registered")
                         .atMost(Duration.ofSeconds(30))
@@ -76,8 +75,7 @@ class RepeatedCutOffTest {
                 N,
                 1,
                 Duration.ofMillis(300),
-                (c, id) -> nodes.put(
-                        id, new HeartbeatingNode("node-" + id, c.client(1000 + id, Duration.ofSeconds(1)))))) {
+                (c, id) -> nodes.put(id, new HeartbeatingNode("node-" + id, c.client(id, Duration.ofSeconds(1)))))) {
             try {
                 await("all nodes registered")
                         .atMost(Duration.ofSeconds(30))

@@ -37,7 +37,7 @@ final class ReplicaCluster implements AutoCloseable {
     private final Map<Integer, Writer> stdins = new ConcurrentHashMap<>();
     private final Map<Integer, BlockingQueue<String>> digests = new ConcurrentHashMap<>();
     private final Map<Integer, String> mainClasses = new ConcurrentHashMap<>();
-    private int nextClientId = 1000;
+    private int nextMember;
 
     private ReplicaCluster(Path baseDir, ClusterConfig config) {
         this.baseDir = baseDir;
@@ -50,7 +50,7 @@ final class ReplicaCluster implements AutoCloseable {
         Path base = Files.createTempDirectory("placement-it-");
         ReplicaCluster cluster = new ReplicaCluster(base, new ClusterConfig(members(n), f, requestTimeout));
         try {
-            ClusterConfigWriter.write(cluster.configDir, cluster.config);
+            TestKeys.writeWithAllPrivateKeys(cluster.configDir, cluster.config);
             for (int id = 0; id < n; id++) {
                 Class<?> main = liars.getOrDefault(id, PlacementReplicaCommand.class);
                 cluster.mainClasses.put(id, main.getName());
@@ -79,7 +79,7 @@ final class ReplicaCluster implements AutoCloseable {
         List<Thread> waiters = new ArrayList<>();
         List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
-            ClusterConfigWriter.write(cluster.configDir, cluster.config);
+            TestKeys.writeWithAllPrivateKeys(cluster.configDir, cluster.config);
             for (int id = 0; id < n; id++) {
                 if (id > 0) {
                     Thread.sleep(gap.toMillis());
@@ -122,17 +122,22 @@ final class ReplicaCluster implements AutoCloseable {
         return configDir;
     }
 
+    ClusterConfig config() {
+        return config;
+    }
+
     int size() {
         return config.members().size();
     }
 
-    /** A client with the given id and invoke timeout. */
-    PlacementClient client(int clientId, Duration timeout) {
-        return PlacementClient.connect(clientId, configDir, timeout);
+    /** A client signing as member {@code member}, with the given invoke timeout. */
+    PlacementClient client(int member, Duration timeout) {
+        return PlacementClient.connect(configDir, member, timeout);
     }
 
+    /** A client of the next member not handed out yet (0, 1, ...): one node per member. */
     PlacementClient client() {
-        return PlacementClient.connect(nextClientId++, configDir, Duration.ofSeconds(20));
+        return PlacementClient.connect(configDir, nextMember++, Duration.ofSeconds(20));
     }
 
     long pid(int id) {
@@ -260,7 +265,7 @@ final class ReplicaCluster implements AutoCloseable {
         Set<Integer> used = new HashSet<>();
         for (int id = 0; id < n; id++) {
             int port = freePortPair(used);
-            members.add(new ClusterMember(id, "127.0.0.1", port));
+            members.add(TestKeys.member(id, "127.0.0.1", port));
         }
         return members;
     }

@@ -4,6 +4,7 @@ import io.crifailover.failover.ClusterSettings;
 import io.crifailover.failover.FailoverConfig;
 import io.crifailover.failover.NodeOptIn;
 import io.crifailover.failover.ProtectionSettings;
+import io.crifailover.placement.NodeKey;
 import io.crifailover.testsupport.ContainerdNode;
 import io.crifailover.testsupport.CriClient;
 import io.crifailover.testsupport.Files2;
@@ -94,7 +95,10 @@ public final class FailoverBed implements AutoCloseable {
             namespaces.add(ns);
             unowned.add(ns);
             ns.forwardLoopbackPort(api.port());
-            members.add(new FailoverConfig.Member("node-" + i, ns.address(), i - 1));
+            // each node's placement key is generated where its shim keeps it; the settings carry the public half
+            NodeKey key = NodeKey.loadOrCreate(
+                    dir.resolve("node-" + i).resolve("state").resolve(NodeKey.FILE_NAME));
+            members.add(new FailoverConfig.Member("node-" + i, ns.address(), i - 1, key.publicKeyText()));
         }
         Path cluster = dir.resolve("cluster.yaml");
         new ClusterSettings(1, PLACEMENT_PORT, STORE_PORT, PROBE_PORT, members, options.timing()).write(cluster);
