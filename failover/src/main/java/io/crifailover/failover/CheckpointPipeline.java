@@ -6,12 +6,15 @@ import io.crifailover.image.CheckpointMetadata;
 import io.crifailover.image.meta.CriuDumpStats;
 import io.crifailover.placement.Result;
 import io.crifailover.protos.cri.CheckpointContainerRequest;
+import io.crifailover.protos.cri.ContainerStatusRequest;
 import io.crifailover.protos.cri.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.crifailover.store.CheckpointRecord;
 import io.crifailover.store.CheckpointStore;
 import io.crifailover.store.OciLayoutImporter;
 import io.crifailover.store.PeerClient;
 import io.crifailover.store.Replicator;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -22,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -41,6 +45,8 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointPipeline.class);
     private static final Duration PLACEMENT_TIMEOUT = Duration.ofSeconds(5);
     private static final int STANDBYS = 2;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final RuntimeServiceBlockingStub runtime;
     private final CheckpointStore store;
@@ -56,6 +62,8 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     private final Timer replication;
     private final Map<String, LastCheckpoint> last = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService replicationWorkers = Executors.newCachedThreadPool(PeerProber.daemon("replication"));
+    private final CheckpointDeadline deadlines;
+    private final StuckCheckpoints stuck;
 
     /** The newest checkpoint this node took of a container (for the status page). */
     public record LastCheckpoint(
@@ -79,7 +87,11 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
             PlacementLink placement,
             Map<String, PeerClient> peerStores,
             PodEvents events,
-            MeterRegistry metrics) {
+            MeterRegistry metrics,
+            CheckpointDeadline deadlines,
+            StuckCheckpoints stuck) {
+        this.deadlines = deadlines;
+        this.stuck = stuck;
         this.runtime = runtime;
         this.store = store;
         this.workDir = workDir;
@@ -105,6 +117,10 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
 
     @Override
     public void checkpoint(ContainerRef c, ProtectionSettings settings) throws Exception {
+        Optional<String> earlierDump = stuck.stillDumping(c.containerId());
+        if (earlierDump.isPresent()) {
+            throw new CheckpointScheduler.Deferred("the timed-out dump of " + c + " still runs: " + earlierDump.get());
+        }
         long start = System.nanoTime();
         ContainerKey key = workloads.keyOf(c);
         String id = key.toString();
@@ -113,13 +129,9 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
         Path archive = workDir.resolve("archive-" + UUID.randomUUID() + ".tar");
         Path layout = workDir.resolve("layout-" + UUID.randomUUID());
         try {
-            runtime.withDeadlineAfter(120, TimeUnit.SECONDS)
-                    .checkpointContainer(CheckpointContainerRequest.newBuilder()
-                            .setContainerId(c.containerId())
-                            .setLocation(archive.toString())
-                            .setTimeout(120)
-                            .build());
+            checkpointInRuntime(c, settings, sequence, archive);
             long dumped = System.nanoTime();
+            deadlines.record(c.containerId(), Duration.ofNanos(dumped - start));
             CheckpointImage image = CheckpointImageBuilder.build(
                     archive,
                     CheckpointMetadata.builder()
@@ -201,6 +213,65 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
             Files.deleteIfExists(archive);
             Directories.deleteTree(layout);
         }
+    }
+
+    /**
+     * The runtime's {@code CheckpointContainer}, bounded by {@link CheckpointDeadline}; past it the container is
+     * marked stuck and a {@link CheckpointTimedOut} names the deadline and why.
+     */
+    private void checkpointInRuntime(ContainerRef c, ProtectionSettings settings, long sequence, Path archive)
+            throws CheckpointTimedOut {
+        Duration deadline = deadlines.of(c.containerId(), settings.interval());
+        try {
+            runtime.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                    .checkpointContainer(CheckpointContainerRequest.newBuilder()
+                            .setContainerId(c.containerId())
+                            .setLocation(archive.toString())
+                            .setTimeout(Math.max(1, (deadline.toMillis() + 999) / 1000))
+                            .build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED) {
+                throw e;
+            }
+            stuck.timedOut(c, sequence, deadline, initPid(c), archive);
+            throw new CheckpointTimedOut("the runtime's CheckpointContainer did not finish within "
+                    + deadline.toMillis() + " ms (max of floor "
+                    + deadlines.floor().toMillis() + " ms, interval "
+                    + settings.interval().toMillis() + " ms, 4 x slowest recent "
+                    + deadlines.slowestMillis(c.containerId())
+                    + " ms; at most " + CheckpointDeadline.CAP.toSeconds() + " s); not checkpointing "
+                    + c.containerName() + " again while that dump still runs");
+        }
+    }
+
+    /** A runtime checkpoint ran past its deadline. */
+    static final class CheckpointTimedOut extends Exception {
+        CheckpointTimedOut(String message) {
+            super(message);
+        }
+    }
+
+    /** The container's init pid from the runtime's verbose status ({@code info.pid}), 0 if it does not say. */
+    private long initPid(ContainerRef c) {
+        try {
+            String info = runtime.withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .containerStatus(ContainerStatusRequest.newBuilder()
+                            .setContainerId(c.containerId())
+                            .setVerbose(true)
+                            .build())
+                    .getInfoMap()
+                    .getOrDefault("info", "{}");
+            return JSON.readTree(info).path("pid").asLong(0);
+        } catch (RuntimeException | java.io.IOException e) {
+            LOG.warn("no init pid for {}: {}", c, e.toString());
+            return 0;
+        }
+    }
+
+    /** A container is gone: forget its checkpoint history and stuck state. */
+    public void forget(String containerId) {
+        deadlines.forget(containerId);
+        stuck.clear(containerId);
     }
 
     @Override

@@ -36,6 +36,16 @@ public final class CheckpointScheduler {
         }
     }
 
+    /**
+     * A checkpoint was not attempted now (e.g. the runtime's earlier, timed-out dump of the container still runs):
+     * asked again after the interval, not counted as a failure.
+     */
+    public static final class Deferred extends Exception {
+        public Deferred(String message) {
+            super(message);
+        }
+    }
+
     /** The work done for one checkpoint; throws to report failure. */
     @FunctionalInterface
     public interface CheckpointJob {
@@ -148,6 +158,9 @@ public final class CheckpointScheduler {
                 job.checkpoint(container, settings);
                 failures = 0;
                 scheduleAfter(Duration.ofMillis(delayAfterSuccess(start, timer.nowMillis())));
+            } catch (Deferred e) {
+                LOG.debug("checkpoint of {} deferred: {}", container, e.getMessage());
+                scheduleAfter(settings.interval());
             } catch (TransientFailure e) {
                 LOG.warn("checkpoint of {} failed, next try at the normal interval: {}", container, e.getMessage());
                 scheduleAfter(settings.interval());

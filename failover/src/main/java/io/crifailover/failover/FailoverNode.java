@@ -81,9 +81,16 @@ public final class FailoverNode implements AutoCloseable {
     private FailoverTimeline timeline;
     private WorkloadResolver workloads;
     private PlacementReplicaServer replica;
+    private final CriuOptions criuOptions;
+    private volatile CriuReadiness criu = CriuReadiness.checking(java.time.Instant.now());
+    /** Protected containers already told (by an Event) that this node cannot checkpoint them. */
+    private final Set<String> toldCannotCheckpoint = ConcurrentHashMap.newKeySet();
 
-    private FailoverNode(FailoverConfig config, Channel runtimeChannel) {
+    private StuckCheckpoints stuck;
+
+    private FailoverNode(FailoverConfig config, Channel runtimeChannel, CriuOptions criuOptions) {
         this.config = config;
+        this.criuOptions = criuOptions;
         this.runtime = RuntimeServiceGrpc.newBlockingStub(runtimeChannel);
         this.timers = Executors.newScheduledThreadPool(2, PeerProber.daemon("failover-timer"));
         this.checkpointWorkers = Executors.newFixedThreadPool(2, PeerProber.daemon("checkpoint-worker"));
@@ -93,7 +100,14 @@ public final class FailoverNode implements AutoCloseable {
     /** Starts everything; {@code runtimeChannel} reaches the real runtime (not the shim). */
     public static FailoverNode start(FailoverConfig config, Channel runtimeChannel, MeterRegistry metrics)
             throws IOException {
-        FailoverNode node = new FailoverNode(config, runtimeChannel);
+        return start(config, runtimeChannel, metrics, CriuOptions.defaults());
+    }
+
+    /** Starts everything, checking and bounding CRIU as {@code criuOptions} say. */
+    public static FailoverNode start(
+            FailoverConfig config, Channel runtimeChannel, MeterRegistry metrics, CriuOptions criuOptions)
+            throws IOException {
+        FailoverNode node = new FailoverNode(config, runtimeChannel, criuOptions);
         try {
             node.startParts(runtimeChannel, metrics);
             return node;
@@ -172,7 +186,14 @@ public final class FailoverNode implements AutoCloseable {
         SelfFence fence = new SelfFence(config.timing().fenceTimeout());
         link = new PlacementLink(
                 client,
-                new PlacementLink.Self(config.nodeName(), config.nodeAddress(), cpu.arch(), flags, config.capacity()),
+                new PlacementLink.Self(
+                        config.nodeName(),
+                        config.nodeAddress(),
+                        cpu.arch(),
+                        flags,
+                        config.capacity(),
+                        false,
+                        io.crifailover.placement.Xsave.UNKNOWN),
                 fence,
                 Clock.systemUTC(),
                 this::fenceProtectedContainers,
@@ -189,7 +210,9 @@ public final class FailoverNode implements AutoCloseable {
                 link,
                 peerStores,
                 events,
-                metrics);
+                metrics,
+                new CheckpointDeadline(criuOptions.checkpointTimeoutFloor()),
+                stuck = new StuckCheckpoints(new RunningDumps(Path.of("/proc")), Clock.systemUTC(), metrics));
         scheduler = new CheckpointScheduler(
                 TaskScheduler.of(timers),
                 checkpointWorkers,
@@ -225,6 +248,7 @@ public final class FailoverNode implements AutoCloseable {
         optIn = new NodeOptIn(kube, config.nodeName(), enabled -> timers.execute(this::reconcile)).start();
         resources.add(optIn);
         link.start(config.timing().heartbeat(), () -> scheduled.size(), restore::onDecisions);
+        startCriuSelfCheck(work);
         timers.scheduleWithFixedDelay(
                 this::reconcile, RECONCILE.toMillis(), RECONCILE.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info(
@@ -233,6 +257,31 @@ public final class FailoverNode implements AutoCloseable {
                 config.nodeAddress(),
                 peers.size(),
                 config.timing().fenceTimeout().toMillis());
+    }
+
+    /**
+     * CRIU's own checks, in the background (each step bounded): until they pass, placement knows this node as "CRIU
+     * not ready" and its protected containers are not checkpointed.
+     */
+    private void startCriuSelfCheck(Path work) {
+        CriuSelfCheck check = new CriuSelfCheck(
+                criuOptions.binary(),
+                new ProcessRunner(),
+                criuOptions.checkLimit(),
+                work,
+                Clock.systemUTC(),
+                criuOptions.xsaveOverride());
+        Thread t = new Thread(
+                () -> {
+                    CriuReadiness result = check.run();
+                    criu = result;
+                    PlacementLink.Self self = link.self();
+                    link.announce(self.withCriu(result.ready(), result.xsave()));
+                    timers.execute(this::reconcile);
+                },
+                "criu-self-check");
+        t.setDaemon(true);
+        t.start();
     }
 
     private Config kubeConfig() throws IOException {
@@ -254,6 +303,11 @@ public final class FailoverNode implements AutoCloseable {
             }
             List<ProtectedSandboxes.Protected> running =
                     active ? sandboxes.runningProtectedContainers(runtime) : List.of();
+            CriuReadiness criuNow = criu;
+            if (!criuNow.ready()) {
+                tellCannotCheckpoint(running, criuNow);
+                running = List.of();
+            }
             Set<String> runningIds = new java.util.HashSet<>();
             for (ProtectedSandboxes.Protected p : running) {
                 runningIds.add(p.container().containerId());
@@ -268,6 +322,25 @@ public final class FailoverNode implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("reconciling protection failed: {}", e.toString());
+        }
+    }
+
+    /** Posts a {@code CannotCheckpoint} Event once on each protected container when CRIU here cannot checkpoint. */
+    private void tellCannotCheckpoint(List<ProtectedSandboxes.Protected> running, CriuReadiness readiness) {
+        if (readiness.state() != CriuReadiness.State.NOT_READY) {
+            return;
+        }
+        for (ProtectedSandboxes.Protected p : running) {
+            ContainerRef c = p.container();
+            if (toldCannotCheckpoint.add(c.containerId())) {
+                events.warning(
+                        c.namespace(),
+                        c.podName(),
+                        c.podUid(),
+                        PodEvents.CANNOT_CHECKPOINT,
+                        "node " + config.nodeName() + " cannot checkpoint " + c.containerName()
+                                + ", so it is not protected: " + readiness.reason());
+            }
         }
     }
 
@@ -385,6 +458,8 @@ public final class FailoverNode implements AutoCloseable {
     public void onContainerGone(String containerId) {
         scheduler.unprotect(containerId);
         scheduled.remove(containerId);
+        pipeline.forget(containerId);
+        toldCannotCheckpoint.remove(containerId);
     }
 
     /** The status page: protected containers, their last checkpoint and holders, the cluster's verdicts. */
@@ -398,7 +473,9 @@ public final class FailoverNode implements AutoCloseable {
                 restore.pendingDecisions(),
                 timeline,
                 replica.status(),
-                replica.restarts());
+                replica.restarts(),
+                criu,
+                stuck.all());
     }
 
     public FailoverTimeline timeline() {
@@ -411,6 +488,11 @@ public final class FailoverNode implements AutoCloseable {
 
     public PlacementLink placement() {
         return link;
+    }
+
+    /** What CRIU's own checks said about this node. */
+    public CriuReadiness criuReadiness() {
+        return criu;
     }
 
     public Set<String> protectedContainerIds() {

@@ -30,10 +30,26 @@ public final class PlacementLink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PlacementLink.class);
 
     /** What this node tells placement about itself. */
-    public record Self(String name, String address, String arch, List<String> cpuFlags, int capacity) {}
+    public record Self(
+            String name,
+            String address,
+            String arch,
+            List<String> cpuFlags,
+            int capacity,
+            boolean criuReady,
+            io.crifailover.placement.Xsave xsave) {
+        /** A node that says nothing about its CRIU (ready, xsave not measured). */
+        public Self(String name, String address, String arch, List<String> cpuFlags, int capacity) {
+            this(name, address, arch, cpuFlags, capacity, true, io.crifailover.placement.Xsave.UNKNOWN);
+        }
+
+        public Self withCriu(boolean ready, io.crifailover.placement.Xsave measured) {
+            return new Self(name, address, arch, cpuFlags, capacity, ready, measured);
+        }
+    }
 
     private final PlacementClient client;
-    private final Self self;
+    private volatile Self self;
     private final SelfFence fence;
     private final Clock clock;
     private final Runnable onFence;
@@ -119,15 +135,33 @@ public final class PlacementLink implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Tells placement new facts about this node (its CRIU readiness and xsave facts once the self-check is done):
+     * registered again with the next heartbeat.
+     */
+    public void announce(Self updated) {
+        if (!updated.name().equals(self.name())) {
+            throw new IllegalArgumentException("node " + self.name() + " cannot announce itself as " + updated.name());
+        }
+        self = updated;
+        registered = false;
+    }
+
     private void register() {
-        Result.Ack ack =
-                client.registerNode(self.name(), self.address(), self.arch(), self.cpuFlags(), self.capacity());
+        Self s = self;
+        Result.Ack ack = client.registerNode(
+                s.name(), s.address(), s.arch(), s.cpuFlags(), s.capacity(), s.criuReady(), s.xsave());
         if (!ack.accepted() && !ack.detail().contains("already")) {
             LOG.warn("placement refused to register {}: {}", self.name(), ack.detail());
             return;
         }
-        registered = true;
-        LOG.info("registered {} with placement ({})", self.name(), ack.detail());
+        registered = self == s;
+        LOG.info(
+                "registered {} with placement ({}), CRIU {}, xsave {}",
+                s.name(),
+                ack.detail(),
+                s.criuReady() ? "ready" : "not ready",
+                s.xsave());
     }
 
     /**
@@ -243,6 +277,11 @@ public final class PlacementLink implements AutoCloseable {
 
     public String nodeName() {
         return self.name();
+    }
+
+    /** What this node tells placement about itself now. */
+    public Self self() {
+        return self;
     }
 
     /** A call made with the placement client. */

@@ -22,6 +22,7 @@ public final class PodEvents implements AutoCloseable {
     public static final String RESTORE_REFUSED = "RestoreRefused";
     public static final String FENCED = "Fenced";
     public static final String CHECKPOINT_SLOW = "CheckpointSlow";
+    public static final String CANNOT_CHECKPOINT = "CannotCheckpoint";
 
     private static final Logger LOG = LoggerFactory.getLogger(PodEvents.class);
     private static final String COMPONENT = "cri-failover";

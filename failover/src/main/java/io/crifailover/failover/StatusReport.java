@@ -19,6 +19,25 @@ final class StatusReport {
 
     private StatusReport() {}
 
+    private static void writeCriu(ObjectNode o, CriuReadiness criu) {
+        o.put("state", criu.state().name());
+        o.put("ready", criu.ready());
+        o.put("reason", criu.reason());
+        o.put("version", criu.version());
+        o.put("xsave", criu.xsave().toString());
+        o.put("cpuModel", criu.cpuModel());
+        o.put("at", criu.at().toString());
+        ArrayNode checks = o.putArray("checks");
+        for (CriuReadiness.Check c : criu.checks()) {
+            ObjectNode n = checks.addObject();
+            n.put("name", c.name());
+            n.put("passed", c.passed());
+            n.put("required", c.required());
+            n.put("tookMs", c.tookMs());
+            n.put("output", c.output());
+        }
+    }
+
     static byte[] of(
             FailoverConfig config,
             PlacementLink link,
@@ -28,12 +47,15 @@ final class StatusReport {
             Map<String, RestoreDecision> pending,
             FailoverTimeline timeline,
             io.crifailover.placement.ReplicaStatus replica,
-            int replicaRestarts) {
+            int replicaRestarts,
+            CriuReadiness criu,
+            Map<String, StuckCheckpoints.Stuck> stuck) {
         ObjectNode root = JSON.createObjectNode();
         root.put("node", config.nodeName());
         root.put("address", config.nodeAddress());
         root.put("optedIn", optedIn);
         root.put("fenced", link.fenced());
+        writeCriu(root.putObject("criu"), criu);
         ArrayNode containers = root.putArray("protected");
         for (String id : new java.util.TreeSet<>(protectedIds)) {
             ObjectNode c = containers.addObject();
@@ -49,6 +71,16 @@ final class StatusReport {
                 ArrayNode holders = c.putArray("holders");
                 cp.holders().forEach(holders::add);
             }
+            StuckCheckpoints.Stuck s = stuck.get(id);
+            c.put("stuck", s != null);
+            if (s != null) {
+                ObjectNode o = c.putObject("stuckCheckpoint");
+                o.put("sequence", s.sequence());
+                o.put("since", s.since().toString());
+                o.put("deadlineMs", s.deadline().toMillis());
+                o.put("initPid", s.initPid());
+                o.put("evidence", s.evidence());
+            }
         }
         try {
             List<NodeInfo> nodes = link.call(PlacementClient::nodes, QUERY_TIMEOUT);
@@ -60,6 +92,8 @@ final class StatusReport {
                 o.put("epoch", n.epoch());
                 o.put("load", n.load());
                 o.put("capacity", n.capacity());
+                o.put("criuReady", n.criuReady());
+                o.put("xsave", n.xsave().toString());
             }
             List<RestoreDecision> decisions = link.call(p -> p.decisions(""), QUERY_TIMEOUT);
             ArrayNode ds = root.putArray("decisions");

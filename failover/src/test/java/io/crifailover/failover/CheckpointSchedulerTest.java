@@ -158,4 +158,24 @@ class CheckpointSchedulerTest {
         timer.advance(Duration.ofMillis(1000));
         assertThat(queued).hasSize(2);
     }
+
+    @Test
+    void aDeferredCheckpointIsAskedAgainAfterTheIntervalWithoutCountingAFailure() {
+        AtomicInteger n = new AtomicInteger();
+        CheckpointScheduler s = new CheckpointScheduler(
+                timer,
+                Runnable::run,
+                (c, st) -> {
+                    runs.add(timer.now());
+                    if (n.getAndIncrement() < 2) {
+                        throw new CheckpointScheduler.Deferred("earlier dump still runs");
+                    }
+                },
+                interval -> 0,
+                Duration.ofMinutes(5));
+        s.protect(ref, every1s);
+        timer.advance(Duration.ofMillis(3000));
+        assertThat(runs).containsExactly(0L, 1000L, 2000L, 3000L);
+        assertThat(s.failures("c1")).isZero();
+    }
 }

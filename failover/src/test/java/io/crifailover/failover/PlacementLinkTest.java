@@ -33,7 +33,9 @@ class PlacementLinkTest {
                         anyString(),
                         anyString(),
                         org.mockito.ArgumentMatchers.anyList(),
-                        org.mockito.ArgumentMatchers.anyInt()))
+                        org.mockito.ArgumentMatchers.anyInt(),
+                        org.mockito.ArgumentMatchers.anyBoolean(),
+                        org.mockito.ArgumentMatchers.any()))
                 .thenReturn(new Result.Ack(true, "registered a"));
         when(client.heartbeat("a")).thenReturn(new Result.Ack(true, "a live in epoch 1"));
         when(client.reportLoad(anyString(), org.mockito.ArgumentMatchers.anyInt()))

@@ -16,17 +16,33 @@ public sealed interface Command {
         return Optional.empty();
     }
 
-    /** Adds a node (binding its name to the calling client id) or updates its address, flags and capacity. */
-    record RegisterNode(String name, String address, String arch, List<String> cpuFlags, int capacity)
+    /**
+     * Adds a node (binding its name to the calling client id) or updates its address, flags, capacity, CRIU
+     * readiness and xsave facts.
+     */
+    record RegisterNode(
+            String name,
+            String address,
+            String arch,
+            List<String> cpuFlags,
+            int capacity,
+            boolean criuReady,
+            Xsave xsave)
             implements Command {
         public RegisterNode {
             requireName(name, "node name");
             Objects.requireNonNull(address, "address");
             requireName(arch, "architecture");
+            Objects.requireNonNull(xsave, "xsave");
             cpuFlags = Flags.canonical(cpuFlags);
             if (capacity < 1) {
                 throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
             }
+        }
+
+        /** A registration without CRIU facts (as an older shim sends it): ready, xsave not measured. */
+        public RegisterNode(String name, String address, String arch, List<String> cpuFlags, int capacity) {
+            this(name, address, arch, cpuFlags, capacity, true, Xsave.UNKNOWN);
         }
 
         @Override

@@ -1,6 +1,10 @@
 package io.crifailover.placement;
 
-/** Deterministic binary encoding of {@link Command}s: one tag byte, then the fields in declaration order. */
+/**
+ * Deterministic binary encoding of {@link Command}s: one tag byte, then the fields in declaration order. A command
+ * whose fields change gets a new tag; the old tag stays decodable (tag 1, a registration without CRIU readiness
+ * and xsave, reads as "ready, xsave not measured").
+ */
 public final class CommandCodec {
     private static final int REGISTER = 1;
     private static final int LOAD = 2;
@@ -13,18 +17,22 @@ public final class CommandCodec {
     private static final int NODES = 9;
     private static final int EVENTS = 10;
     private static final int FORGET = 11;
+    /** RegisterNode with CRIU readiness and xsave facts (since issue 13). */
+    private static final int REGISTER_V2 = 12;
 
     private CommandCodec() {}
 
     public static byte[] encode(Command command) {
         WireOutput out = new WireOutput();
         if (command instanceof Command.RegisterNode c) {
-            out.tag(REGISTER)
+            out.tag(REGISTER_V2)
                     .str(c.name())
                     .str(c.address())
                     .str(c.arch())
                     .strings(c.cpuFlags())
-                    .i32(c.capacity());
+                    .i32(c.capacity())
+                    .bool(c.criuReady());
+            ModelCodec.writeXsave(out, c.xsave());
         } else if (command instanceof Command.ReportLoad c) {
             out.tag(LOAD).str(c.node()).i32(c.load());
         } else if (command instanceof Command.Suspect c) {
@@ -64,6 +72,9 @@ public final class CommandCodec {
             int tag = in.tag();
             return switch (tag) {
                 case REGISTER -> new Command.RegisterNode(in.str(), in.str(), in.str(), in.strings(), in.i32());
+                case REGISTER_V2 ->
+                    new Command.RegisterNode(
+                            in.str(), in.str(), in.str(), in.strings(), in.i32(), in.bool(), ModelCodec.readXsave(in));
                 case LOAD -> new Command.ReportLoad(in.str(), in.i32());
                 case SUSPECT -> new Command.Suspect(in.str(), in.str(), in.i64());
                 case HEARTBEAT -> new Command.Heartbeat(in.str());

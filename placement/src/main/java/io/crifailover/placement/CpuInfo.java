@@ -40,7 +40,8 @@ public record CpuInfo(String arch, List<String> flags) {
         throw new IllegalArgumentException("cpuinfo has no 'flags' or 'Features' line");
     }
 
-    static String kernelArch(String javaArch) {
+    /** Kernel name of a Java {@code os.arch}. */
+    public static String kernelArch(String javaArch) {
         return switch (javaArch) {
             case "amd64", "x86_64" -> "x86_64";
             case "aarch64", "arm64" -> "aarch64";

@@ -1,6 +1,9 @@
 package io.crifailover.placement;
 
-/** Binary form of the model records, shared by results and snapshots. */
+/**
+ * Binary form of the model records, shared by results and snapshots. Nodes and checkpoints carry CRIU readiness and
+ * xsave facts since issue 13 (result tag NODES_V2, snapshot version 2); the {@code V1} readers read the older form.
+ */
 final class ModelCodec {
     private ModelCodec() {}
 
@@ -13,10 +16,27 @@ final class ModelCodec {
                 .i32(n.load())
                 .tag(n.status().ordinal())
                 .i64(n.epoch())
-                .i32(n.clientId());
+                .i32(n.clientId())
+                .bool(n.criuReady());
+        writeXsave(out, n.xsave());
     }
 
     static NodeInfo readNode(WireInput in) {
+        return new NodeInfo(
+                in.str(),
+                in.str(),
+                in.str(),
+                in.strings(),
+                in.i32(),
+                in.i32(),
+                in.enumValue(NodeStatus.class),
+                in.i64(),
+                in.i32(),
+                in.bool(),
+                readXsave(in));
+    }
+
+    static NodeInfo readNodeV1(WireInput in) {
         return new NodeInfo(
                 in.str(),
                 in.str(),
@@ -37,10 +57,24 @@ final class ModelCodec {
                 .str(c.arch())
                 .strings(c.cpuFlags())
                 .strings(c.holders());
+        writeXsave(out, c.xsave());
     }
 
     static CheckpointRecord readCheckpoint(WireInput in) {
+        return new CheckpointRecord(
+                in.str(), in.str(), in.i64(), in.str(), in.str(), in.strings(), in.strings(), readXsave(in));
+    }
+
+    static CheckpointRecord readCheckpointV1(WireInput in) {
         return new CheckpointRecord(in.str(), in.str(), in.i64(), in.str(), in.str(), in.strings(), in.strings());
+    }
+
+    static void writeXsave(WireOutput out, Xsave x) {
+        out.i64(x.features()).i32(x.size()).i32(x.maxSize());
+    }
+
+    static Xsave readXsave(WireInput in) {
+        return new Xsave(in.i64(), in.i32(), in.i32());
     }
 
     static void writeDecision(WireOutput out, RestoreDecision d) {

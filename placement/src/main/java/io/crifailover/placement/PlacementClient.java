@@ -69,6 +69,19 @@ public final class PlacementClient implements AutoCloseable {
         return invoke(new Command.RegisterNode(name, address, arch, cpuFlags, capacity), Result.Ack.class);
     }
 
+    /** Registers (or updates) a node with its CRIU readiness and the xsave facts CRIU compares. */
+    public Result.Ack registerNode(
+            String name,
+            String address,
+            String arch,
+            List<String> cpuFlags,
+            int capacity,
+            boolean criuReady,
+            Xsave xsave) {
+        return invoke(
+                new Command.RegisterNode(name, address, arch, cpuFlags, capacity, criuReady, xsave), Result.Ack.class);
+    }
+
     public Result.Ack reportLoad(String node, int load) {
         return invoke(new Command.ReportLoad(node, load), Result.Ack.class);
     }

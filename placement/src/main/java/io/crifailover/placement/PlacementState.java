@@ -130,8 +130,13 @@ public final class PlacementState {
                             0,
                             NodeStatus.LIVE,
                             1,
-                            clientId));
-            event(PlacementEvent.Kind.NODE_REGISTERED, c.name(), "arch " + c.arch() + ", client " + clientId);
+                            clientId,
+                            c.criuReady(),
+                            c.xsave()));
+            event(
+                    PlacementEvent.Kind.NODE_REGISTERED,
+                    c.name(),
+                    "arch " + c.arch() + ", client " + clientId + (c.criuReady() ? "" : ", CRIU not ready"));
             retryUndecided();
             return new Result.Ack(true, "registered " + c.name());
         }
@@ -148,13 +153,15 @@ public final class PlacementState {
                 existing.load(),
                 existing.status(),
                 existing.epoch(),
-                clientId);
+                clientId,
+                c.criuReady(),
+                c.xsave());
         nodes.put(c.name(), updated);
         for (RestoreDecision d : new ArrayList<>(decisions.values())) {
             CheckpointRecord cp = checkpoints.get(d.containerId());
             if (d.status() == DecisionStatus.PENDING
                     && d.target().equals(c.name())
-                    && !updated.canRun(cp.arch(), cp.cpuFlags())) {
+                    && !updated.canTakeOver(cp.arch(), cp.cpuFlags(), cp.xsave())) {
                 decide(d.containerId(), d.failedNode(), d.failedEpoch());
             }
         }
@@ -251,7 +258,8 @@ public final class PlacementState {
                         c.sourceNode(),
                         source.arch(),
                         c.cpuFlags(),
-                        List.copyOf(holders)));
+                        List.copyOf(holders),
+                        source.xsave()));
         homes.put(c.containerId(), c.sourceNode());
         return new Result.Ack(true, "checkpoint " + c.sequence() + " of " + c.containerId() + " recorded");
     }
@@ -386,8 +394,9 @@ public final class PlacementState {
                         DecisionStatus.NO_COMPATIBLE_NODE,
                         checkpoint.digest(),
                         checkpoint.sequence(),
-                        "no live " + checkpoint.arch() + " node with flags " + checkpoint.cpuFlags()
-                                + " holds checkpoint " + checkpoint.sequence()));
+                        "no live " + checkpoint.arch() + " node with ready CRIU, flags " + checkpoint.cpuFlags()
+                                + " and xsave accepting " + checkpoint.xsave() + " holds checkpoint "
+                                + checkpoint.sequence()));
         RestoreDecision previous = decisions.put(containerId, decision);
         if (previous != null
                 && previous.status() == DecisionStatus.NO_COMPATIBLE_NODE

@@ -19,8 +19,9 @@ public final class RestorePlanner {
     private RestorePlanner() {}
 
     /**
-     * Chooses the node that restores {@code checkpoint}: live, not the source, same architecture, CPU flags a
-     * superset of the checkpoint's, holding the checkpoint image, least loaded, then by name.
+     * Chooses the node that restores {@code checkpoint}: live, not the source, CRIU ready, same architecture, CPU
+     * flags a superset of the checkpoint's, xsave accepted by CRIU's rule ({@link Xsave#refusal}), holding the
+     * checkpoint image, least loaded, then by name.
      *
      * @return the target, or empty when no node qualifies
      */
@@ -28,14 +29,15 @@ public final class RestorePlanner {
         return nodes.stream()
                 .filter(n -> n.status() == NodeStatus.LIVE)
                 .filter(n -> !n.name().equals(checkpoint.sourceNode()))
-                .filter(n -> n.canRun(checkpoint.arch(), checkpoint.cpuFlags()))
+                .filter(n -> n.canTakeOver(checkpoint.arch(), checkpoint.cpuFlags(), checkpoint.xsave()))
                 .filter(n -> checkpoint.holders().contains(n.name()))
                 .min(LEAST_LOADED);
     }
 
     /**
      * Chooses up to {@code count} standby nodes for a container running on {@code source}: live, not the
-     * source, CPU compatible with the source, least loaded first, then by name.
+     * source, able to restore the source's checkpoints (CRIU ready, same architecture, flags, CRIU's xsave rule),
+     * least loaded first, then by name.
      */
     public static List<String> chooseStandbys(NodeInfo source, Collection<NodeInfo> nodes, int count) {
         if (count < 0) {
@@ -44,7 +46,7 @@ public final class RestorePlanner {
         return nodes.stream()
                 .filter(n -> n.status() == NodeStatus.LIVE)
                 .filter(n -> !n.name().equals(source.name()))
-                .filter(n -> n.canRun(source.arch(), source.cpuFlags()))
+                .filter(n -> n.canTakeOver(source.arch(), source.cpuFlags(), source.xsave()))
                 .sorted(LEAST_LOADED)
                 .limit(count)
                 .map(NodeInfo::name)

@@ -13,6 +13,8 @@ public final class ResultCodec {
     private static final int EVENTS = 6;
     /** A replica refused bytes it could not decode. */
     private static final int REJECTED = 7;
+    /** Nodes with CRIU readiness and xsave facts (since issue 13); tag 4 is the older form. */
+    private static final int NODES_V2 = 8;
 
     private ResultCodec() {}
 
@@ -30,7 +32,7 @@ public final class ResultCodec {
             out.tag(DECISIONS).i32(r.decisions().size());
             r.decisions().forEach(d -> ModelCodec.writeDecision(out, d));
         } else if (result instanceof Result.Nodes r) {
-            out.tag(NODES).i32(r.nodes().size());
+            out.tag(NODES_V2).i32(r.nodes().size());
             r.nodes().forEach(n -> ModelCodec.writeNode(out, n));
         } else if (result instanceof Result.Standbys r) {
             out.tag(STANDBYS).bool(r.accepted()).str(r.detail()).strings(r.nodes());
@@ -58,7 +60,8 @@ public final class ResultCodec {
                 case SUSPECT ->
                     new Result.SuspectOutcome(in.bool(), in.str(), in.i32(), in.enumValue(NodeStatus.class));
                 case DECISIONS -> new Result.Decisions(readList(in, () -> ModelCodec.readDecision(in)));
-                case NODES -> new Result.Nodes(readList(in, () -> ModelCodec.readNode(in)));
+                case NODES -> new Result.Nodes(readList(in, () -> ModelCodec.readNodeV1(in)));
+                case NODES_V2 -> new Result.Nodes(readList(in, () -> ModelCodec.readNode(in)));
                 case STANDBYS -> new Result.Standbys(in.bool(), in.str(), in.strings());
                 case EVENTS -> new Result.Events(readList(in, () -> ModelCodec.readEvent(in)));
                 case REJECTED -> throw new MalformedMessageException("replicas rejected the request: " + in.str());

@@ -9,10 +9,12 @@ import java.util.TreeSet;
 
 /**
  * Snapshot format of {@link PlacementState}: a version byte, then every sorted collection in order. Equal states
- * give equal bytes, so the SHA-256 of the snapshot is the state digest replicas are compared by.
+ * give equal bytes, so the SHA-256 of the snapshot is the state digest replicas are compared by. Version 2 (issue
+ * 13) adds CRIU readiness and xsave facts to nodes and xsave facts to checkpoints; version 1 is still read.
  */
 public final class StateCodec {
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final int VERSION_1 = 1;
 
     private StateCodec() {}
 
@@ -45,21 +47,24 @@ public final class StateCodec {
         WireInput in = new WireInput(bytes, "snapshot");
         PlacementState s = ModelCodec.decode("snapshot", () -> {
             int version = in.tag();
-            if (version != VERSION) {
+            boolean v1 = version == VERSION_1;
+            if (version != VERSION && !v1) {
                 throw in.fail("unsupported snapshot version " + version);
             }
             PlacementState state = new PlacementState(in.i32());
             state.nextDecisionId = in.i64();
             state.nextEventSequence = in.i64();
             state.appliedCommands = in.i64();
-            for (NodeInfo n : ResultCodec.readList(in, () -> ModelCodec.readNode(in))) {
+            for (NodeInfo n :
+                    ResultCodec.readList(in, () -> v1 ? ModelCodec.readNodeV1(in) : ModelCodec.readNode(in))) {
                 state.nodes.put(n.name(), n);
             }
             for (Map.Entry<String, List<String>> e :
                     ResultCodec.readList(in, () -> Map.entry(in.str(), in.strings()))) {
                 state.suspicions.put(e.getKey(), new TreeSet<>(e.getValue()));
             }
-            for (CheckpointRecord c : ResultCodec.readList(in, () -> ModelCodec.readCheckpoint(in))) {
+            for (CheckpointRecord c : ResultCodec.readList(
+                    in, () -> v1 ? ModelCodec.readCheckpointV1(in) : ModelCodec.readCheckpoint(in))) {
                 state.checkpoints.put(c.containerId(), c);
             }
             for (Map.Entry<String, String> e : ResultCodec.readList(in, () -> Map.entry(in.str(), in.str()))) {

@@ -72,9 +72,9 @@ class CodecTest {
         assertThatThrownBy(() -> ResultCodec.decode(ResultCodec.encodeRejection("bad")))
                 .isInstanceOf(MalformedMessageException.class)
                 .hasMessageContaining("rejected the request: bad");
-        assertThatThrownBy(() -> StateCodec.restore(new byte[] {2}))
+        assertThatThrownBy(() -> StateCodec.restore(new byte[] {3}))
                 .isInstanceOf(MalformedMessageException.class)
-                .hasMessageContaining("snapshot version 2");
+                .hasMessageContaining("snapshot version 3");
     }
 
     @Test

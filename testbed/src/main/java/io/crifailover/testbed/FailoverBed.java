@@ -58,8 +58,20 @@ public final class FailoverBed implements AutoCloseable {
         this.kube = kube;
     }
 
-    /** Options: node count and synthetic CPU flags per node (absent: the host's real flags). */
-    public record Options(int nodes, Map<String, List<String>> cpuFlags, ClusterSettings.TimingSettings timing) {
+    /**
+     * Options: node count and synthetic CPU flags per node (absent: the host's real flags); optionally a directory
+     * put first on every containerd's PATH (e.g. a {@code criu} stand-in) and extra shim arguments.
+     */
+    public record Options(
+            int nodes,
+            Map<String, List<String>> cpuFlags,
+            ClusterSettings.TimingSettings timing,
+            Path runtimePathPrefix,
+            List<String> extraShimArgs) {
+        public Options(int nodes, Map<String, List<String>> cpuFlags, ClusterSettings.TimingSettings timing) {
+            this(nodes, cpuFlags, timing, null, List.of());
+        }
+
         public static Options defaults() {
             return new Options(4, Map.of(), null);
         }
@@ -124,8 +136,12 @@ public final class FailoverBed implements AutoCloseable {
             String name = "node-" + i;
             NetworkNamespace ns = namespaces.get(i - 1);
             Path nodeDir = Files.createDirectories(dir.resolve(name));
-            ContainerdNode containerd = ContainerdNode.start(
-                    ContainerdNode.options().name(name).netns(ns).insecureRegistry("127.0.0.1:" + STORE_PORT));
+            ContainerdNode.Options containerdOptions =
+                    ContainerdNode.options().name(name).netns(ns).insecureRegistry("127.0.0.1:" + STORE_PORT);
+            if (options.runtimePathPrefix() != null) {
+                containerdOptions.pathPrefix(options.runtimePathPrefix());
+            }
+            ContainerdNode containerd = ContainerdNode.start(containerdOptions);
             try {
                 List<String> args = new ArrayList<>(List.of(
                         "--listen", "unix://" + nodeDir.resolve("shim.sock"),
@@ -136,6 +152,7 @@ public final class FailoverBed implements AutoCloseable {
                         "--state-dir", nodeDir.resolve("state").toString(),
                         "--cluster-key", key.toString(),
                         "--kubeconfig", kubeconfig.toString()));
+                args.addAll(options.extraShimArgs());
                 Optional.ofNullable(options.cpuFlags().get(name)).ifPresent(f -> {
                     args.add("--cpu-flags");
                     args.add(String.join(",", f));

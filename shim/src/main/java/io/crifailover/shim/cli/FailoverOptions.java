@@ -60,6 +60,39 @@ public final class FailoverOptions {
             description = "How many restored containers this node takes relative to others. Default: ${DEFAULT-VALUE}")
     int capacity;
 
+    @Option(
+            names = "--criu",
+            paramLabel = "PATH",
+            defaultValue = "criu",
+            description = "The CRIU whose own checks (criu check, criu cpuinfo dump) decide at start whether this "
+                    + "node can checkpoint; looked up on PATH like runc does. Default: ${DEFAULT-VALUE}")
+    String criu;
+
+    @Option(
+            names = "--xsave",
+            paramLabel = "MASK:SIZE:MAXSIZE",
+            description = "Publish these xsave facts instead of the ones CRIU measures here (for testing "
+                    + "placement), e.g. 0x207:2440:2440.")
+    String xsave;
+
+    @Option(
+            names = "--checkpoint-timeout-floor",
+            paramLabel = "DURATION",
+            converter = Converters.DurationValue.class,
+            defaultValue = "30s",
+            description = "The least time a runtime checkpoint gets before the shim gives up on it (the deadline "
+                    + "is max(this, interval, 4 x slowest of the last 5), at most 120 s). Default: ${DEFAULT-VALUE}")
+    java.time.Duration checkpointTimeoutFloor;
+
+    /** How CRIU is checked and bounded on this node. */
+    io.crifailover.failover.CriuOptions criuOptions() {
+        return new io.crifailover.failover.CriuOptions(
+                criu,
+                java.time.Duration.ofSeconds(10),
+                xsave == null ? null : io.crifailover.placement.Xsave.parse(xsave),
+                checkpointTimeoutFloor);
+    }
+
     /** The failover configuration, empty when {@code --cluster} is not given. */
     Optional<FailoverConfig> config() throws IOException {
         if (cluster == null) {

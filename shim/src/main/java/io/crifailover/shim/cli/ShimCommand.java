@@ -162,9 +162,11 @@ public final class ShimCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         ShimConfig config;
         java.util.Optional<io.crifailover.failover.FailoverConfig> failoverConfig;
+        io.crifailover.failover.CriuOptions criuOptions;
         try {
             config = config();
             failoverConfig = failover.config();
+            criuOptions = failover.criuOptions();
         } catch (IllegalArgumentException | IOException e) {
             spec.commandLine().getErr().println("cri-failover shim: " + e.getMessage());
             return 2;
@@ -177,7 +179,7 @@ public final class ShimCommand implements Callable<Integer> {
             return 1;
         }
         io.crifailover.failover.FailoverNode node =
-                failoverConfig.map(c -> startFailover(c, daemon)).orElse(null);
+                failoverConfig.map(c -> startFailover(c, criuOptions, daemon)).orElse(null);
         io.crifailover.sniffer.DebugServer sniffer = snifferSocket == null ? null : startSnifferStream();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -219,10 +221,12 @@ public final class ShimCommand implements Callable<Integer> {
      * keeps proxying (kubelet first) and says why.
      */
     private io.crifailover.failover.FailoverNode startFailover(
-            io.crifailover.failover.FailoverConfig c, ShimDaemon daemon) {
+            io.crifailover.failover.FailoverConfig c,
+            io.crifailover.failover.CriuOptions criuOptions,
+            ShimDaemon daemon) {
         try {
-            io.crifailover.failover.FailoverNode node =
-                    io.crifailover.failover.FailoverNode.start(c, daemon.runtimeChannel(), daemon.meterRegistry());
+            io.crifailover.failover.FailoverNode node = io.crifailover.failover.FailoverNode.start(
+                    c, daemon.runtimeChannel(), daemon.meterRegistry(), criuOptions);
             io.crifailover.shim.failover.FailoverInterceptors.register(daemon.interceptors(), node);
             daemon.addStatusPage("/status", node::statusJson);
             return node;
