@@ -28,9 +28,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +47,9 @@ import org.slf4j.LoggerFactory;
 public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJob {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointPipeline.class);
     private static final Duration PLACEMENT_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a checkpoint waits for its standbys' acknowledgements before it is recorded with those that did. */
+    private static final Duration REPLICATION_WAIT = Duration.ofSeconds(10);
+
     private static final int STANDBYS = 2;
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
@@ -61,6 +67,9 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     private final Timer frozen;
     private final Timer replication;
     private final Map<String, LastCheckpoint> last = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The latest push to each standby: a standby with one still open is not sent another. */
+    private final Map<String, CompletableFuture<Boolean>> pushesInFlight = new ConcurrentHashMap<>();
+
     private final ExecutorService replicationWorkers = Executors.newCachedThreadPool(PeerProber.daemon("replication"));
     private final CheckpointDeadline deadlines;
     private final StuckCheckpoints stuck;
@@ -317,7 +326,18 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
                 pushes.add(CompletableFuture.completedFuture(false));
                 continue;
             }
-            pushes.add(CompletableFuture.supplyAsync(
+            CompletableFuture<Boolean> earlier = pushesInFlight.get(standby);
+            if (earlier != null && !earlier.isDone()) {
+                // a standby that takes data but does not answer must not stall every later checkpoint
+                LOG.warn(
+                        "{} #{}: standby {} still has an earlier push open; recorded without it",
+                        id,
+                        sequence,
+                        standby);
+                pushes.add(CompletableFuture.completedFuture(false));
+                continue;
+            }
+            CompletableFuture<Boolean> push = CompletableFuture.supplyAsync(
                     () -> {
                         try {
                             new Replicator(store).push(peer, key.repository(), tag, key.storeId(), sequence);
@@ -327,12 +347,35 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
                             return false;
                         }
                     },
-                    replicationWorkers));
+                    replicationWorkers);
+            pushesInFlight.put(standby, push);
+            pushes.add(push);
         }
         List<String> holders = new ArrayList<>(List.of(node.name()));
+        long waitUntil = start + REPLICATION_WAIT.toNanos();
         for (int i = 0; i < pushes.size(); i++) {
-            if (pushes.get(i).join()) {
-                holders.add(standbys.nodes().get(i));
+            String standby = standbys.nodes().get(i);
+            try {
+                if (pushes.get(i).get(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    holders.add(standby);
+                }
+            } catch (TimeoutException e) {
+                LOG.warn(
+                        "{} #{}: standby {} did not acknowledge within {} s; recorded without it (the push goes on)",
+                        id,
+                        sequence,
+                        standby,
+                        REPLICATION_WAIT.toSeconds());
+            } catch (ExecutionException e) {
+                LOG.warn(
+                        "{} #{}: push to {} failed: {}",
+                        id,
+                        sequence,
+                        standby,
+                        e.getCause().toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
         replication.record(Duration.ofNanos(System.nanoTime() - start));

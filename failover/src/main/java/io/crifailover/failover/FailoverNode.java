@@ -61,6 +61,8 @@ import org.slf4j.LoggerFactory;
 public final class FailoverNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FailoverNode.class);
     private static final Duration RECONCILE = Duration.ofSeconds(1);
+    /** A standby that stops answering mid-push is given up after this long without a byte (the store's default is 120 s). */
+    private static final int PEER_READ_TIMEOUT_MS = 30_000;
 
     private final FailoverConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -151,7 +153,8 @@ public final class FailoverNode implements AutoCloseable {
                         m.name(),
                         new PeerClient(
                                 "http://" + m.address() + ":" + config.storePort(),
-                                new HmacSigner(key, config.nodeName())));
+                                new HmacSigner(key, config.nodeName()),
+                                PEER_READ_TIMEOUT_MS));
             }
         }
 

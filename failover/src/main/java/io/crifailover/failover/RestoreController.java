@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,7 +233,7 @@ public final class RestoreController implements AutoCloseable {
             return request;
         }
         // held before anything else, so that neither the restore nor a cold-start fallback runs beside the old copy
-        long heldMs = waitForFence(p);
+        long heldMs = waitForFence(p, keyText);
         RestoreDecision d = p.decision();
         ContainerKey key = p.key();
         long lookupStart = System.nanoTime();
@@ -263,10 +264,14 @@ public final class RestoreController implements AutoCloseable {
                     sandbox.getMetadata().getUid(),
                     PodEvents.RESTORE_REFUSED,
                     "checkpoint image " + p.image() + " could not be pulled: " + why.getMessage());
-            throw why instanceof RuntimeException r ? r : new IllegalStateException(why);
+            throw new RestoreUnavailableException(
+                    keyText + ": checkpoint image " + p.image() + " could not be pulled (" + why.getMessage()
+                            + "); retry the CreateContainer",
+                    why);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for the checkpoint image", e);
+            throw new RestoreUnavailableException(
+                    keyText + ": interrupted waiting for checkpoint image " + p.image(), e);
         }
         pending.remove(keyText);
         restoring.put(keyText, new InFlight(d, key, pin));
@@ -284,10 +289,15 @@ public final class RestoreController implements AutoCloseable {
     }
 
     /** Holds the restore until the failed node's fence lease has run out; returns how long it held. */
-    private static long waitForFence(Prepared p) {
+    private static long waitForFence(Prepared p, String keyText) {
         long held = Math.max(0, p.notBeforeNanos() - System.nanoTime());
         while (System.nanoTime() - p.notBeforeNanos() < 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(p.notBeforeNanos() - System.nanoTime());
+            if (Thread.interrupted()) {
+                // the shim ends a waiting call at its deadline or when kubelet cancels it: stop, never spin
+                Thread.currentThread().interrupt();
+                throw new RestoreUnavailableException(keyText + ": interrupted during the fence wait", null);
+            }
+            LockSupport.parkNanos(p.notBeforeNanos() - System.nanoTime());
         }
         return held / 1_000_000;
     }

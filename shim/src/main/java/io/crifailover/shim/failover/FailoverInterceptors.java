@@ -2,6 +2,7 @@ package io.crifailover.shim.failover;
 
 import io.crifailover.failover.FailoverNode;
 import io.crifailover.failover.PodReplacer;
+import io.crifailover.failover.RestoreUnavailableException;
 import io.crifailover.protos.cri.CreateContainerRequest;
 import io.crifailover.protos.cri.CreateContainerResponse;
 import io.crifailover.protos.cri.RemoveContainerRequest;
@@ -17,6 +18,7 @@ import io.crifailover.protos.cri.StopContainerRequest;
 import io.crifailover.protos.cri.StopContainerResponse;
 import io.crifailover.protos.cri.StopPodSandboxRequest;
 import io.crifailover.protos.cri.StopPodSandboxResponse;
+import io.crifailover.shim.intercept.CallRefusal;
 import io.crifailover.shim.intercept.CriInterceptor;
 import io.crifailover.shim.intercept.InterceptorRegistry;
 import io.grpc.Metadata;
@@ -45,7 +47,12 @@ public final class FailoverInterceptors {
                 new CriInterceptor<CreateContainerRequest, CreateContainerResponse>() {
                     @Override
                     public CreateContainerRequest onRequest(CreateContainerRequest request, Metadata headers) {
-                        return node.rewriteCreateContainer(request);
+                        try {
+                            return node.rewriteCreateContainer(request);
+                        } catch (RestoreUnavailableException e) {
+                            // deliberate: a cold start here would silently lose the checkpointed state
+                            throw CallRefusal.unavailable(e.getMessage());
+                        }
                     }
 
                     /** A restore replacement waits for the fence and its checkpoint image: its own lane. */
