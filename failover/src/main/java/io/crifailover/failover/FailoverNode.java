@@ -481,27 +481,6 @@ public final class FailoverNode implements AutoCloseable {
                 stuck.all());
     }
 
-    public FailoverTimeline timeline() {
-        return timeline;
-    }
-
-    public CheckpointStore store() {
-        return store;
-    }
-
-    public PlacementLink placement() {
-        return link;
-    }
-
-    /** What CRIU's own checks said about this node. */
-    public CriuReadiness criuReadiness() {
-        return criu;
-    }
-
-    public Set<String> protectedContainerIds() {
-        return Set.copyOf(scheduled);
-    }
-
     static String flagsDigest(List<String> flags) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");

@@ -12,7 +12,6 @@ import io.crifailover.store.RestorePins;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -332,10 +331,6 @@ public final class RestoreController implements AutoCloseable {
         Map<String, RestoreDecision> out = new java.util.TreeMap<>();
         pending.forEach((k, p) -> out.put(k, p.decision()));
         return out;
-    }
-
-    public Optional<RestoreDecision> pendingFor(String containerKey) {
-        return Optional.ofNullable(pending.get(containerKey)).map(Prepared::decision);
     }
 
     @Override
