@@ -145,7 +145,8 @@ public final class ClusterConfigWriter {
         return "f=" + config.f() + "\n" + hosts(config);
     }
 
-    private static void writeAtomically(Path target, String content) throws IOException {
+    /** Writes {@code content} to {@code target}: a 0600 temp file, fsynced, renamed into place; never half-written. */
+    static void writeAtomically(Path target, String content) throws IOException {
         Path tmp = Files.createTempFile(
                 target.getParent(),
                 "." + target.getFileName(),

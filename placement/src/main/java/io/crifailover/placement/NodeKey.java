@@ -1,12 +1,9 @@
 package io.crifailover.placement;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
@@ -146,21 +143,7 @@ public final class NodeKey {
 
     /** Writes {@code text} to a new file {@code target}, 0600 from the start, fsynced, renamed into place. */
     static void write(Path target, String text) throws IOException {
-        Path tmp = Files.createTempFile(
-                target.toAbsolutePath().getParent(),
-                "." + target.getFileName(),
-                ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            try (FileChannel channel =
-                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
-                channel.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        ClusterConfigWriter.writeAtomically(target.toAbsolutePath(), text);
     }
 
     private static byte[] decode(String text, String what) {
