@@ -20,6 +20,7 @@ public final class PodEvents implements AutoCloseable {
     public static final String RESTORING = "Restoring";
     public static final String RESTORED = "Restored";
     public static final String RESTORE_REFUSED = "RestoreRefused";
+    public static final String RESTORE_FAILED = "RestoreFailed";
     public static final String FENCED = "Fenced";
     public static final String CHECKPOINT_SLOW = "CheckpointSlow";
     public static final String CANNOT_CHECKPOINT = "CannotCheckpoint";

@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class RestoreController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreController.class);
     private static final Duration PULL_DEADLINE = Duration.ofSeconds(60);
+    /** After this many failed pulls of its checkpoint image a restore gives up and the container cold-starts. */
+    static final int MAX_PULL_ATTEMPTS = 3;
 
     private final String nodeName;
     private final Duration fenceWait;
@@ -53,6 +55,9 @@ public final class RestoreController implements AutoCloseable {
     private final Set<Long> scheduled = ConcurrentHashMap.newKeySet();
     private final Set<Long> reported = ConcurrentHashMap.newKeySet();
     private final Map<String, Prepared> pending = new ConcurrentHashMap<>();
+    /** Failed checkpoint-image pulls per pending restore, each answered UNAVAILABLE so that kubelet retries. */
+    private final Map<String, Integer> failedPulls = new ConcurrentHashMap<>();
+
     private final Map<String, InFlight> restoring = new ConcurrentHashMap<>();
 
     /** A container created from a checkpoint whose start has not been seen yet. */
@@ -263,6 +268,19 @@ public final class RestoreController implements AutoCloseable {
                     sandbox.getMetadata().getUid(),
                     PodEvents.RESTORE_REFUSED,
                     "checkpoint image " + p.image() + " could not be pulled: " + why.getMessage());
+            int failures = failedPulls.merge(keyText, 1, Integer::sum);
+            if (failures >= MAX_PULL_ATTEMPTS) {
+                // deliberate cold start: kubelet would otherwise retry for ever and the pod never run
+                pending.remove(keyText);
+                failedPulls.remove(keyText);
+                p.release();
+                String message = "checkpoint image " + p.image() + " (checkpoint " + d.checkpointSequence()
+                        + ") could not be pulled in " + failures + " attempts (" + why.getMessage()
+                        + "): cold start, the state since the container's start is lost";
+                events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_FAILED, message);
+                LOG.error("{}: {}", keyText, message);
+                return request;
+            }
             throw new RestoreUnavailableException(
                     keyText + ": checkpoint image " + p.image() + " could not be pulled (" + why.getMessage()
                             + "); retry the CreateContainer",
@@ -273,6 +291,7 @@ public final class RestoreController implements AutoCloseable {
                     keyText + ": interrupted waiting for checkpoint image " + p.image(), e);
         }
         pending.remove(keyText);
+        failedPulls.remove(keyText);
         restoring.put(keyText, new InFlight(d, key, pin));
         timeline.mark(keyText, FailoverTimeline.Phase.RESTORE_CREATE);
         LOG.info(
