@@ -176,8 +176,10 @@ public final class FailoverBed implements AutoCloseable {
             LOG.info("bed: {} up at {}", name, ns.address());
         }
         for (BedNode n : nodes.values()) {
+            // usually 20-30 s; one clean-clone run's first bed was not live after 90 s (placement after a staggered
+            // start, see the README's known problems), so the bound is loose
             org.awaitility.Awaitility.await("failover of " + n.name() + " sees the whole cluster live")
-                    .atMost(java.time.Duration.ofSeconds(90))
+                    .atMost(java.time.Duration.ofSeconds(180))
                     .pollInterval(java.time.Duration.ofMillis(250))
                     .until(() -> StatusPage.liveMembers(n) == options.nodes());
         }
