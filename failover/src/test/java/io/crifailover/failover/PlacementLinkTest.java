@@ -1,5 +1,6 @@
 package io.crifailover.failover;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
@@ -16,6 +17,7 @@ import io.crifailover.placement.Result;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class PlacementLinkTest {
     private final PlacementClient client = mock(PlacementClient.class);
     private final AtomicLong peerEpoch = new AtomicLong(1);
+    private final AtomicInteger heartbeats = new AtomicInteger();
     private PlacementLink link;
 
     @BeforeEach
@@ -37,7 +40,10 @@ class PlacementLinkTest {
                         org.mockito.ArgumentMatchers.anyBoolean(),
                         org.mockito.ArgumentMatchers.any()))
                 .thenReturn(new Result.Ack(true, "registered a"));
-        when(client.heartbeat("a")).thenReturn(new Result.Ack(true, "a live in epoch 1"));
+        when(client.heartbeat("a")).thenAnswer(i -> {
+            heartbeats.incrementAndGet();
+            return new Result.Ack(true, "a live in epoch 1");
+        });
         when(client.reportLoad(anyString(), org.mockito.ArgumentMatchers.anyInt()))
                 .thenReturn(new Result.Ack(true, "load"));
         when(client.decisions("a")).thenReturn(List.of());
@@ -74,8 +80,8 @@ class PlacementLinkTest {
         link.start(Duration.ofMillis(20), () -> 0, d -> {});
         link.suspect("b");
         await().untilAsserted(() -> verify(client).suspect("a", "b", 1));
-        await().pollDelay(Duration.ofMillis(200))
-                .untilAsserted(() -> verify(client).suspect("a", "b", 1));
+        awaitHeartbeatRounds(5);
+        verify(client).suspect("a", "b", 1);
     }
 
     @Test
@@ -91,7 +97,7 @@ class PlacementLinkTest {
 
     @Test
     void aPeerThatAnswersAgainIsNoLongerVotedAgainst() {
-        java.util.concurrent.atomic.AtomicInteger votes = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger votes = new AtomicInteger();
         when(client.suspect(eq("a"), eq("b"), anyLong())).thenAnswer(i -> {
             votes.incrementAndGet();
             return new Result.SuspectOutcome(false, "unknown node b", 0, NodeStatus.LIVE);
@@ -100,8 +106,15 @@ class PlacementLinkTest {
         link.suspect("b");
         await().until(() -> votes.get() >= 2);
         link.cleared("b");
-        await().pollDelay(Duration.ofMillis(60)).until(() -> true);
+        awaitHeartbeatRounds(2);
         int after = votes.get();
-        await().pollDelay(Duration.ofMillis(200)).until(() -> votes.get() == after);
+        awaitHeartbeatRounds(5);
+        assertThat(votes.get()).isEqualTo(after);
+    }
+
+    /** Waits until the link has sent {@code rounds} more heartbeats: votes are re-sent with each one. */
+    private void awaitHeartbeatRounds(int rounds) {
+        int start = heartbeats.get();
+        await().until(() -> heartbeats.get() >= start + rounds);
     }
 }

@@ -46,27 +46,56 @@ class RestorePlannerPropertiesTest {
                         "c", "d", 1, source, arch, new ArrayList<>(flags), new ArrayList<>(holders)));
     }
 
+    /**
+     * Properties of the choice, with no copy of the eligibility rule: a node is eligible exactly when the planner
+     * picks it from a list holding only that node.
+     */
     @Property(tries = 500)
-    void targetIsLiveCompatibleHoldingAndLeastLoaded(
+    void targetIsEligibleLeastLoadedAndIndependentOfOrder(
             @ForAll("nodes") List<NodeInfo> nodes, @ForAll("checkpoints") CheckpointRecord cp, @ForAll long seed) {
         Optional<NodeInfo> target = RestorePlanner.chooseTarget(cp, nodes);
+
         List<NodeInfo> shuffled = new ArrayList<>(nodes);
         Collections.shuffle(shuffled, new Random(seed));
         assertThat(RestorePlanner.chooseTarget(cp, shuffled)).isEqualTo(target);
+
         List<NodeInfo> eligible = nodes.stream()
-                .filter(n -> n.status() == NodeStatus.LIVE
-                        && !n.name().equals(cp.sourceNode())
-                        && n.arch().equals(cp.arch())
-                        && new HashSet<>(n.cpuFlags()).containsAll(cp.cpuFlags())
-                        && cp.holders().contains(n.name()))
+                .filter(n -> RestorePlanner.chooseTarget(cp, List.of(n)).isPresent())
                 .toList();
         assertThat(target.isPresent()).isEqualTo(!eligible.isEmpty());
+
         target.ifPresent(t -> {
-            assertThat(eligible).contains(t);
+            assertThat(t.status()).isEqualTo(NodeStatus.LIVE);
+            assertThat(t.name()).isNotEqualTo(cp.sourceNode());
+            assertThat(t.arch()).isEqualTo(cp.arch());
+            assertThat(t.cpuFlags()).containsAll(cp.cpuFlags());
+            assertThat(cp.holders()).contains(t.name());
             for (NodeInfo other : eligible) {
-                assertThat(RestorePlanner.LEAST_LOADED.compare(t, other)).isLessThanOrEqualTo(0);
+                long mine = (long) t.load() * other.capacity();
+                long theirs = (long) other.load() * t.capacity();
+                assertThat(mine)
+                        .as("%s is less loaded than the chosen %s", other.name(), t.name())
+                        .isLessThanOrEqualTo(theirs);
+                if (mine == theirs) {
+                    assertThat(t.name()).isLessThanOrEqualTo(other.name());
+                }
             }
         });
+    }
+
+    /** Dropping a node that was not chosen never changes the choice. */
+    @Property(tries = 300)
+    void droppingAnotherNodeKeepsTheChoice(
+            @ForAll("nodes") List<NodeInfo> nodes, @ForAll("checkpoints") CheckpointRecord cp) {
+        Optional<NodeInfo> target = RestorePlanner.chooseTarget(cp, nodes);
+        for (NodeInfo dropped : nodes) {
+            if (target.isPresent() && target.get().equals(dropped)) {
+                continue;
+            }
+            List<NodeInfo> rest = new ArrayList<>(nodes);
+            rest.remove(dropped);
+            assertThat(RestorePlanner.chooseTarget(cp, rest)).isEqualTo(target);
+        }
     }
 
     @Property(tries = 200)
