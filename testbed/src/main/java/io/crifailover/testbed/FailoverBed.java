@@ -75,6 +75,11 @@ public final class FailoverBed implements AutoCloseable {
         public static Options defaults() {
             return new Options(4, Map.of(), null);
         }
+
+        /** The most faulty nodes the bed's placement group tolerates: {@code (nodes - 1) / 3}. */
+        public int f() {
+            return (nodes - 1) / 3;
+        }
     }
 
     public static FailoverBed start(Options options) {
@@ -113,7 +118,8 @@ public final class FailoverBed implements AutoCloseable {
             members.add(new FailoverConfig.Member("node-" + i, ns.address(), i - 1, key.publicKeyText()));
         }
         Path cluster = dir.resolve("cluster.yaml");
-        new ClusterSettings(1, PLACEMENT_PORT, STORE_PORT, PROBE_PORT, members, options.timing()).write(cluster);
+        new ClusterSettings(options.f(), PLACEMENT_PORT, STORE_PORT, PROBE_PORT, members, options.timing())
+                .write(cluster);
         Path key = dir.resolve("cluster.key");
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
@@ -285,6 +291,23 @@ public final class FailoverBed implements AutoCloseable {
         BedNode n = node(node);
         n.netns().cutOff();
         n.agent().setApiReachable(false);
+    }
+
+    /**
+     * Kills the node's shim and containerd with SIGKILL, as a crash would; its containers, its network and its
+     * kubelet stand-in stay.
+     */
+    public void kill(String node) {
+        BedNode n = node(node);
+        n.shim().kill();
+        n.containerd().kill();
+    }
+
+    /** Undoes {@link #kill}: containerd and then the shim start again with the same configuration. */
+    public void revive(String node) {
+        BedNode n = node(node);
+        n.containerd().restart();
+        n.shim().launch();
     }
 
     @Override

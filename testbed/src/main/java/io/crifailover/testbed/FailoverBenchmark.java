@@ -78,19 +78,22 @@ public final class FailoverBenchmark {
                 "load_average_before",
                 Files.readString(Path.of("/proc/loadavg")).trim());
         Random random = new Random(20261122L);
-        try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults())) {
+        try (RenewableBed beds = new RenewableBed(FailoverBed.Options.defaults())) {
             for (Series s : all) {
                 if (parts.contains(s.name())) {
-                    Map<String, Object> series = runSeries(bed, s, runs, random);
+                    Map<String, Object> series = runSeries(beds, s, runs, random);
                     ExecBaseline.compare(series, earlier.get(s.name()));
                     json.put(s.name(), series);
                 }
             }
             if (parts.contains("cpu")) {
-                json.put("cpu_overhead", cpuOverhead(bed, TestImages.shared().counterImage()));
+                json.put(
+                        "cpu_overhead",
+                        cpuOverhead(beds.get(), TestImages.shared().counterImage()));
             } else {
                 ExecBaseline.previousCpuOverhead(out).ifPresent(cpu -> json.put("cpu_overhead", cpu));
             }
+            json.put("fresh_bed_after", beds.renewals());
         }
         json.put(
                 "load_average_after", Files.readString(Path.of("/proc/loadavg")).trim());
@@ -100,14 +103,15 @@ public final class FailoverBenchmark {
                 + QuietConsole.logFile().map(f -> "; logs in " + f).orElse(""));
     }
 
-    private static Map<String, Object> runSeries(FailoverBed bed, Series s, int runs, Random random) {
-        PodEventsView events = new PodEventsView(bed.kube());
+    private static Map<String, Object> runSeries(RenewableBed beds, Series s, int runs, Random random) {
         List<FailoverScenario.Result> results = new ArrayList<>();
         List<Map<String, Object>> perRun = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         List<Long> frozen = new ArrayList<>();
         List<Long> endToEnd = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
+            FailoverBed bed = beds.get();
+            PodEventsView events = new PodEventsView(bed.kube());
             String source = "node-" + (1 + random.nextInt(bed.nodes().size()));
             String pod = s.name().toLowerCase() + "-" + i;
             try {
@@ -154,15 +158,8 @@ public final class FailoverBenchmark {
             checkpointTimes(events, pod, frozen, endToEnd);
             bed.reconnect(source);
             bed.kube().pods().inNamespace("default").withName(pod).delete();
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(60))
-                    .until(() -> bed.nodes().stream()
-                            .allMatch(n -> n.agent().pods().values().stream()
-                                    .noneMatch(p -> p.name().equals(pod))));
-            Awaitility.await("nodes live again")
-                    .atMost(Duration.ofSeconds(90))
-                    .pollInterval(Duration.ofMillis(250))
-                    .until(() -> bed.nodes().stream().allMatch(n -> StatusPage.liveMembers(n) == 4));
+            beds.awaitPodGone(pod, Duration.ofSeconds(60));
+            beds.awaitLiveOrRenew(Duration.ofSeconds(90), s.name() + " run " + (i + 1));
         }
         List<Long> toService =
                 results.stream().map(FailoverScenario.Result::firstGoodMs).toList();

@@ -76,27 +76,52 @@ public final class FailoverScenario {
 
     private FailoverScenario() {}
 
+    /** A protected pod watched through a fault: its name, the node it runs on, and its app. */
+    public record Watched(String pod, String source, TcpApps.App app) {}
+
     /** Runs the protected {@code app} in {@code pod} (already running on {@code source}) through a cut-off. */
     public static Result cutOff(FailoverBed bed, String pod, String source, TcpApps.App app)
             throws InterruptedException {
-        List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
+        return during(bed, List.of(new Watched(pod, source, app)), () -> bed.cutOff(source))
+                .get(0);
+    }
+
+    /**
+     * Runs {@code fault} while a client of each watched pod sends its requests (from 3 s before the
+     * fault), until every one of them answers from another node than its source; one result per pod.
+     */
+    public static List<Result> during(FailoverBed bed, List<Watched> watched, Runnable fault)
+            throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         long[] faultNanos = {Long.MAX_VALUE};
-        try (PodEndpoint endpoint = new PodEndpoint(bed.kube(), "default", pod);
-                TcpApps.Client client = app.client()) {
-            Thread requests = new Thread(
-                    () -> sendRequests(endpoint, client, samples, stop, faultNanos), "failover-client-" + pod);
+        List<List<Sample>> samples = new ArrayList<>();
+        List<AutoCloseable> resources = new ArrayList<>();
+        List<Thread> requests = new ArrayList<>();
+        try {
+            for (Watched w : watched) {
+                List<Sample> own = Collections.synchronizedList(new ArrayList<>());
+                samples.add(own);
+                PodEndpoint endpoint = new PodEndpoint(bed.kube(), "default", w.pod());
+                resources.add(endpoint);
+                TcpApps.Client client = w.app().client();
+                resources.add(client);
+                requests.add(new Thread(
+                        () -> sendRequests(endpoint, client, own, stop, faultNanos), "failover-client-" + w.pod()));
+            }
             faultNanos[0] = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            requests.start();
+            requests.forEach(Thread::start);
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> System.nanoTime() >= faultNanos[0]);
-            long fault = System.nanoTime();
-            faultNanos[0] = fault;
+            faultNanos[0] = System.nanoTime();
             long faultEpochMs = System.currentTimeMillis();
-            bed.cutOff(source);
-            Awaitility.await("the service answers from another node than " + source)
-                    .atMost(Duration.ofSeconds(90))
-                    .pollInterval(Duration.ofMillis(20))
-                    .until(() -> firstGoodAfter(samples, source).isPresent());
+            fault.run();
+            for (int i = 0; i < watched.size(); i++) {
+                List<Sample> own = samples.get(i);
+                String source = watched.get(i).source();
+                Awaitility.await("the service of " + watched.get(i).pod() + " answers from another node than " + source)
+                        .atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> firstGoodAfter(own, source).isPresent());
+            }
             long back = System.nanoTime();
             Awaitility.await("two more seconds of samples")
                     .atMost(Duration.ofSeconds(5))
@@ -104,10 +129,24 @@ public final class FailoverScenario {
                     .until(() ->
                             System.nanoTime() - back >= Duration.ofSeconds(2).toNanos());
             stop.set(true);
-            requests.join(5_000);
-            return result(bed, source, app, samples, faultEpochMs);
+            for (Thread t : requests) {
+                t.join(5_000);
+            }
+            List<Result> results = new ArrayList<>();
+            for (int i = 0; i < watched.size(); i++) {
+                Watched w = watched.get(i);
+                results.add(result(bed, w.source(), w.app(), samples.get(i), faultEpochMs));
+            }
+            return results;
         } finally {
             stop.set(true);
+            for (AutoCloseable r : resources) {
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    // a client that cannot close cleanly has nothing left to measure
+                }
+            }
         }
     }
 
