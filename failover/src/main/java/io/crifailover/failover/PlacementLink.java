@@ -105,7 +105,7 @@ public final class PlacementLink implements AutoCloseable {
                                 return;
                             }
                             Result.Ack beat = c.heartbeat(self.name());
-                            if (beat.detail().contains("recovered")) {
+                            if (beat.outcome() == Result.Outcome.REJOINED) {
                                 // placement had declared this node failed: its containers may run elsewhere now
                                 LOG.warn("placement had declared {} failed ({}): fencing", self.name(), beat.detail());
                                 fence.fenceOnce();
@@ -151,7 +151,7 @@ public final class PlacementLink implements AutoCloseable {
         Self s = self;
         Result.Ack ack = client.registerNode(
                 s.name(), s.address(), s.arch(), s.cpuFlags(), s.capacity(), s.criuReady(), s.xsave());
-        if (!ack.accepted() && !ack.detail().contains("already")) {
+        if (!ack.accepted()) {
             LOG.warn("placement refused to register {}: {}", self.name(), ack.detail());
             return;
         }

@@ -224,7 +224,7 @@ public final class PlacementState {
         suspicions.remove(c.node());
         event(PlacementEvent.Kind.NODE_RECOVERED, c.node(), "epoch " + epoch);
         retryUndecided();
-        return new Result.Ack(true, c.node() + " recovered in epoch " + epoch);
+        return new Result.Ack(Result.Outcome.REJOINED, c.node() + " recovered in epoch " + epoch);
     }
 
     private Result recordCheckpoint(Command.RecordCheckpoint c, int clientId) {

@@ -5,10 +5,31 @@ import java.util.Objects;
 
 /** The state machine's answer to a {@link Command}. Identical on every correct replica. */
 public sealed interface Result {
-    /** Outcome of a state-changing command. {@code accepted} is false when the command was refused. */
-    record Ack(boolean accepted, String detail) implements Result {
+    /** What a state-changing command did; callers branch on this, never on the detail text. */
+    enum Outcome {
+        /** Applied. */
+        DONE,
+        /** Refused; the detail says why. */
+        REFUSED,
+        /** A heartbeat of a node declared failed: it is live again in a new epoch and must fence itself first. */
+        REJOINED
+    }
+
+    /** Outcome of a state-changing command, with a human-readable detail for logs. */
+    record Ack(Outcome outcome, String detail) implements Result {
         public Ack {
+            Objects.requireNonNull(outcome, "outcome");
             Objects.requireNonNull(detail, "detail");
+        }
+
+        /** {@link Outcome#DONE} when {@code accepted}, otherwise {@link Outcome#REFUSED}. */
+        public Ack(boolean accepted, String detail) {
+            this(accepted ? Outcome.DONE : Outcome.REFUSED, detail);
+        }
+
+        /** False when the command was refused. */
+        public boolean accepted() {
+            return outcome != Outcome.REFUSED;
         }
     }
 

@@ -15,13 +15,15 @@ public final class ResultCodec {
     private static final int REJECTED = 7;
     /** Nodes with CRIU readiness and xsave facts (since issue 13); tag 4 is the older form. */
     private static final int NODES_V2 = 8;
+    /** An acknowledgement with its {@link Result.Outcome}; tag 1 is the older accepted/refused form. */
+    private static final int ACK_V2 = 9;
 
     private ResultCodec() {}
 
     public static byte[] encode(Result result) {
         WireOutput out = new WireOutput();
         if (result instanceof Result.Ack r) {
-            out.tag(ACK).bool(r.accepted()).str(r.detail());
+            out.tag(ACK_V2).tag(r.outcome().ordinal()).str(r.detail());
         } else if (result instanceof Result.SuspectOutcome r) {
             out.tag(SUSPECT)
                     .bool(r.accepted())
@@ -57,6 +59,7 @@ public final class ResultCodec {
             int tag = in.tag();
             return switch (tag) {
                 case ACK -> new Result.Ack(in.bool(), in.str());
+                case ACK_V2 -> new Result.Ack(in.enumValue(Result.Outcome.class), in.str());
                 case SUSPECT ->
                     new Result.SuspectOutcome(in.bool(), in.str(), in.i32(), in.enumValue(NodeStatus.class));
                 case DECISIONS -> new Result.Decisions(readList(in, () -> ModelCodec.readDecision(in)));

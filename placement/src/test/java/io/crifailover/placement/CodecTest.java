@@ -39,6 +39,8 @@ class CodecTest {
     void resultsRoundTrip() {
         List<Result> results = List.of(
                 new Result.Ack(true, "ok"),
+                new Result.Ack(false, "no"),
+                new Result.Ack(Result.Outcome.REJOINED, "a recovered in epoch 2"),
                 new Result.SuspectOutcome(true, "x", 2, NodeStatus.FAILED),
                 new Result.Decisions(List.of(
                         new RestoreDecision("c", 1, "a", 1, "", DecisionStatus.NO_COMPATIBLE_NODE, "d", 3, "none"))),

@@ -59,7 +59,9 @@ class PlacementStateTest {
         assertThat(suspect("a", 1, "b", 1).detail()).contains("itself failed");
         assertThat(ack(new Command.Heartbeat("a"), 2).accepted()).isFalse();
         Result.Ack recovered = ack(new Command.Heartbeat("a"), 1);
+        assertThat(recovered.outcome()).isEqualTo(Result.Outcome.REJOINED);
         assertThat(recovered.detail()).contains("recovered in epoch 2");
+        assertThat(ack(new Command.Heartbeat("a"), 1).outcome()).isEqualTo(Result.Outcome.DONE);
         assertThat(state.nodes().get("a").status()).isEqualTo(NodeStatus.LIVE);
         assertThat(state.suspicionsOf("a")).isEmpty();
         assertThat(suspect("b", 2, "a", 1).detail()).contains("stale epoch");
