@@ -10,11 +10,9 @@ import io.crifailover.placement.PlacementReplicaServer;
 import io.crifailover.protos.cri.CreateContainerRequest;
 import io.crifailover.protos.cri.CreateContainerResponse;
 import io.crifailover.protos.cri.ImageServiceGrpc;
-import io.crifailover.protos.cri.PodSandboxConfig;
 import io.crifailover.protos.cri.RunPodSandboxRequest;
 import io.crifailover.protos.cri.RunPodSandboxResponse;
 import io.crifailover.protos.cri.RuntimeServiceGrpc;
-import io.crifailover.protos.cri.StopContainerRequest;
 import io.crifailover.store.AccessPolicy;
 import io.crifailover.store.CheckpointStore;
 import io.crifailover.store.ChunkParams;
@@ -40,9 +38,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,25 +64,21 @@ public final class FailoverNode implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
     private final ProtectedSandboxes sandboxes = new ProtectedSandboxes();
-    private final Map<String, PodSandboxConfig> sandboxOfContainer = new ConcurrentHashMap<>();
-    private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timers;
     private final ExecutorService checkpointWorkers;
     private final ExecutorService restoreWorkers;
     private CheckpointStore store;
     private CheckpointPipeline pipeline;
-    private CheckpointScheduler scheduler;
     private RestoreController restore;
+    private ProtectionReconciler protection;
+    private ContainerFence containerFence;
+    private CriCallHooks hooks;
     private PlacementLink link;
     private NodeOptIn optIn;
-    private PodEvents events;
     private FailoverTimeline timeline;
-    private WorkloadResolver workloads;
     private PlacementReplicaServer replica;
     private final CriuOptions criuOptions;
     private volatile CriuReadiness criu = CriuReadiness.checking(java.time.Instant.now());
-    /** Protected containers already told (by an Event) that this node cannot checkpoint them. */
-    private final Set<String> toldCannotCheckpoint = ConcurrentHashMap.newKeySet();
 
     private StuckCheckpoints stuck;
 
@@ -161,9 +153,9 @@ public final class FailoverNode implements AutoCloseable {
         KubernetesClient kube =
                 new KubernetesClientBuilder().withConfig(kubeConfig()).build();
         resources.add(kube);
-        events = new PodEvents(kube, config.nodeName());
+        PodEvents events = new PodEvents(kube, config.nodeName());
         resources.add(events);
-        workloads = new WorkloadResolver(kube);
+        WorkloadResolver workloads = new WorkloadResolver(kube);
         timeline = new FailoverTimeline(metrics);
 
         CpuInfo cpu = CpuInfo.local();
@@ -199,7 +191,7 @@ public final class FailoverNode implements AutoCloseable {
                         io.crifailover.placement.Xsave.UNKNOWN),
                 fence,
                 Clock.systemUTC(),
-                this::fenceProtectedContainers,
+                () -> containerFence.stopProtectedContainers(),
                 () -> detector.answeredWithin(config.timing().fenceTimeout()) < 2 * config.f());
         resources.add(link);
 
@@ -216,7 +208,7 @@ public final class FailoverNode implements AutoCloseable {
                 metrics,
                 new CheckpointDeadline(criuOptions.checkpointTimeoutFloor()),
                 stuck = new StuckCheckpoints(new RunningDumps(Path.of("/proc")), Clock.systemUTC(), metrics));
-        scheduler = new CheckpointScheduler(
+        CheckpointScheduler scheduler = new CheckpointScheduler(
                 TaskScheduler.of(timers),
                 checkpointWorkers,
                 pipeline,
@@ -235,8 +227,30 @@ public final class FailoverNode implements AutoCloseable {
                 restoreWorkers,
                 timeline);
         resources.add(restore);
+        protection = new ProtectionReconciler(
+                config.nodeName(),
+                runtime,
+                sandboxes,
+                scheduler,
+                events,
+                () -> optIn != null && optIn.enabled() && !link.fenced(),
+                () -> criu);
+        containerFence = new ContainerFence(
+                config.nodeName(), config.timing().fenceTimeout(), runtime, sandboxes, protection, events);
+        hooks = new CriCallHooks(
+                config.nodeName(),
+                runtime,
+                sandboxes,
+                protection,
+                pipeline,
+                restore,
+                link,
+                workloads,
+                events,
+                restoreWorkers,
+                timers);
 
-        Gauge.builder("crif.protected.containers", () -> scheduled.size()).register(metrics);
+        Gauge.builder("crif.protected.containers", protection::count).register(metrics);
 
         resources.add(ProbeListener.start(new InetSocketAddress(config.nodeAddress(), config.probePort())));
         Map<String, InetSocketAddress> peers = new TreeMap<>();
@@ -248,12 +262,12 @@ public final class FailoverNode implements AutoCloseable {
                 .start());
 
         sandboxes.syncWith(runtime);
-        optIn = new NodeOptIn(kube, config.nodeName(), enabled -> timers.execute(this::reconcile)).start();
+        optIn = new NodeOptIn(kube, config.nodeName(), enabled -> timers.execute(protection::reconcile)).start();
         resources.add(optIn);
-        link.start(config.timing().heartbeat(), () -> scheduled.size(), restore::onDecisions);
+        link.start(config.timing().heartbeat(), protection::count, restore::onDecisions);
         startCriuSelfCheck(work);
         timers.scheduleWithFixedDelay(
-                this::reconcile, RECONCILE.toMillis(), RECONCILE.toMillis(), TimeUnit.MILLISECONDS);
+                protection::reconcile, RECONCILE.toMillis(), RECONCILE.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info(
                 "failover started on {} ({}): {} peers, fence {} ms",
                 config.nodeName(),
@@ -280,7 +294,7 @@ public final class FailoverNode implements AutoCloseable {
                     criu = result;
                     PlacementLink.Self self = link.self();
                     link.announce(self.withCriu(result.ready(), result.xsave()));
-                    timers.execute(this::reconcile);
+                    timers.execute(protection::reconcile);
                 },
                 "criu-self-check");
         t.setDaemon(true);
@@ -297,172 +311,36 @@ public final class FailoverNode implements AutoCloseable {
                 null, Files.readString(config.kubeconfig()), config.kubeconfig().toString());
     }
 
-    /** Brings the scheduler in line with what runs now: protected, opted-in, not fenced. */
-    private void reconcile() {
-        try {
-            boolean active = optIn != null && optIn.enabled() && !link.fenced();
-            if (active) {
-                sandboxes.syncWith(runtime);
-            }
-            List<ProtectedSandboxes.Protected> running =
-                    active ? sandboxes.runningProtectedContainers(runtime) : List.of();
-            CriuReadiness criuNow = criu;
-            if (!criuNow.ready()) {
-                tellCannotCheckpoint(running, criuNow);
-                running = List.of();
-            }
-            Set<String> runningIds = new java.util.HashSet<>();
-            for (ProtectedSandboxes.Protected p : running) {
-                runningIds.add(p.container().containerId());
-                scheduler.protect(p.container(), p.settings());
-                scheduled.add(p.container().containerId());
-            }
-            for (String id : List.copyOf(scheduled)) {
-                if (!runningIds.contains(id)) {
-                    scheduler.unprotect(id);
-                    scheduled.remove(id);
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("reconciling protection failed: {}", e.toString());
-        }
-    }
+    // ---- what the shim's interceptors call (see CriCallHooks) ----
 
-    /** Posts a {@code CannotCheckpoint} Event once on each protected container when CRIU here cannot checkpoint. */
-    private void tellCannotCheckpoint(List<ProtectedSandboxes.Protected> running, CriuReadiness readiness) {
-        if (readiness.state() != CriuReadiness.State.NOT_READY) {
-            return;
-        }
-        for (ProtectedSandboxes.Protected p : running) {
-            ContainerRef c = p.container();
-            if (toldCannotCheckpoint.add(c.containerId())) {
-                events.warning(
-                        c.namespace(),
-                        c.podName(),
-                        c.podUid(),
-                        PodEvents.CANNOT_CHECKPOINT,
-                        "node " + config.nodeName() + " cannot checkpoint " + c.containerName()
-                                + ", so it is not protected: " + readiness.reason());
-            }
-        }
-    }
-
-    /** The placement lease ran out: stop every protected container (the cluster restores them elsewhere). */
-    private void fenceProtectedContainers() {
-        for (ProtectedSandboxes.Protected p : sandboxes.runningProtectedContainers(runtime)) {
-            ContainerRef c = p.container();
-            scheduler.unprotect(c.containerId());
-            scheduled.remove(c.containerId());
-            try {
-                runtime.withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .stopContainer(StopContainerRequest.newBuilder()
-                                .setContainerId(c.containerId())
-                                .setTimeout(0)
-                                .build());
-                LOG.warn("fenced {}", c);
-                events.warning(
-                        c.namespace(),
-                        c.podName(),
-                        c.podUid(),
-                        PodEvents.FENCED,
-                        "node "
-                                + config.nodeName() + " lost the placement quorum for "
-                                + config.timing().fenceTimeout().toMillis()
-                                + " ms; stopped " + c.containerName() + " so that only one copy runs");
-            } catch (RuntimeException e) {
-                LOG.error("fencing {} failed: {}", c, e.toString());
-            }
-        }
-    }
-
-    // ---- what the shim's interceptors call ----
-
-    /** RunPodSandbox succeeded: remember its protection settings. */
+    /** RunPodSandbox succeeded. */
     public void onRunPodSandbox(RunPodSandboxRequest request, RunPodSandboxResponse response) {
-        PodSandboxConfig c = request.getConfig();
-        sandboxes
-                .record(
-                        response.getPodSandboxId(),
-                        c.getMetadata().getNamespace(),
-                        c.getMetadata().getName(),
-                        c.getMetadata().getUid(),
-                        c.getLabelsMap(),
-                        c.getAnnotationsMap())
-                .ifPresent(problem -> events.warning(
-                        c.getMetadata().getNamespace(),
-                        c.getMetadata().getName(),
-                        c.getMetadata().getUid(),
-                        PodEvents.CHECKPOINT_FAILED,
-                        "not protected: " + problem));
+        hooks.onRunPodSandbox(request, response);
     }
 
-    /**
-     * StopPodSandbox / RemovePodSandbox: stop protecting it; if its pod was deleted, its containers
-     * leave placement's catalog, so they are never restored (a pod recreated under the same name,
-     * as a StatefulSet does, starts a fresh checkpoint history).
-     */
+    /** StopPodSandbox / RemovePodSandbox succeeded. */
     public void onPodSandboxGone(String sandboxId) {
-        sandboxes.get(sandboxId).ifPresent(sb -> restoreWorkers.execute(() -> forgetIfDeleted(sb)));
-        sandboxes.forget(sandboxId);
-        timers.execute(this::reconcile);
-    }
-
-    private void forgetIfDeleted(ProtectedSandboxes.Sandbox sb) {
-        try {
-            if (!workloads.podDeleted(sb.namespace(), sb.podName(), sb.podUid())) {
-                return;
-            }
-            for (CheckpointPipeline.LastCheckpoint cp :
-                    pipeline.lastCheckpoints().values()) {
-                ContainerKey key = ContainerKey.parse(cp.container());
-                if (key.namespace().equals(sb.namespace()) && key.pod().equals(sb.podName())) {
-                    link.submit(c -> LOG.info(
-                            "pod {}/{} was deleted: {}",
-                            sb.namespace(),
-                            sb.podName(),
-                            c.forgetContainer(cp.container(), config.nodeName()).detail()));
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("could not tell whether pod {}/{} was deleted: {}", sb.namespace(), sb.podName(), e.toString());
-        }
+        hooks.onPodSandboxGone(sandboxId);
     }
 
     /** CreateContainer request: swapped for the checkpoint image when this is a restore for this node. */
     public CreateContainerRequest rewriteCreateContainer(CreateContainerRequest request) {
-        return restore.rewrite(request);
+        return hooks.rewriteCreateContainer(request);
     }
 
+    /** CreateContainer succeeded. */
     public void onCreateContainer(CreateContainerRequest request, CreateContainerResponse response) {
-        sandboxOfContainer.put(response.getContainerId(), request.getSandboxConfig());
+        hooks.onCreateContainer(request, response);
     }
 
-    /** StartContainer succeeded: ack a restore if it was one, and start protecting at once. */
+    /** StartContainer succeeded. */
     public void onStartContainer(String containerId) {
-        PodSandboxConfig sb = sandboxOfContainer.remove(containerId);
-        if (sb != null) {
-            String name = runtime.withDeadlineAfter(5, TimeUnit.SECONDS)
-                    .containerStatus(io.crifailover.protos.cri.ContainerStatusRequest.newBuilder()
-                            .setContainerId(containerId)
-                            .build())
-                    .getStatus()
-                    .getMetadata()
-                    .getName();
-            restore.onStarted(
-                    sb.getMetadata().getNamespace(),
-                    sb.getAnnotationsMap().get(PodReplacer.RESTORE_FROM),
-                    name,
-                    sb.getMetadata().getUid());
-        }
-        timers.execute(this::reconcile);
+        hooks.onStartContainer(containerId);
     }
 
-    /** StopContainer / RemoveContainer: stop checkpointing it. */
+    /** StopContainer / RemoveContainer succeeded. */
     public void onContainerGone(String containerId) {
-        scheduler.unprotect(containerId);
-        scheduled.remove(containerId);
-        pipeline.forget(containerId);
-        toldCannotCheckpoint.remove(containerId);
+        hooks.onContainerGone(containerId);
     }
 
     /** The status page: protected containers, their last checkpoint and holders, the cluster's verdicts. */
@@ -471,7 +349,7 @@ public final class FailoverNode implements AutoCloseable {
                 config,
                 link,
                 optIn != null && optIn.enabled(),
-                scheduled,
+                protection.scheduled(),
                 pipeline.lastCheckpoints(),
                 restore.pendingDecisions(),
                 timeline,

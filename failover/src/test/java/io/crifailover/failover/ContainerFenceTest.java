@@ -1,0 +1,79 @@
+package io.crifailover.failover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A CRI runtime in process, Events into the fabric8 mock API (CRUD). */
+@EnableKubernetesMockClient(crud = true)
+class ContainerFenceTest {
+    KubernetesClient kube;
+    private final ManualScheduler timer = new ManualScheduler();
+    private FakeRuntime runtime;
+    private PodEvents events;
+    private ProtectionReconciler protection;
+    private ContainerFence fence;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        runtime = new FakeRuntime();
+        runtime.sandbox("sb-1", "shop", "cart-0", Map.of(ProtectionSettings.INTERVAL, "1s"));
+        runtime.running("c-1", "sb-1", "app");
+        runtime.sandbox("sb-2", "shop", "web-0", Map.of());
+        runtime.running("c-2", "sb-2", "web");
+        events = new PodEvents(kube, "node-1");
+        ProtectedSandboxes sandboxes = new ProtectedSandboxes();
+        CheckpointScheduler scheduler =
+                new CheckpointScheduler(timer, Runnable::run, (c, s) -> {}, i -> 0, Duration.ofMinutes(5));
+        protection = new ProtectionReconciler(
+                "node-1",
+                runtime.stub(),
+                sandboxes,
+                scheduler,
+                events,
+                () -> true,
+                () -> ProtectionReconcilerTest.READY);
+        fence = new ContainerFence("node-1", Duration.ofMillis(500), runtime.stub(), sandboxes, protection, events);
+    }
+
+    @AfterEach
+    void tearDown() {
+        events.close();
+        runtime.close();
+    }
+
+    @Test
+    void fencingStopsOnlyTheProtectedContainersAndSaysSoOnTheirPods() {
+        protection.reconcile();
+        assertThat(protection.scheduled()).containsExactly("c-1");
+
+        fence.stopProtectedContainers();
+
+        assertThat(runtime.stopped).containsExactly("c-1");
+        assertThat(protection.scheduled()).isEmpty();
+        await().untilAsserted(() -> assertThat(
+                        kube.v1().events().inNamespace("shop").list().getItems())
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.getReason()).isEqualTo(PodEvents.FENCED);
+                    assertThat(e.getInvolvedObject().getName()).isEqualTo("cart-0");
+                    assertThat(e.getMessage()).contains("lost the placement quorum for 500 ms");
+                }));
+    }
+
+    @Test
+    void aSecondFenceFindsNothingLeftToStop() {
+        protection.reconcile();
+        fence.stopProtectedContainers();
+        fence.stopProtectedContainers();
+
+        assertThat(runtime.stopped).containsExactly("c-1");
+    }
+}
