@@ -225,7 +225,8 @@ public final class FailoverNode implements AutoCloseable {
                 ImageServiceGrpc.newBlockingStub(runtimeChannel),
                 events,
                 restoreWorkers,
-                timeline);
+                timeline,
+                metrics);
         resources.add(restore);
         protection = new ProtectionReconciler(
                 config.nodeName(),

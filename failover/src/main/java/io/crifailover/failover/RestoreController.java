@@ -6,10 +6,14 @@ import io.crifailover.placement.RestoreDecision;
 import io.crifailover.protos.cri.CreateContainerRequest;
 import io.crifailover.protos.cri.ImageServiceGrpc.ImageServiceBlockingStub;
 import io.crifailover.protos.cri.ImageSpec;
+import io.crifailover.protos.cri.PodSandboxConfig;
 import io.crifailover.protos.cri.PullImageRequest;
 import io.crifailover.store.CheckpointStore;
 import io.crifailover.store.RestorePins;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,6 +56,7 @@ public final class RestoreController implements AutoCloseable {
     private final PodEvents events;
     private final Executor executor;
     private final FailoverTimeline timeline;
+    private final Counter restoresFailed;
     private final Set<Long> scheduled = ConcurrentHashMap.newKeySet();
     private final Set<Long> reported = ConcurrentHashMap.newKeySet();
     private final Map<String, Prepared> pending = new ConcurrentHashMap<>();
@@ -68,11 +73,12 @@ public final class RestoreController implements AutoCloseable {
             RestoreDecision decision,
             ContainerKey key,
             long notBeforeNanos,
+            Instant decidedAt,
             String image,
             CompletableFuture<RestorePins.Pin> pulled) {
         /** The same decision with a fresh pull (the first one failed). */
         Prepared pullAgain() {
-            return new Prepared(decision, key, notBeforeNanos, image, new CompletableFuture<>());
+            return new Prepared(decision, key, notBeforeNanos, decidedAt, image, new CompletableFuture<>());
         }
 
         /** Unpins the checkpoint image once (if) it was pulled. */
@@ -92,7 +98,8 @@ public final class RestoreController implements AutoCloseable {
             ImageServiceBlockingStub images,
             PodEvents events,
             Executor executor,
-            FailoverTimeline timeline) {
+            FailoverTimeline timeline,
+            MeterRegistry metrics) {
         this.nodeName = nodeName;
         this.fenceWait = fenceWait;
         this.replacer = replacer;
@@ -104,6 +111,9 @@ public final class RestoreController implements AutoCloseable {
         this.events = events;
         this.executor = executor;
         this.timeline = timeline;
+        this.restoresFailed = Counter.builder("crif.restore.failed")
+                .description("restores given up after their checkpoint image could not be pulled: cold starts")
+                .register(metrics);
     }
 
     /** Called with the decisions placement lists for this node (on the placement thread: never blocks). */
@@ -125,6 +135,7 @@ public final class RestoreController implements AutoCloseable {
                         d,
                         key,
                         System.nanoTime() + fenceWait.toNanos(),
+                        Instant.now(),
                         storeHostPort + "/" + key.repository() + "@" + d.checkpointDigest(),
                         new CompletableFuture<>());
             } catch (IllegalArgumentException e) {
@@ -270,15 +281,7 @@ public final class RestoreController implements AutoCloseable {
                     "checkpoint image " + p.image() + " could not be pulled: " + why.getMessage());
             int failures = failedPulls.merge(keyText, 1, Integer::sum);
             if (failures >= MAX_PULL_ATTEMPTS) {
-                // deliberate cold start: kubelet would otherwise retry for ever and the pod never run
-                pending.remove(keyText);
-                failedPulls.remove(keyText);
-                p.release();
-                String message = "checkpoint image " + p.image() + " (checkpoint " + d.checkpointSequence()
-                        + ") could not be pulled in " + failures + " attempts (" + why.getMessage()
-                        + "): cold start, the state since the container's start is lost";
-                events.warning(ns, pod, sandbox.getMetadata().getUid(), PodEvents.RESTORE_FAILED, message);
-                LOG.error("{}: {}", keyText, message);
+                giveUp(p, keyText, failures, why, sandbox);
                 return request;
             }
             throw new RestoreUnavailableException(
@@ -304,6 +307,34 @@ public final class RestoreController implements AutoCloseable {
                 .setConfig(request.getConfig().toBuilder()
                         .setImage(ImageSpec.newBuilder().setImage(p.image())))
                 .build();
+    }
+
+    /**
+     * Deliberate cold start after {@code failures} failed pulls (kubelet would otherwise retry for ever and the pod
+     * never run): the pod is told how much state is lost, the container leaves placement's catalog (its decision
+     * with it, so nothing stays pending and no later failure restores the stale checkpoint), and it is counted.
+     */
+    private void giveUp(Prepared p, String keyText, int failures, Throwable why, PodSandboxConfig sandbox) {
+        RestoreDecision d = p.decision();
+        pending.remove(keyText);
+        failedPulls.remove(keyText);
+        p.release();
+        long sinceFailureS = Duration.between(p.decidedAt(), Instant.now()).toSeconds();
+        String message = "checkpoint image " + p.image() + " (checkpoint #" + d.checkpointSequence() + ", taken before "
+                + d.failedNode() + " failed " + sinceFailureS + " s ago) could not be pulled in " + failures
+                + " attempts (" + why.getMessage() + "): cold start, all of the container's state is lost";
+        events.warning(
+                sandbox.getMetadata().getNamespace(),
+                sandbox.getMetadata().getName(),
+                sandbox.getMetadata().getUid(),
+                PodEvents.RESTORE_FAILED,
+                message);
+        LOG.error("{}: {}", keyText, message);
+        restoresFailed.increment();
+        placement.submit(c -> LOG.info(
+                "decision {} given up: {}",
+                d.decisionId(),
+                c.forgetContainer(d.containerId(), nodeName).detail()));
     }
 
     /** Holds the restore until the failed node's fence lease has run out; returns how long it held. */
