@@ -6,6 +6,7 @@ import io.crifailover.protos.cri.ContainerState;
 import io.crifailover.protos.cri.ContainerStatus;
 import io.crifailover.protos.cri.ContainerStatusRequest;
 import io.crifailover.protos.cri.ContainerStatusResponse;
+import io.crifailover.protos.cri.ImageServiceGrpc;
 import io.crifailover.protos.cri.ListContainersRequest;
 import io.crifailover.protos.cri.ListContainersResponse;
 import io.crifailover.protos.cri.ListPodSandboxRequest;
@@ -13,6 +14,8 @@ import io.crifailover.protos.cri.ListPodSandboxResponse;
 import io.crifailover.protos.cri.PodSandbox;
 import io.crifailover.protos.cri.PodSandboxMetadata;
 import io.crifailover.protos.cri.PodSandboxState;
+import io.crifailover.protos.cri.PullImageRequest;
+import io.crifailover.protos.cri.PullImageResponse;
 import io.crifailover.protos.cri.RuntimeServiceGrpc;
 import io.crifailover.protos.cri.StopContainerRequest;
 import io.crifailover.protos.cri.StopContainerResponse;
@@ -36,6 +39,10 @@ final class FakeRuntime implements AutoCloseable {
     private final Map<String, PodSandbox> sandboxes = new ConcurrentHashMap<>();
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
     final List<String> stopped = new CopyOnWriteArrayList<>();
+    final List<String> pulled = new CopyOnWriteArrayList<>();
+    /** While set, every PullImage fails with NOT_FOUND, as a registry without the image answers. */
+    final java.util.concurrent.atomic.AtomicBoolean pullsFail = new java.util.concurrent.atomic.AtomicBoolean();
+
     private final String name = InProcessServerBuilder.generateName();
     private final Server server;
     private final ManagedChannel channel;
@@ -44,6 +51,7 @@ final class FakeRuntime implements AutoCloseable {
         server = InProcessServerBuilder.forName(name)
                 .directExecutor()
                 .addService(new Service())
+                .addService(new Images())
                 .build()
                 .start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -51,6 +59,10 @@ final class FakeRuntime implements AutoCloseable {
 
     RuntimeServiceGrpc.RuntimeServiceBlockingStub stub() {
         return RuntimeServiceGrpc.newBlockingStub(channel);
+    }
+
+    ImageServiceGrpc.ImageServiceBlockingStub images() {
+        return ImageServiceGrpc.newBlockingStub(channel);
     }
 
     /** A ready sandbox of pod {@code namespace/pod} with these annotations. */
@@ -100,6 +112,22 @@ final class FakeRuntime implements AutoCloseable {
     public void close() {
         channel.shutdownNow();
         server.shutdownNow();
+    }
+
+    private final class Images extends ImageServiceGrpc.ImageServiceImplBase {
+        @Override
+        public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> out) {
+            String image = request.getImage().getImage();
+            if (pullsFail.get()) {
+                out.onError(Status.NOT_FOUND
+                        .withDescription("failed to resolve reference " + image + ": not found")
+                        .asRuntimeException());
+                return;
+            }
+            pulled.add(image);
+            out.onNext(PullImageResponse.newBuilder().setImageRef(image).build());
+            out.onCompleted();
+        }
     }
 
     private final class Service extends RuntimeServiceGrpc.RuntimeServiceImplBase {
