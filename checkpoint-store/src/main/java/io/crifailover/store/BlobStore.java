@@ -139,6 +139,33 @@ public final class BlobStore {
     }
 
     /**
+     * Takes over {@code file}, whose digest this process computed while it wrote or read it: synced and renamed
+     * into place, without reading it again. A file on another file system is copied (and verified) instead.
+     * The file is gone afterwards.
+     */
+    public Digest adopt(Path file, Digest digest) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Path tmp = newTempPath("adopt");
+        try {
+            Files.move(file, tmp, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.AtomicMoveNotSupportedException otherFileSystem) {
+            try (InputStream in = Files.newInputStream(file)) {
+                Digest copied = ingest(in, digest);
+                Files.delete(file);
+                return copied;
+            }
+        }
+        try {
+            publish(tmp, digest);
+            return digest;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
      * Publishes a temp file whose digest the caller computed while writing it and which it already fsynced.
      * If the blob exists already its modification time is refreshed (so GC's grace period restarts).
      */

@@ -17,16 +17,30 @@ import java.util.List;
  * Copies one image of an OCI image layout directory (what oci-image-builder writes) into the store, byte for
  * byte: blobs are verified against their digests while they are ingested, child manifests go in before the
  * manifest that references them, and the tag comes last. Layers keep their exact bytes (no recompression),
- * so chunk-level dedup between checkpoints keeps working.
+ * so chunk-level dedup between checkpoints keeps working. {@link #movingOwnLayout} moves the blobs instead.
  */
 public final class OciLayoutImporter {
     private static final int MAX_MANIFEST = 4 << 20;
     private static final int MAX_NESTING = 4;
 
     private final CheckpointStore store;
+    private final boolean move;
 
     public OciLayoutImporter(CheckpointStore store) {
+        this(store, false);
+    }
+
+    private OciLayoutImporter(CheckpointStore store, boolean move) {
         this.store = store;
+        this.move = move;
+    }
+
+    /**
+     * An importer for a layout this process has just written on the store's file system and will delete: its
+     * blobs are moved into the store under the digests the layout names, without reading them again.
+     */
+    public static OciLayoutImporter movingOwnLayout(CheckpointStore store) {
+        return new OciLayoutImporter(store, true);
     }
 
     /**
@@ -79,7 +93,9 @@ public final class OciLayoutImporter {
             importManifest(layout, repository, child, null, depth + 1);
         }
         for (Digest blob : doc.blobs()) {
-            if (!store.blobs().exists(blob)) {
+            if (move) {
+                store.blobs().adopt(blobPath(layout, blob), blob);
+            } else if (!store.blobs().exists(blob)) {
                 try (InputStream in = Files.newInputStream(blobPath(layout, blob))) {
                     store.blobs().ingest(in, blob);
                 }

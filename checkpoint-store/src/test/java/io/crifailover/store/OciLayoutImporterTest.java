@@ -34,6 +34,31 @@ class OciLayoutImporterTest {
     }
 
     @Test
+    void movingItsOwnLayoutTakesTheBlobsWithoutCopying() throws Exception {
+        TestImage img = TestImage.random(22, 70_000, 5_000);
+        Path layout = dir.resolve("layout");
+        OciLayout.write(img, layout, "counter-1");
+        CheckpointStore store = CheckpointStore.open(dir.resolve("store"));
+        Path layerInLayout =
+                layout.resolve("blobs/sha256/" + Digest.of(img.layers.get(0)).hex());
+        Object layerFile = Files.readAttributes(layerInLayout, java.nio.file.attribute.BasicFileAttributes.class)
+                .fileKey();
+
+        OciLayoutImporter.movingOwnLayout(store).importImage(layout, "counter-1", "ckpt/counter", "1");
+
+        assertThat(layerInLayout).doesNotExist();
+        Path stored = store.blobs().path(Digest.of(img.layers.get(0)));
+        assertThat(Files.readAttributes(stored, java.nio.file.attribute.BasicFileAttributes.class)
+                        .fileKey())
+                .isEqualTo(layerFile);
+        assertThat(store.blobs().read(Digest.of(img.layers.get(0)))).isEqualTo(img.layers.get(0));
+        assertThat(store.manifest("ckpt/counter", "1"))
+                .get()
+                .extracting(StoredManifest::content)
+                .isEqualTo(img.manifest);
+    }
+
+    @Test
     void missingBlobOrUnknownTagIsRefusedAndNothingIsTagged() throws Exception {
         TestImage img = TestImage.random(22, 1_000);
         Path layout = dir.resolve("layout");

@@ -3,6 +3,7 @@ package io.crifailover.failover;
 import io.crifailover.image.CheckpointImage;
 import io.crifailover.image.CheckpointImageBuilder;
 import io.crifailover.image.CheckpointMetadata;
+import io.crifailover.image.ScannedArchive;
 import io.crifailover.image.meta.CriuDumpStats;
 import io.crifailover.placement.Result;
 import io.crifailover.protos.cri.CheckpointContainerRequest;
@@ -10,19 +11,23 @@ import io.crifailover.protos.cri.ContainerStatusRequest;
 import io.crifailover.protos.cri.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.crifailover.store.CheckpointRecord;
 import io.crifailover.store.CheckpointStore;
+import io.crifailover.store.ChunkingOutputStream;
 import io.crifailover.store.OciLayoutImporter;
 import io.crifailover.store.PeerClient;
 import io.crifailover.store.Replicator;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +48,11 @@ import org.slf4j.LoggerFactory;
  * standby nodes placement assigns -> record {digest, sequence, source, CPU flags, holders} in the
  * placement catalog -> retention. Temporary archive and layout are removed in every case; a
  * checkpoint that failed half-way is never recorded in the catalog, so it is never restored.
+ *
+ * <p>The runtime's archive is read once (validated, hashed and cut into replication chunks together) and, when it
+ * is a plain tar of files and directories, becomes the image's layer as it is: moved into the layout and then into
+ * the store, never rewritten or read again before it is sent. Standbys come from a {@link StandbyCache}. Each phase's wall time and CPU is accounted by a
+ * {@link PhaseLedger} and shown in the log, the metrics and the status page.
  */
 public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJob {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointPipeline.class);
@@ -51,6 +61,9 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     private static final Duration REPLICATION_WAIT = Duration.ofSeconds(10);
 
     private static final int STANDBYS = 2;
+    /** How long a standby answer is reused at most, for membership changes only placement sees. */
+    private static final Duration STANDBY_CACHE_MAX_AGE = Duration.ofSeconds(30);
+
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -66,6 +79,19 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     private final DistributionSummary size;
     private final Timer frozen;
     private final Timer replication;
+    private final Map<CheckpointPhase, Timer> phaseWall = new EnumMap<>(CheckpointPhase.class);
+    private final Map<CheckpointPhase, Counter> phaseCpu = new EnumMap<>(CheckpointPhase.class);
+    private final Counter runtimeCpu;
+    private final Counter standbysCached;
+    private final Counter standbysAsked;
+    private final CpuClocks clocks = CpuClocks.jvm();
+    private final ProcStat procStat = new ProcStat(Path.of("/proc"));
+    private final CheckpointImageBuilder builder = CheckpointImageBuilder.defaults();
+    private final StandbyCache standbyCache = new StandbyCache(Clock.systemUTC(), STANDBY_CACHE_MAX_AGE);
+    /** Init pid per container id (for the runtime shim's CPU); a container's init pid does not change. */
+    private final Map<String, Long> initPids = new ConcurrentHashMap<>();
+
+    private final Map<String, CostTotals> costTotals = new ConcurrentHashMap<>();
     private final Map<String, LastCheckpoint> last = new java.util.concurrent.ConcurrentHashMap<>();
     /** The latest push to each standby: a standby with one still open is not sent another. */
     private final Map<String, CompletableFuture<Boolean>> pushesInFlight = new ConcurrentHashMap<>();
@@ -82,7 +108,9 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
             Instant at,
             long layerBytes,
             long frozenMs,
-            List<String> holders) {}
+            List<String> holders,
+            CheckpointCost cost,
+            CostTotals.Snapshot totals) {}
 
     /** What a checkpoint records about its source node. */
     public record NodeIdentity(String name, String arch, List<String> cpuFlags, String cpuFlagsDigest) {}
@@ -122,6 +150,34 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
         this.replication = Timer.builder("crif.checkpoint.replication")
                 .description("replication to all standbys")
                 .register(metrics);
+        for (CheckpointPhase phase : CheckpointPhase.values()) {
+            phaseWall.put(
+                    phase,
+                    Timer.builder("crif.checkpoint.phase")
+                            .description("wall time of one phase of a checkpoint")
+                            .tag("phase", phase.key())
+                            .register(metrics));
+            phaseCpu.put(
+                    phase,
+                    Counter.builder("crif.checkpoint.phase.cpu")
+                            .description("CPU the shim's threads spent on one phase of checkpoints")
+                            .baseUnit("seconds")
+                            .tag("phase", phase.key())
+                            .register(metrics));
+        }
+        this.runtimeCpu = Counter.builder("crif.checkpoint.runtime.cpu")
+                .description("CPU of the containers' runtime shims and their children (runc, CRIU) during "
+                        + "CheckpointContainer; the runtime daemon's own work is not counted")
+                .baseUnit("seconds")
+                .register(metrics);
+        this.standbysCached = Counter.builder("crif.checkpoint.standbys")
+                .description("standby answers a checkpoint used, by where they came from")
+                .tag("source", "cache")
+                .register(metrics);
+        this.standbysAsked = Counter.builder("crif.checkpoint.standbys")
+                .description("standby answers a checkpoint used, by where they came from")
+                .tag("source", "placement")
+                .register(metrics);
     }
 
     @Override
@@ -137,12 +193,23 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
         long sequence = nextSequence(storeId);
         Path archive = workDir.resolve("archive-" + UUID.randomUUID() + ".tar");
         Path layout = workDir.resolve("layout-" + UUID.randomUUID());
+        PhaseLedger ledger = new PhaseLedger(clocks);
         try {
+            ledger.enter(CheckpointPhase.RUNTIME_CHECKPOINT);
+            long runtimePid = runtimeShimPid(c);
+            long runtimeBefore = procStat.cpuWithChildrenNanos(runtimePid).orElse(-1);
             checkpointInRuntime(c, settings, sequence, archive);
+            long runtimeAfter = procStat.cpuWithChildrenNanos(runtimePid).orElse(-1);
+            long runtimeCpuNanos = runtimeBefore < 0 || runtimeAfter < 0 ? -1 : runtimeAfter - runtimeBefore;
             long dumped = System.nanoTime();
             deadlines.record(c.containerId(), Duration.ofNanos(dumped - start));
-            CheckpointImage image = CheckpointImageBuilder.build(
-                    archive,
+            ledger.enter(CheckpointPhase.ARCHIVE_READ);
+            ChunkingOutputStream chunking =
+                    new ChunkingOutputStream(store.chunks().params());
+            ScannedArchive scanned = builder.scan(archive, chunking);
+            ledger.enter(CheckpointPhase.IMAGE_PACK);
+            CheckpointImage image = builder.buildLayout(
+                    scanned,
                     CheckpointMetadata.builder()
                             .sourceNode(node.name())
                             .namespace(key.namespace())
@@ -154,28 +221,49 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
                             .cpuFlagsDigest(node.cpuFlagsDigest())
                             .build(),
                     layout);
+            ledger.enter(CheckpointPhase.LOCAL_STORE);
             String tag = Long.toString(sequence);
-            new OciLayoutImporter(store).importImage(layout, image.tag(), key.repository(), tag);
+            OciLayoutImporter.movingOwnLayout(store).importImage(layout, image.tag(), key.repository(), tag);
+            if (scanned.usableAsLayer()) {
+                // the layer is the archive: its chunks were cut during the one read, so no push cuts them again
+                store.chunks().add(chunking.recipe(scanned.digest()));
+            }
             store.recordCheckpoint(storeId, sequence, key.repository(), tag);
-            long stored = System.nanoTime();
 
             List<String> holders;
             Result.Ack ack;
-            long replicated;
             try {
-                holders = replicate(id, key, tag, sequence);
-                replicated = System.nanoTime();
+                ledger.enter(CheckpointPhase.STANDBY_QUERY);
+                List<String> standbys = standbys(id);
+                ledger.enter(CheckpointPhase.REPLICATION);
+                holders = replicate(id, key, tag, sequence, standbys, ledger);
+                if (holders.size() < 1 + standbys.size()) {
+                    standbyCache.invalidate(id);
+                }
+                ledger.enter(CheckpointPhase.CATALOG);
                 ack = placement.call(
                         p -> p.recordCheckpoint(
                                 id, image.manifestDigest(), sequence, node.name(), node.cpuFlags(), holders),
                         PLACEMENT_TIMEOUT);
             } catch (IllegalStateException noQuorum) {
+                standbyCache.invalidate(id);
                 throw new CheckpointScheduler.TransientFailure(noQuorum.getMessage(), noQuorum);
             }
             if (!ack.accepted()) {
+                standbyCache.invalidate(id);
                 throw new IllegalStateException("placement refused checkpoint " + sequence + ": " + ack.detail());
             }
             store.retain(storeId, settings.keep());
+            ledger.stop();
+
+            long layerBytes = image.layerSize();
+            CriuDumpStats stats = image.info().stats();
+            long frozenMs = stats == null ? -1 : stats.frozenTimeUs() / 1000;
+            CheckpointCost cost = new CheckpointCost(
+                    ledger.costs(), stats == null ? -1 : stats.frozenTimeUs() * 1000, runtimeCpuNanos);
+            CostTotals totals = costTotals.computeIfAbsent(c.containerId(), k -> new CostTotals());
+            totals.add(cost);
+            record(cost);
             last.put(
                     c.containerId(),
                     new LastCheckpoint(
@@ -183,16 +271,12 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
                             sequence,
                             image.manifestDigest(),
                             Instant.now(),
-                            image.layerSize(),
-                            image.info().stats() == null
-                                    ? -1
-                                    : image.info().stats().frozenTimeUs() / 1000,
-                            holders));
-
-            long layerBytes = image.layerSize();
+                            layerBytes,
+                            frozenMs,
+                            holders,
+                            cost,
+                            totals.snapshot()));
             size.record(layerBytes);
-            CriuDumpStats stats = image.info().stats();
-            long frozenMs = stats == null ? -1 : stats.frozenTimeUs() / 1000;
             if (stats != null) {
                 frozen.record(Duration.ofNanos(stats.frozenTimeUs() * 1000));
             }
@@ -201,14 +285,13 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
             String message = "checkpoint " + sequence + " (" + (layerBytes >> 10) + " KiB, CRIU frozen " + frozenMs
                     + " ms, " + millis(end - start) + " ms end to end) held by " + String.join(",", holders);
             LOG.info(
-                    "{}: {}; {} ms: runtime checkpoint {}, pack and store {}, replicate {}, record {}",
+                    "{}: {}; {} ms end to end; phases (wall ms / shim CPU ms): {}; runtime shim CPU {} ms; layer {}",
                     c,
                     message,
                     millis(end - start),
-                    millis(dumped - start),
-                    millis(stored - dumped),
-                    millis(replicated - stored),
-                    millis(end - replicated));
+                    describe(cost),
+                    runtimeCpuNanos < 0 ? "?" : Long.toString(millis(runtimeCpuNanos)),
+                    scanned.usableAsLayer() ? "is the runtime's archive" : "rewritten: " + scanned.notLayerReason());
             events.normal(c.namespace(), c.podName(), c.podUid(), PodEvents.CHECKPOINTED, message);
         } catch (Exception e) {
             events.warning(
@@ -219,9 +302,66 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
                     "checkpoint " + sequence + " of " + c.containerName() + " failed: " + e.getMessage());
             throw e;
         } finally {
+            ledger.stop();
             Files.deleteIfExists(archive);
             Directories.deleteTree(layout);
         }
+    }
+
+    private void record(CheckpointCost cost) {
+        cost.phases().forEach((phase, c) -> {
+            phaseWall.get(phase).record(Duration.ofNanos(c.wallNanos()));
+            if (c.cpuNanos() > 0) {
+                phaseCpu.get(phase).increment(c.cpuNanos() / 1e9);
+            }
+        });
+        if (cost.runtimeCpuNanos() > 0) {
+            runtimeCpu.increment(cost.runtimeCpuNanos() / 1e9);
+        }
+    }
+
+    private static String describe(CheckpointCost cost) {
+        StringBuilder out = new StringBuilder();
+        for (CheckpointPhase phase : CheckpointPhase.values()) {
+            PhaseCost c = cost.of(phase);
+            if (out.length() > 0) {
+                out.append(", ");
+            }
+            out.append(phase.key())
+                    .append(' ')
+                    .append(millis(c.wallNanos()))
+                    .append('/')
+                    .append(c.cpuNanos() < 0 ? "?" : Long.toString(millis(c.cpuNanos())));
+        }
+        return out.toString();
+    }
+
+    /**
+     * The pid of the runtime's shim of the container (its init's parent), whose CPU with its children (runc,
+     * CRIU) is the runtime's measurable share of a checkpoint; 0 when not known.
+     */
+    private long runtimeShimPid(ContainerRef c) {
+        Long known = initPids.get(c.containerId());
+        long init = known != null ? known : initPid(c);
+        if (init <= 0) {
+            return 0;
+        }
+        initPids.put(c.containerId(), init);
+        return procStat.parent(init).orElse(0);
+    }
+
+    /** Placement's standbys for the container, from the cache while it is valid. */
+    private List<String> standbys(String id) {
+        StandbyCache.View view = new StandbyCache.View(placement.self(), placement.suspectedPeers());
+        Optional<List<String>> cached = standbyCache.get(id, view);
+        if (cached.isPresent()) {
+            standbysCached.increment();
+            return cached.get();
+        }
+        Result.Standbys answer = placement.call(p -> p.assignStandbys(id, node.name(), STANDBYS), PLACEMENT_TIMEOUT);
+        standbysAsked.increment();
+        standbyCache.put(id, answer.nodes(), STANDBYS, view);
+        return answer.nodes();
     }
 
     /**
@@ -281,6 +421,12 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     public void forget(String containerId) {
         deadlines.forget(containerId);
         stuck.clear(containerId);
+        initPids.remove(containerId);
+        costTotals.remove(containerId);
+        LastCheckpoint newest = last.get(containerId);
+        if (newest != null) {
+            standbyCache.invalidate(newest.container());
+        }
     }
 
     @Override
@@ -315,11 +461,11 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
      * Pushes to the standbys placement assigns, all at once; returns the nodes that hold the image
      * now (this one first, then the standbys in placement's order).
      */
-    private List<String> replicate(String id, ContainerKey key, String tag, long sequence) {
-        Result.Standbys standbys = placement.call(p -> p.assignStandbys(id, node.name(), STANDBYS), PLACEMENT_TIMEOUT);
+    private List<String> replicate(
+            String id, ContainerKey key, String tag, long sequence, List<String> standbys, PhaseLedger ledger) {
         long start = System.nanoTime();
         List<CompletableFuture<Boolean>> pushes = new ArrayList<>();
-        for (String standby : standbys.nodes()) {
+        for (String standby : standbys) {
             PeerClient peer = peerStores.get(standby);
             if (peer == null) {
                 LOG.warn("no store address known for standby {}", standby);
@@ -339,12 +485,17 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
             }
             CompletableFuture<Boolean> push = CompletableFuture.supplyAsync(
                     () -> {
+                        long cpuAt = clocks.threadCpuNanos();
                         try {
                             new Replicator(store).push(peer, key.repository(), tag, key.storeId(), sequence);
                             return true;
                         } catch (Exception e) {
                             LOG.warn("replicating {} #{} to {} failed: {}", id, sequence, standby, e.toString());
                             return false;
+                        } finally {
+                            if (cpuAt >= 0) {
+                                ledger.addWorkerCpu(CheckpointPhase.REPLICATION, clocks.threadCpuNanos() - cpuAt);
+                            }
                         }
                     },
                     replicationWorkers);
@@ -354,7 +505,7 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
         List<String> holders = new ArrayList<>(List.of(node.name()));
         long waitUntil = start + REPLICATION_WAIT.toNanos();
         for (int i = 0; i < pushes.size(); i++) {
-            String standby = standbys.nodes().get(i);
+            String standby = standbys.get(i);
             try {
                 if (pushes.get(i).get(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     holders.add(standby);

@@ -284,6 +284,11 @@ public final class PlacementLink implements AutoCloseable {
         return self;
     }
 
+    /** The peers this node's probes currently suspect (what standby answers are cached against). */
+    public java.util.Set<String> suspectedPeers() {
+        return java.util.Set.copyOf(suspected.keySet());
+    }
+
     /** A call made with the placement client. */
     @FunctionalInterface
     public interface PlacementCall {

@@ -38,6 +38,49 @@ final class StatusReport {
         }
     }
 
+    private static double ms(long nanos) {
+        return nanos < 0 ? -1 : Math.round(nanos / 1e4) / 100.0;
+    }
+
+    /** One checkpoint: per phase wall and CPU in ms (see {@link PhaseCost} for what each counts). */
+    private static void writeCost(ObjectNode o, CheckpointCost cost) {
+        o.put("wallMs", ms(cost.wallNanos()));
+        o.put("criuFrozenMs", ms(cost.criuFrozenNanos()));
+        o.put("runtimeShimCpuMs", ms(cost.runtimeCpuNanos()));
+        ObjectNode phases = o.putObject("phases");
+        for (CheckpointPhase phase : CheckpointPhase.values()) {
+            PhaseCost c = cost.of(phase);
+            ObjectNode p = phases.putObject(phase.key());
+            p.put("wallMs", ms(c.wallNanos()));
+            p.put("cpuMs", ms(c.cpuNanos()));
+            p.put("processCpuMs", ms(c.processCpuNanos()));
+        }
+    }
+
+    /** All checkpoints of the container so far: sums per phase and each phase's share of wall time and CPU. */
+    private static void writeTotals(ObjectNode o, CostTotals.Snapshot totals) {
+        o.put("checkpoints", totals.checkpoints());
+        o.put("criuFrozenMs", ms(totals.criuFrozenNanos()));
+        o.put("runtimeShimCpuMs", ms(totals.runtimeCpuNanos()));
+        o.put("runtimeShimCpuMeasured", totals.runtimeCpuMeasured());
+        o.put(
+                "counted",
+                "cpuMs: the shim's threads working on the phase (checkpoint thread, replication workers); "
+                        + "processCpuMs: the whole shim JVM while the phase ran; runtimeShimCpuMs: the container's "
+                        + "runtime shim with runc and CRIU (not the runtime daemon), counted in runtime_checkpoint's "
+                        + "cpuShare");
+        ObjectNode phases = o.putObject("phases");
+        for (CheckpointPhase phase : CheckpointPhase.values()) {
+            PhaseCost c = totals.phases().getOrDefault(phase, PhaseCost.ZERO);
+            ObjectNode p = phases.putObject(phase.key());
+            p.put("wallMs", ms(c.wallNanos()));
+            p.put("cpuMs", ms(c.cpuNanos()));
+            p.put("processCpuMs", ms(c.processCpuNanos()));
+            p.put("wallShare", Math.round(totals.wallShare(phase) * 1000) / 1000.0);
+            p.put("cpuShare", Math.round(totals.cpuShare(phase) * 1000) / 1000.0);
+        }
+    }
+
     static byte[] of(
             FailoverConfig config,
             PlacementLink link,
@@ -70,6 +113,8 @@ final class StatusReport {
                 c.put("criuFrozenMs", cp.frozenMs());
                 ArrayNode holders = c.putArray("holders");
                 cp.holders().forEach(holders::add);
+                writeCost(c.putObject("lastCost"), cp.cost());
+                writeTotals(c.putObject("costTotals"), cp.totals());
             }
             StuckCheckpoints.Stuck s = stuck.get(id);
             c.put("stuck", s != null);

@@ -3,6 +3,7 @@ package io.crifailover.image;
 import io.crifailover.image.archive.ArchiveLimits;
 import io.crifailover.image.archive.ArchiveSummary;
 import io.crifailover.image.archive.CheckpointArchiveReader;
+import io.crifailover.image.archive.LayerFitness;
 import io.crifailover.image.meta.CheckpointArchiveInfo;
 import io.crifailover.image.meta.CheckpointInfoParser;
 import io.crifailover.image.meta.MetadataCollector;
@@ -23,9 +24,12 @@ import io.crifailover.oci.OciJson;
 import io.crifailover.oci.Platform;
 import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -116,11 +120,126 @@ public final class CheckpointImageBuilder {
         if (Files.exists(outLayout) && !isEmptyDirectory(outLayout)) {
             throw new IOException(outLayout + " exists and is not an OCI layout");
         }
+        return intoNewLayout(outLayout, layout -> buildInto(layout, archive, meta));
+    }
+
+    /**
+     * Validates {@code archive} and hashes its bytes in one read, collecting its metadata; says whether the bytes
+     * can be the image's layer unchanged (plain tar of files and directories, and this builder writes
+     * uncompressed layers).
+     */
+    public ScannedArchive scan(Path archive) throws IOException {
+        return scan(archive, OutputStream.nullOutputStream());
+    }
+
+    /**
+     * Like {@link #scan(Path)}, also handing every byte of the archive, in order, to {@code tee} during the same
+     * read (e.g. to cut it into chunks for replication); {@code tee} is not closed.
+     */
+    public ScannedArchive scan(Path archive, OutputStream tee) throws IOException {
+        MetadataCollector collector = new MetadataCollector(limits.maxMetadataSize());
+        LayerFitness fitness = new LayerFitness();
+        MessageDigest sha256 = Digest.newSha256();
+        long size = Files.size(archive);
+        ArchiveSummary summary;
+        try (InputStream in = new DigestInputStream(new TeeInputStream(Files.newInputStream(archive), tee), sha256)) {
+            summary = new CheckpointArchiveReader(limits).read(in, size, collector.teeTo(fitness));
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        String reason = compression != LayerCompression.NONE
+                ? "layers are " + compression.name().toLowerCase(java.util.Locale.ROOT)
+                : summary.compressed() ? "the archive is compressed" : fitness.reason();
+        return new ScannedArchive(
+                archive,
+                Digest.fromBytes(sha256.digest()),
+                size,
+                summary,
+                CheckpointInfoParser.parse(collector),
+                reason);
+    }
+
+    /**
+     * Packs a scanned archive into the new layout directory {@code outLayout}. When the archive can be the layer
+     * as it is, its file is moved into the layout as the layer blob (no second read, no rewrite: the archive
+     * file is gone afterwards); otherwise the layer is written from it as {@link #buildLayout} does.
+     */
+    public CheckpointImage buildLayout(ScannedArchive scanned, CheckpointMetadata meta, Path outLayout)
+            throws IOException {
+        Objects.requireNonNull(meta, "meta");
+        if (!scanned.usableAsLayer()) {
+            LOG.debug("{}: writing a new layer: {}", scanned.archive(), scanned.notLayerReason());
+            return buildLayout(scanned.archive(), meta, outLayout);
+        }
+        return intoNewLayout(outLayout, layout -> {
+            List<BlobSink.Committed> created = new ArrayList<>();
+            try {
+                BlobSink.Committed layer = layout.adoptBlob(scanned.archive(), scanned.digest(), scanned.size());
+                created.add(layer);
+                return finish(layout, meta, scanned.info(), scanned.summary(), layer, layer.digest(), created);
+            } catch (IOException | RuntimeException | Error e) {
+                deleteCreated(created, e);
+                throw e;
+            }
+        });
+    }
+
+    /** Copies what is read to a second stream; skips by reading, so the copy misses nothing. */
+    private static final class TeeInputStream extends java.io.FilterInputStream {
+        private final OutputStream copy;
+
+        TeeInputStream(InputStream in, OutputStream copy) {
+            super(in);
+            this.copy = copy;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                copy.write(b);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                copy.write(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] discard = new byte[(int) Math.min(n, 64 * 1024)];
+            long skipped = 0;
+            while (skipped < n) {
+                int r = read(discard, 0, (int) Math.min(discard.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+    }
+
+    private interface LayoutWork {
+        CheckpointImage into(OciLayout layout) throws IOException;
+    }
+
+    private CheckpointImage intoNewLayout(Path outLayout, LayoutWork work) throws IOException {
         Path parent = outLayout.toAbsolutePath().getParent();
         SecureFiles.createPrivateDirectories(parent);
         Path staging = SecureFiles.createPrivateTempDirectory(parent, "." + outLayout.getFileName() + ".staging-");
         try {
-            CheckpointImage image = buildInto(OciLayout.openOrCreate(staging), archive, meta);
+            CheckpointImage image = work.into(OciLayout.openOrCreate(staging));
             SecureFiles.atomicMove(staging, outLayout);
             return image;
         } catch (IOException | RuntimeException | Error e) {
@@ -149,12 +268,16 @@ public final class CheckpointImageBuilder {
         try {
             return write(layout, archive, meta, created);
         } catch (IOException | RuntimeException | Error e) {
-            for (BlobSink.Committed blob : created) {
-                if (blob.created()) {
-                    SecureFiles.deleteQuietly(blob.path(), e);
-                }
-            }
+            deleteCreated(created, e);
             throw e;
+        }
+    }
+
+    private static void deleteCreated(List<BlobSink.Committed> created, Throwable cause) {
+        for (BlobSink.Committed blob : created) {
+            if (blob.created()) {
+                SecureFiles.deleteQuietly(blob.path(), cause);
+            }
         }
     }
 
@@ -185,6 +308,18 @@ public final class CheckpointImageBuilder {
                 LOG.warn("{}: {} link entries left out of the layer", archive, tar.skippedLinks());
             }
         }
+        return finish(layout, meta, info, summary, layer, diffId, created);
+    }
+
+    private CheckpointImage finish(
+            OciLayout layout,
+            CheckpointMetadata meta,
+            CheckpointArchiveInfo info,
+            ArchiveSummary summary,
+            BlobSink.Committed layer,
+            Digest diffId,
+            List<BlobSink.Committed> created)
+            throws IOException {
         ImageFacts facts = ImageFacts.of(meta, info);
         SortedMap<String, String> annotations = facts.annotations();
 
@@ -220,8 +355,7 @@ public final class CheckpointImageBuilder {
         String effectiveTag = tag != null ? tag : ImageTags.defaultTag(facts.container(), meta.sequence());
         layout.writeIndex(withTag(layout.readIndex(), target, effectiveTag));
         LOG.info(
-                "packed {} ({} entries, {} bytes) into {} as {} manifest {}",
-                archive,
+                "packed {} entries ({} bytes) into {} as {} manifest {}",
                 summary.entries(),
                 summary.contentBytes(),
                 layout.root(),

@@ -283,6 +283,7 @@ public final class FailoverBenchmark {
                 Awaitility.await().pollDelay(Duration.ofSeconds(5)).until(() -> true);
             }
             long c0 = events.count("default", pod, PodEvents.CHECKPOINTED);
+            PhaseShares shares = phase[1] == null ? null : PhaseShares.start(bed.node("node-1"), pod);
             long[] before = cpuJiffies();
             Awaitility.await()
                     .pollDelay(CPU_WINDOW)
@@ -297,6 +298,9 @@ public final class FailoverBenchmark {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("busy_cores", round(busy));
             p.put("checkpoints_in_window", checkpoints);
+            if (shares != null) {
+                p.put("checkpoint_phases", shares.since(bed.node("node-1"), pod));
+            }
             json.put(phase[0], p);
             System.out.printf(
                     "cpu %s: %.3f cores busy, %d checkpoints in %d s%n",

@@ -7,8 +7,10 @@ import io.crifailover.oci.OciLayoutMarker;
 import io.crifailover.oci.OciLayoutPaths;
 import io.crifailover.oci.SecureFiles;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -76,6 +78,26 @@ public final class OciLayout {
     /** Stores a small blob (JSON document). */
     public BlobSink.Committed writeBlob(byte[] bytes) throws IOException {
         return BlobSink.write(blobDir, bytes, durable);
+    }
+
+    /**
+     * Moves {@code file}, whose digest and size the caller computed while reading it, into the layout as a blob
+     * (synced first in a durable layout). The file must be on the layout's file system; it is gone afterwards.
+     */
+    public BlobSink.Committed adoptBlob(Path file, Digest digest, long size) throws IOException {
+        if (durable) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+        }
+        Path target = blobPath(digest);
+        if (Files.exists(target)) {
+            Files.delete(file);
+            return new BlobSink.Committed(digest, size, target, false);
+        }
+        SecureFiles.makePrivate(file);
+        SecureFiles.rename(file, target);
+        return new BlobSink.Committed(digest, size, target, true);
     }
 
     /** Where the blob with {@code digest} lives. */
