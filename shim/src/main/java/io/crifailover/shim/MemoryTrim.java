@@ -9,9 +9,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Gives the memory of huge messages back to the system. A relayed message of {@link #HUGE_BYTES}
  * or more grows the heap by its size; the serial collector only returns heap to the system after a
- * full collection, which a quiet shim may never run. So {@link #DELAY_SECONDS} after the first huge
- * message of a burst, one full collection runs (a pause of milliseconds on the shim's small heap),
- * at most once per {@link #DELAY_SECONDS}; calls of normal size never trigger it.
+ * full collection, which a quiet shim may never run. So once no huge message has passed for {@link
+ * #DELAY_SECONDS}, one full collection runs (a pause of milliseconds on the shim's small heap);
+ * calls of normal size never trigger it.
  */
 final class MemoryTrim {
 
@@ -24,6 +24,7 @@ final class MemoryTrim {
 
     private final ScheduledExecutorService timer;
     private final AtomicBoolean pending = new AtomicBoolean();
+    private volatile long lastHugeNanos;
 
     MemoryTrim(ScheduledExecutorService timer) {
         this.timer = timer;
@@ -31,12 +32,22 @@ final class MemoryTrim {
 
     /** Notes a message of {@code bytes} that passed through the shim. */
     void sawMessage(int bytes) {
-        if (bytes >= HUGE_BYTES && pending.compareAndSet(false, true)) {
+        if (bytes < HUGE_BYTES) {
+            return;
+        }
+        lastHugeNanos = System.nanoTime();
+        if (pending.compareAndSet(false, true)) {
             timer.schedule(this::trim, DELAY_SECONDS, TimeUnit.SECONDS);
         }
     }
 
     private void trim() {
+        long quietFor = System.nanoTime() - lastHugeNanos;
+        long delay = TimeUnit.SECONDS.toNanos(DELAY_SECONDS);
+        if (quietFor < delay) {
+            timer.schedule(this::trim, delay - quietFor, TimeUnit.NANOSECONDS);
+            return;
+        }
         pending.set(false);
         long before = committedHeap();
         System.gc();

@@ -45,8 +45,12 @@ public final class HugeMessageMemoryBenchmark {
                     .build();
 
     /** The JVM options bin/cri-failover starts the shim with. */
-    private static final List<String> LAUNCHER_OPTIONS =
-            List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:+ExitOnOutOfMemoryError");
+    private static final List<String> LAUNCHER_OPTIONS = List.of(
+            "-XX:+UseSerialGC",
+            "-Xms32m",
+            "-XX:TrimNativeHeapInterval=5000",
+            "-Xss512k",
+            "-XX:+ExitOnOutOfMemoryError");
 
     private HugeMessageMemoryBenchmark() {}
 

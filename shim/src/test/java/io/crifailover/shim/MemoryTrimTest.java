@@ -26,14 +26,16 @@ class MemoryTrimTest {
     }
 
     @Test
-    void aBurstOfHugeMessagesTrimsOnceThenAgainAfterTheTrim() {
+    void aBurstOfHugeMessagesSchedulesOneTrimWhichWaitsForQuiet() {
         trim.sawMessage(MemoryTrim.HUGE_BYTES);
         trim.sawMessage(64 * 1024 * 1024);
         ArgumentCaptor<Runnable> task = ArgumentCaptor.forClass(Runnable.class);
         verify(timer, times(1)).schedule(task.capture(), eq(MemoryTrim.DELAY_SECONDS), eq(TimeUnit.SECONDS));
 
+        // the last huge message was just now: the trim waits for the rest of the quiet period
         task.getValue().run();
+        verify(timer, times(1)).schedule(any(Runnable.class), anyLong(), eq(TimeUnit.NANOSECONDS));
         trim.sawMessage(MemoryTrim.HUGE_BYTES);
-        verify(timer, times(2)).schedule(any(Runnable.class), eq(MemoryTrim.DELAY_SECONDS), eq(TimeUnit.SECONDS));
+        verify(timer, times(1)).schedule(any(Runnable.class), eq(MemoryTrim.DELAY_SECONDS), eq(TimeUnit.SECONDS));
     }
 }
