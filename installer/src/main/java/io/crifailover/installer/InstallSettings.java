@@ -39,7 +39,13 @@ public record InstallSettings(
 
     public static final String DEFAULT_LISTEN = "unix:///run/cri-failover/cri.sock";
     public static final String DEFAULT_METRICS = "127.0.0.1:9464";
-    public static final String DEFAULT_JAVA_OPTIONS = "-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Xss512k";
+    /**
+     * The shim's JVM: serial GC; a small initial heap and a periodic trim of the C heap, so that
+     * memory taken by a burst of huge messages goes back to the system afterwards (see the shim's
+     * README, memory).
+     */
+    public static final String DEFAULT_JAVA_OPTIONS =
+            "-XX:+UseSerialGC -Xms32m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError -Xss512k";
 
     /** Defaults for everything but the source. */
     public static InstallSettings defaults(Path source) {

@@ -21,6 +21,7 @@ final class ForwardingCall {
     private final ClientCall<byte[], byte[]> clientCall;
     private final CallMetrics.MethodMeters meters;
     private final CallMetrics metrics;
+    private final MemoryTrim trim;
     private final long startNanos = System.nanoTime();
 
     private final Object flowLock = new Object();
@@ -33,11 +34,13 @@ final class ForwardingCall {
             ServerCall<byte[], byte[]> serverCall,
             ClientCall<byte[], byte[]> clientCall,
             CallMetrics.MethodMeters meters,
-            CallMetrics metrics) {
+            CallMetrics metrics,
+            MemoryTrim trim) {
         this.serverCall = serverCall;
         this.clientCall = clientCall;
         this.meters = meters;
         this.metrics = metrics;
+        this.trim = trim;
     }
 
     ServerCall.Listener<byte[]> start(Metadata headers) {
@@ -52,6 +55,7 @@ final class ForwardingCall {
 
         @Override
         public void onMessage(byte[] message) {
+            trim.sawMessage(message.length);
             clientCall.sendMessage(message);
             synchronized (flowLock) {
                 if (clientCall.isReady()) {
@@ -93,6 +97,7 @@ final class ForwardingCall {
 
         @Override
         public void onMessage(byte[] message) {
+            trim.sawMessage(message.length);
             serverCall.sendMessage(message);
             synchronized (flowLock) {
                 if (serverCall.isReady()) {

@@ -25,17 +25,23 @@ public final class ForwardingCallHandler implements ServerCallHandler<byte[], by
     private final InterceptorRegistry interceptors;
     private final CallMetrics metrics;
     private final Duration interceptDeadline;
+    private final MemoryTrim trim;
 
     /**
      * @param interceptDeadline longest an intercepted call may take (kubelet's own deadline, if
      *     sooner, wins)
      */
-    public ForwardingCallHandler(
-            Channel runtime, InterceptorRegistry interceptors, CallMetrics metrics, Duration interceptDeadline) {
+    ForwardingCallHandler(
+            Channel runtime,
+            InterceptorRegistry interceptors,
+            CallMetrics metrics,
+            Duration interceptDeadline,
+            MemoryTrim trim) {
         this.runtime = runtime;
         this.interceptors = interceptors;
         this.metrics = metrics;
         this.interceptDeadline = interceptDeadline;
+        this.trim = trim;
     }
 
     @Override
@@ -47,10 +53,11 @@ public final class ForwardingCallHandler implements ServerCallHandler<byte[], by
             Deadline own = Deadline.after(interceptDeadline.toNanos(), TimeUnit.NANOSECONDS);
             Deadline kubelets = Context.current().getDeadline();
             Deadline deadline = kubelets == null ? own : kubelets.minimum(own);
-            return new InterceptedCall(serverCall, headers, runtime, interception, deadline, meters, metrics).start();
+            return new InterceptedCall(serverCall, headers, runtime, interception, deadline, meters, metrics, trim)
+                    .start();
         }
         ForwardingCall call =
-                new ForwardingCall(serverCall, runtime.newCall(method, CallOptions.DEFAULT), meters, metrics);
+                new ForwardingCall(serverCall, runtime.newCall(method, CallOptions.DEFAULT), meters, metrics, trim);
         return call.start(headers);
     }
 }

@@ -34,6 +34,7 @@ final class InterceptedCall {
     private final Deadline deadline;
     private final CallMetrics.MethodMeters meters;
     private final CallMetrics metrics;
+    private final MemoryTrim trim;
     private final long startNanos = System.nanoTime();
 
     private final Object lock = new Object();
@@ -57,7 +58,9 @@ final class InterceptedCall {
             CallInterception interception,
             Deadline deadline,
             CallMetrics.MethodMeters meters,
-            CallMetrics metrics) {
+            CallMetrics metrics,
+            MemoryTrim trim) {
+        this.trim = trim;
         this.serverCall = serverCall;
         this.headers = headers;
         this.runtime = runtime;
@@ -105,6 +108,7 @@ final class InterceptedCall {
 
         @Override
         public void onMessage(byte[] message) {
+            trim.sawMessage(message.length);
             if (request == null) {
                 request = message;
             } else {
@@ -160,6 +164,7 @@ final class InterceptedCall {
 
         @Override
         public void onMessage(byte[] message) {
+            trim.sawMessage(message.length);
             serverCall.sendMessage(message);
             interception.onResponse(message);
         }

@@ -128,8 +128,12 @@ public final class ShimDaemon implements AutoCloseable {
                     config.maxMessageBytes(),
                     config.maxMetadataBytes(),
                     config.reconnectInterval());
-            ForwardingCallHandler handler =
-                    new ForwardingCallHandler(runtime.channel(), interceptors, metrics, config.interceptDeadline());
+            ForwardingCallHandler handler = new ForwardingCallHandler(
+                    runtime.channel(),
+                    interceptors,
+                    metrics,
+                    config.interceptDeadline(),
+                    new MemoryTrim(loops.workers()));
             UnixSocketServer.Settings settings = new UnixSocketServer.Settings(
                     new ForwardingHandlerRegistry(handler),
                     config.peers(),

@@ -46,10 +46,13 @@ public final class ProxyOverheadBenchmark {
     private final int rounds;
     private final int shimNice;
     private final boolean inProcess;
+    private final boolean[] enabledOps;
     private final List<String> podIds = new ArrayList<>();
     private final List<String> containerIds = new ArrayList<>();
 
-    private ProxyOverheadBenchmark(int pods, int clients, Duration round, int rounds, int shimNice, boolean inProcess) {
+    private ProxyOverheadBenchmark(
+            int pods, int clients, Duration round, int rounds, int shimNice, boolean inProcess, boolean[] enabledOps) {
+        this.enabledOps = enabledOps;
         this.shimNice = shimNice;
         this.inProcess = inProcess;
         this.pods = pods;
@@ -66,6 +69,8 @@ public final class ProxyOverheadBenchmark {
         int rounds = 6;
         int shimNice = 0;
         boolean inProcess = false;
+        boolean[] enabledOps = new boolean[OPS.length];
+        Arrays.fill(enabledOps, true);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> out = Path.of(args[++i]);
@@ -75,14 +80,15 @@ public final class ProxyOverheadBenchmark {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--shim-nice" -> shimNice = Integer.parseInt(args[++i]);
                 case "--in-process" -> inProcess = true;
+                case "--ops" -> enabledOps = selectOps(args[++i]);
                 default ->
                     throw new IllegalArgumentException(
                             "unknown argument " + args[i]
-                                    + "; known: --out FILE --pods N --clients N --round-seconds N --rounds N --shim-nice N --in-process");
+                                    + "; known: --out FILE --pods N --clients N --round-seconds N --rounds N --shim-nice N --in-process --ops A,B");
             }
         }
         String json = new ProxyOverheadBenchmark(
-                        pods, clients, Duration.ofSeconds(roundSeconds), rounds, shimNice, inProcess)
+                        pods, clients, Duration.ofSeconds(roundSeconds), rounds, shimNice, inProcess, enabledOps)
                 .run();
         Files.createDirectories(out.toAbsolutePath().getParent());
         Path temp = Files.createTempFile(out.toAbsolutePath().getParent(), ".proxy-overhead", ".json");
@@ -90,6 +96,19 @@ public final class ProxyOverheadBenchmark {
         Files.move(temp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         System.out.println(json);
         System.exit(0);
+    }
+
+    /** The operations named in {@code list} (comma-separated names of {@link #OPS}). */
+    private static boolean[] selectOps(String list) {
+        boolean[] enabled = new boolean[OPS.length];
+        for (String name : list.split(",")) {
+            int op = Arrays.asList(OPS).indexOf(name.trim());
+            if (op < 0) {
+                throw new IllegalArgumentException("unknown operation " + name + "; known: " + String.join(",", OPS));
+            }
+            enabled[op] = true;
+        }
+        return enabled;
     }
 
     private String run() throws Exception {
@@ -111,12 +130,15 @@ public final class ProxyOverheadBenchmark {
                 if (inProcess) {
                     try (ShimDaemon daemon = ShimDaemon.start(
                             ShimConfig.of(new UnixEndpoint(socket), new UnixEndpoint(node.socket())))) {
-                        return measure(node.socket(), daemon.socket());
+                        return measure(
+                                node.socket(),
+                                daemon.socket(),
+                                ProcessHandle.current().pid());
                     }
                 }
                 Process shim = startShim(socket, node.socket(), log, shimNice);
                 try {
-                    return measure(node.socket(), socket);
+                    return measure(node.socket(), socket, shim.pid());
                 } finally {
                     shim.destroy();
                     if (!shim.waitFor(10, TimeUnit.SECONDS)) {
@@ -164,7 +186,11 @@ public final class ProxyOverheadBenchmark {
         return process;
     }
 
-    private String measure(Path runtimeSocket, Path shimSocket) throws Exception {
+    /**
+     * @param shimPid process the shim runs in; its CPU time over the measured rounds, divided by the
+     *     calls through the shim, is reported (in-process this includes the benchmark's own work)
+     */
+    private String measure(Path runtimeSocket, Path shimSocket, long shimPid) throws Exception {
         ManagedChannel[] direct = channels(runtimeSocket);
         ManagedChannel[] viaShim = channels(shimSocket);
         try {
@@ -177,12 +203,14 @@ public final class ProxyOverheadBenchmark {
 
             Samples d = new Samples();
             Samples s = new Samples();
+            long cpuBefore = cpuMicros(shimPid);
             for (int r = 0; r < rounds; r++) {
                 boolean directFirst = r % 2 == 0;
                 closedLoop(directFirst ? direct : viaShim, round, directFirst ? d : s);
                 closedLoop(directFirst ? viaShim : direct, round, directFirst ? s : d);
             }
-            return json(d, s);
+            long shimCpu = cpuMicros(shimPid) - cpuBefore;
+            return json(d, s, (double) shimCpu / s.count);
         } finally {
             for (ManagedChannel channel : direct) {
                 UnixChannels.close(channel);
@@ -228,22 +256,22 @@ public final class ProxyOverheadBenchmark {
                 while (System.nanoTime() < end) {
                     var r = stub.withDeadlineAfter(30, TimeUnit.SECONDS);
                     int i = random.nextInt(podIds.size());
-                    time(mine, 0, () -> r.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()));
-                    time(mine, 1, () -> r.listContainers(ListContainersRequest.getDefaultInstance()));
-                    time(
+                    timeIf(mine, 0, () -> r.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()));
+                    timeIf(mine, 1, () -> r.listContainers(ListContainersRequest.getDefaultInstance()));
+                    timeIf(
                             mine,
                             2,
                             () -> r.podSandboxStatus(PodSandboxStatusRequest.newBuilder()
                                     .setPodSandboxId(podIds.get(i))
                                     .build()));
-                    time(
+                    timeIf(
                             mine,
                             3,
                             () -> r.containerStatus(ContainerStatusRequest.newBuilder()
                                     .setContainerId(containerIds.get(i))
                                     .build()));
-                    time(mine, 4, () -> r.listContainerStats(ListContainerStatsRequest.getDefaultInstance()));
-                    time(mine, 5, () -> r.status(StatusRequest.getDefaultInstance()));
+                    timeIf(mine, 4, () -> r.listContainerStats(ListContainerStatsRequest.getDefaultInstance()));
+                    timeIf(mine, 5, () -> r.status(StatusRequest.getDefaultInstance()));
                 }
             });
             threads.add(thread);
@@ -257,7 +285,10 @@ public final class ProxyOverheadBenchmark {
         perThread.forEach(samples::addAll);
     }
 
-    private static void time(Samples samples, int op, Runnable call) {
+    private void timeIf(Samples samples, int op, Runnable call) {
+        if (!enabledOps[op]) {
+            return;
+        }
         long start = System.nanoTime();
         call.run();
         samples.add(op, System.nanoTime() - start);
@@ -266,6 +297,16 @@ public final class ProxyOverheadBenchmark {
     private static final String[] OPS = {
         "ListPodSandbox", "ListContainers", "PodSandboxStatus", "ContainerStatus", "ListContainerStats", "Status"
     };
+
+    private String operations() {
+        List<String> names = new ArrayList<>();
+        for (int op = 0; op < OPS.length; op++) {
+            if (enabledOps[op]) {
+                names.add(OPS[op]);
+            }
+        }
+        return String.join(",", names);
+    }
 
     private static String perOperation(Samples d, Samples s) {
         StringBuilder json = new StringBuilder();
@@ -278,7 +319,15 @@ public final class ProxyOverheadBenchmark {
         return json.toString();
     }
 
-    private String json(Samples d, Samples s) throws IOException {
+    /** User plus system CPU time of process {@code pid} so far, in microseconds (clock-tick resolution). */
+    private static long cpuMicros(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return ticks * 10_000L;
+    }
+
+    private String json(Samples d, Samples s, double shimCpuMicrosPerCall) throws IOException {
         double p50d = d.percentileMicros(50);
         double p50s = s.percentileMicros(50);
         double p99d = d.percentileMicros(99);
@@ -307,7 +356,9 @@ public final class ProxyOverheadBenchmark {
                   "p50_added_us": %.1f,
                   "p50_ratio": %.3f,
                   "throughput_ratio": %.3f,
+                  "shim_cpu_us_per_call": %.1f,
                   "loadavg_at_end": "%s",
+                  "operations": "%s",
                   "per_operation": {
                 %s
                   },
@@ -332,7 +383,9 @@ public final class ProxyOverheadBenchmark {
                         p50s - p50d,
                         p50s / p50d,
                         opsS / opsD,
+                        shimCpuMicrosPerCall,
                         load,
+                        operations(),
                         perOperation(d, s),
                         Runtime.getRuntime().availableProcessors());
     }
