@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.awaitility.Awaitility;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code bench/chaos.sh}: failovers of the protected counter (HTTP, 1 s interval) under faults
@@ -26,6 +28,7 @@ import org.awaitility.Awaitility;
  * never came back is a lost failover. Writes {@code bench/results/chaos.json}.
  */
 public final class ChaosBenchmark {
+    private static final Logger LOG = LoggerFactory.getLogger(ChaosBenchmark.class);
     private static final Duration LIE_FOR = Duration.ofSeconds(6);
 
     /** What goes wrong in one run. */
@@ -218,6 +221,7 @@ public final class ChaosBenchmark {
                 Long.toString(LIE_FOR.toMillis())));
         command.addAll(victims);
         Shell.Result lied = node.netns().exec(command.toArray(String[]::new));
+        LOG.info("lying member {} (exit {}):\n{}", liar, lied.exitCode(), lied.output());
         String said = lied.output()
                 .lines()
                 .filter(l -> l.startsWith("lying member"))
