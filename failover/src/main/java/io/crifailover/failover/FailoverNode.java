@@ -6,7 +6,7 @@ import io.crifailover.placement.ClusterConfigWriter;
 import io.crifailover.placement.CpuInfo;
 import io.crifailover.placement.NodeKey;
 import io.crifailover.placement.PlacementClient;
-import io.crifailover.placement.PlacementReplicaServer;
+import io.crifailover.placement.ReplicaProcess;
 import io.crifailover.protos.cri.CreateContainerRequest;
 import io.crifailover.protos.cri.CreateContainerResponse;
 import io.crifailover.protos.cri.ImageServiceGrpc;
@@ -48,7 +48,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's failover machinery, wired together: its placement replica and client, its checkpoint
+ * A node's failover machinery, wired together: its placement replica (a supervised child process,
+ * {@link ReplicaProcess}) and client, its checkpoint
  * store (registry for the runtime, replication for peers), peer probing, self-fencing, the
  * checkpoint scheduler and the restore controller. The shim feeds it the CRI calls it intercepts
  * ({@link #onRunPodSandbox}, {@link #rewriteCreateContainer}, ...); it talks to the runtime
@@ -59,6 +60,10 @@ public final class FailoverNode implements AutoCloseable {
     private static final Duration RECONCILE = Duration.ofSeconds(1);
     /** A standby that stops answering mid-push is given up after this long without a byte (the store's default is 120 s). */
     private static final int PEER_READ_TIMEOUT_MS = 30_000;
+    /** The placement replica's output, in the state directory. */
+    static final String REPLICA_LOG = "placement-replica.log";
+    /** How long the start waits for its replica (a first start needs a quorum of them up). */
+    private static final Duration REPLICA_READY_WITHIN = Duration.ofSeconds(180);
 
     private final FailoverConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -76,7 +81,7 @@ public final class FailoverNode implements AutoCloseable {
     private PlacementLink link;
     private NodeOptIn optIn;
     private FailoverTimeline timeline;
-    private PlacementReplicaServer replica;
+    private ReplicaProcess replica;
     private final CriuOptions criuOptions;
     private volatile CriuReadiness criu = CriuReadiness.checking(java.time.Instant.now());
 
@@ -123,8 +128,10 @@ public final class FailoverNode implements AutoCloseable {
         ClusterConfigWriter.write(placementDir, placement);
         ClusterConfigWriter.writePrivateKey(
                 placementDir, placement, config.self().replicaId(), placementKey);
-        replica = PlacementReplicaServer.start(config.self().replicaId(), placementDir);
+        replica = ReplicaProcess.start(
+                config.self().replicaId(), placementDir, ReplicaProcess.Options.defaults(state.resolve(REPLICA_LOG)));
         resources.add(replica);
+        awaitReplica();
         PlacementClient client = PlacementClient.connect(
                 placementDir, config.self().replicaId(), config.timing().placementTimeout());
         resources.add(client);
@@ -275,6 +282,24 @@ public final class FailoverNode implements AutoCloseable {
                 config.nodeAddress(),
                 peers.size(),
                 config.timing().fenceTimeout().toMillis());
+    }
+
+    /**
+     * Waits for this node's replica, as the start did when the replica ran in the shim, so the client's first
+     * connection to it succeeds; after the bound the start goes on and the client reconnects later.
+     */
+    private void awaitReplica() {
+        try {
+            if (!replica.awaitReady(REPLICA_READY_WITHIN)) {
+                LOG.warn(
+                        "placement replica {} not ready after {} s; starting without it",
+                        config.self().replicaId(),
+                        REPLICA_READY_WITHIN.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the placement replica", e);
+        }
     }
 
     /**

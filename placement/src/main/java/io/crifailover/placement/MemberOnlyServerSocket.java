@@ -87,7 +87,12 @@ final class MemberOnlyServerSocket extends ServerSocket {
             if (refusal.isEmpty()) {
                 return socket;
             }
-            LOG.warn("refused a replica connection from {}: {}", socket.getRemoteSocketAddress(), refusal.get());
+            if (socket.closedAtOnce) {
+                // a peer's reachability check before its connect (BoundedConnectSelector)
+                LOG.debug("a connection from {} closed without a byte", socket.getRemoteSocketAddress());
+            } else {
+                LOG.warn("refused a replica connection from {}: {}", socket.getRemoteSocketAddress(), refusal.get());
+            }
             socket.close();
         }
     }
@@ -95,6 +100,7 @@ final class MemberOnlyServerSocket extends ServerSocket {
     /** A socket whose input starts with the bytes already read for the handshake check. */
     static final class ReplayingSocket extends Socket {
         private InputStream input;
+        private boolean closedAtOnce;
 
         Optional<String> checkHandshake(MemberKeys members, int self) {
             ByteArrayOutputStream seen = new ByteArrayOutputStream();
@@ -117,6 +123,7 @@ final class MemberOnlyServerSocket extends ServerSocket {
                 input = new SequenceInputStream(new ByteArrayInputStream(seen.toByteArray()), super.getInputStream());
                 return Optional.empty();
             } catch (IOException e) {
+                closedAtOnce = seen.size() == 0 && e instanceof java.io.EOFException;
                 return Optional.of("no complete handshake: " + e);
             }
         }

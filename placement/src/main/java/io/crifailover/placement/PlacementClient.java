@@ -57,6 +57,10 @@ public final class PlacementClient implements AutoCloseable {
         LiveTargetServiceProxy proxy = new LiveTargetServiceProxy(conf);
         proxy.setInvokeTimeout((int) Math.max(1, timeout.toSeconds()));
         proxy.useProbe(probe);
+        ClientChannels channels = ClientChannels.of(proxy.getCommunicationSystem());
+        if (channels != null) {
+            probe.onReachable(channels::reachable);
+        }
         return new PlacementClient(proxy, probe, memberId, key);
     }
 

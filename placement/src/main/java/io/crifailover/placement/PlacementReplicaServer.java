@@ -6,52 +6,56 @@ import bftsmart.tom.ServiceReplica;
 import bftsmart.tom.server.defaultservices.DefaultReplier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one BFT-SMaRt replica of the placement service from a directory written by {@link ClusterConfigWriter}.
- * The view is stored in that directory (never under the working directory). A {@link ReplicaWatchdog} runs with
- * the replica and withdraws leader changes that no quorum joined. The replica's threads live in their own thread
- * group; when a {@link ReplicaWedgeDetector} finds one of them wedged by the library's decide-before-PROPOSE fault,
- * the replica is replaced by a fresh one with the same id, which catches up by state transfer (nothing for the
- * caller to do; {@link #restarts()} counts them). The replica authenticates with its member's key (never the
- * library's built-in pair), and its replica-to-replica port is rebound to its cluster address
- * ({@link ReplicaPortBinder}).
+ * Runs one BFT-SMaRt replica of the placement service from a directory written by {@link ClusterConfigWriter}, in
+ * the calling process, which should be the replica's own ({@link PlacementReplicaCommand}, supervised by {@link
+ * ReplicaProcess}). The view is stored in that directory (never under the working directory). A {@link
+ * ReplicaWatchdog} runs with the replica and withdraws leader changes that no quorum joined. The replica's threads
+ * live in their own thread group, sampled by a {@link ReplicaWedgeDetector} from before the library starts: a thread
+ * wedged by the library's decide-before-PROPOSE fault, a dead message loop, or a connect or handshake blocked past
+ * its bound is handed to the {@code onWedged} callback once (the command reports it and ends the process; the
+ * supervisor starts a fresh one, which catches up by state transfer). Connects to the other replicas are bounded by
+ * {@link BoundedConnectSelector}. The replica authenticates with its member's key (never the library's built-in
+ * pair), and its replica-to-replica port is rebound to its cluster address ({@link ReplicaPortBinder}).
  */
 public final class PlacementReplicaServer implements AutoCloseable {
     static final Duration WEDGED_AFTER = Duration.ofSeconds(2);
-    private static final Duration PORTS_FREE_WITHIN = Duration.ofSeconds(10);
+    /** How long another replica's port has to accept a connection before the library's connect to it fails. */
+    static final Duration CONNECT_WITHIN = Duration.ofSeconds(1);
+    /** A connect or handshake blocked this long (past the checks) ends the replica's process. */
+    static final Duration BLOCKED_AFTER = Duration.ofSeconds(15);
     /** How long the library may take to open its replica-to-replica listener. */
     private static final Duration LISTENER_WITHIN = Duration.ofSeconds(60);
 
     private static final Logger LOG = LoggerFactory.getLogger(PlacementReplicaServer.class);
 
     private final int id;
-    private final Path configDir;
-    private final ReplicaFactory factory;
+    private final ThreadGroup threads;
+    private final Consumer<String> onWedged;
+    private final ReplicaWedgeDetector wedges = new ReplicaWedgeDetector(WEDGED_AFTER, BLOCKED_AFTER);
+    private final AtomicBoolean wedgeReported = new AtomicBoolean();
     private final ScheduledExecutorService wedgeCheck = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "placement-replica-wedge-check");
         t.setDaemon(true);
         return t;
     });
-    private volatile Running running;
-    private volatile boolean closed;
-    private volatile int restarts;
-
-    /** One incarnation of the replica. */
-    private record Running(
-            ThreadGroup threads,
-            ServiceReplica replica,
-            PlacementReplica service,
-            ReplicaWatchdog watchdog,
-            ReplicaWedgeDetector wedges) {}
+    private volatile boolean started;
+    private ServiceReplica replica;
+    private PlacementReplica service;
+    private ReplicaWatchdog watchdog;
+    private AutoCloseable connectBound;
 
     /** Builds the service of a replica. */
     @FunctionalInterface
@@ -59,46 +63,54 @@ public final class PlacementReplicaServer implements AutoCloseable {
         PlacementReplica create(int f, MemberKeys members);
     }
 
-    private PlacementReplicaServer(int id, Path configDir, ReplicaFactory factory) {
+    private PlacementReplicaServer(int id, Consumer<String> onWedged) {
         this.id = id;
-        this.configDir = configDir;
-        this.factory = factory;
+        this.threads = new ThreadGroup("placement-replica-" + id);
+        this.onWedged = onWedged;
     }
 
     /**
-     * Starts replica {@code id} with the default service. {@code configDir} must hold this member's private key
-     * ({@link ClusterConfigWriter#writePrivateKey}).
+     * Starts replica {@code id} with the default service and returns once the library has started it.
+     * {@code configDir} must hold this member's private key ({@link ClusterConfigWriter#writePrivateKey}).
+     * {@code onWedged} gets the reason, once, when the replica is wedged; it should end the process.
      */
-    public static PlacementReplicaServer start(int id, Path configDir) {
-        return start(id, configDir, PlacementReplica::new);
+    public static PlacementReplicaServer start(int id, Path configDir, Consumer<String> onWedged) {
+        return start(id, configDir, PlacementReplica::new, onWedged);
     }
 
     /** Starts replica {@code id} with a service built from the configured f (tests pass wrappers here). */
-    public static PlacementReplicaServer start(int id, Path configDir, ReplicaFactory factory) {
-        PlacementReplicaServer server = new PlacementReplicaServer(id, configDir, factory);
-        server.running = server.launch();
+    public static PlacementReplicaServer start(
+            int id, Path configDir, ReplicaFactory factory, Consumer<String> onWedged) {
+        PlacementReplicaServer server = new PlacementReplicaServer(id, onWedged);
         long period = ReplicaWatchdog.PERIOD.toMillis();
         server.wedgeCheck.scheduleWithFixedDelay(server::checkWedged, period, period, TimeUnit.MILLISECONDS);
+        try {
+            server.launch(configDir, factory);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        server.started = true;
         return server;
     }
 
-    /** Builds the replica from a thread of a new thread group, so every thread it starts belongs to that group. */
-    private Running launch() {
+    /** Builds the replica from a thread of its own thread group, so every thread it starts belongs to that group. */
+    private void launch(Path configDir, ReplicaFactory factory) {
         MemberKeys members = MemberKeys.load(configDir);
         TOMConfiguration conf = BftConfigs.load(id, configDir, MemberKeys.privateKey(configDir, id));
-        PlacementReplica service = factory.create(conf.getF(), members);
-        ThreadGroup threads = new ThreadGroup("placement-replica-" + id);
-        ServiceReplica[] built = new ServiceReplica[1];
+        connectBound = BoundedConnectSelector.install(peerPorts(conf, members), CONNECT_WITHIN);
+        PlacementReplica built = factory.create(conf.getF(), members);
+        ServiceReplica[] library = new ServiceReplica[1];
         RuntimeException[] failed = new RuntimeException[1];
         Thread starter = new Thread(
                 threads,
                 () -> {
                     try {
-                        built[0] = new ServiceReplica(
+                        library[0] = new ServiceReplica(
                                 conf,
                                 new FileSystemViewStorage(null, configDir.toFile()),
-                                service,
-                                service,
+                                built,
+                                built,
                                 null,
                                 new DefaultReplier());
                     } catch (RuntimeException e) {
@@ -129,89 +141,50 @@ public final class PlacementReplicaServer implements AutoCloseable {
             throw failed[0];
         }
         if (unbound != null) {
-            built[0].kill();
+            library[0].kill();
             throw new IllegalStateException(
                     "replica " + id + ": could not bind its replica port to " + conf.getHost(id) + ": "
                             + unbound.getMessage(),
                     unbound);
         }
+        replica = library[0];
+        service = built;
         // a leader change nobody joined for 4 request timeouts while the current leader kept deciding is stale
-        ReplicaWatchdog watchdog = new ReplicaWatchdog(
-                service.getStateManager(), Duration.ofMillis(4L * conf.getRequestTimeout()), ReplicaWatchdog.PERIOD);
-        return new Running(threads, built[0], service, watchdog, new ReplicaWedgeDetector(WEDGED_AFTER));
+        watchdog = new ReplicaWatchdog(
+                built.getStateManager(), Duration.ofMillis(4L * conf.getRequestTimeout()), ReplicaWatchdog.PERIOD);
+    }
+
+    private List<InetSocketAddress> peerPorts(TOMConfiguration conf, MemberKeys members) {
+        List<InetSocketAddress> peers = new ArrayList<>();
+        for (int member : members.ids()) {
+            if (member != id) {
+                peers.add(new InetSocketAddress(conf.getHost(member), conf.getServerToServerPort(member)));
+            }
+        }
+        return peers;
     }
 
     private void checkWedged() {
         try {
-            Running r = running;
-            r.wedges().check(r.threads()).ifPresent(w -> restart(r, w));
+            wedges.check(threads, started).ifPresent(w -> {
+                if (wedgeReported.compareAndSet(false, true)) {
+                    LOG.error("replica {} is wedged: {}", id, w.why());
+                    wedgeCheck.shutdown();
+                    onWedged.accept(w.why());
+                }
+            });
         } catch (RuntimeException e) {
             LOG.warn("checking replica {} for a wedged thread failed", id, e);
         }
     }
 
-    /** Replaces a wedged replica by a fresh one; it fetches the state from the others. */
-    @SuppressWarnings({"deprecation", "removal"})
-    private synchronized void restart(Running wedged, ReplicaWedgeDetector.Wedge why) {
-        if (closed || running != wedged) {
-            return;
-        }
-        LOG.error("replica {} is wedged: {}; replacing the replica", id, why.why());
-        wedged.watchdog().close();
-        // the only way to end that loop; it holds no lock the rest of the shutdown needs (JDK 17: Thread.stop works)
-        why.spinning().ifPresent(Thread::stop);
-        wedged.replica().kill();
-        TOMConfiguration conf = BftConfigs.load(id, configDir, MemberKeys.privateKey(configDir, id));
-        awaitPortsFree(conf.getHost(id), conf.getPort(id), conf.getServerToServerPort(id));
-        running = launch();
-        restarts++;
-        LOG.warn("replica {} replaced (restart {}); it catches up by state transfer", id, restarts);
-    }
-
-    private void awaitPortsFree(String host, int... ports) {
-        long deadline = System.nanoTime() + PORTS_FREE_WITHIN.toNanos();
-        for (int port : ports) {
-            while (!free(host, port)) {
-                if (System.nanoTime() - deadline > 0) {
-                    LOG.warn(
-                            "port {} of replica {} still taken after {} s; starting anyway",
-                            port,
-                            id,
-                            PORTS_FREE_WITHIN.toSeconds());
-                    return;
-                }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
-    }
-
-    private static boolean free(String host, int port) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(host, port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     public PlacementReplica service() {
-        return running.service();
+        return service;
     }
 
     /** Regency, leader, last executed consensus and pending requests of this replica, as it sees them. */
     public ReplicaStatus status() {
-        return running.service().getStateManager().status();
-    }
-
-    /** How often a wedged replica was replaced. */
-    public int restarts() {
-        return restarts;
+        return service.getStateManager().status();
     }
 
     public int id() {
@@ -220,9 +193,19 @@ public final class PlacementReplicaServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        closed = true;
         wedgeCheck.shutdownNow();
-        running.watchdog().close();
-        running.replica().kill();
+        if (watchdog != null) {
+            watchdog.close();
+        }
+        if (replica != null) {
+            replica.kill();
+        }
+        if (connectBound != null) {
+            try {
+                connectBound.close();
+            } catch (Exception e) {
+                LOG.debug("restoring the proxy selector: {}", e.toString());
+            }
+        }
     }
 }

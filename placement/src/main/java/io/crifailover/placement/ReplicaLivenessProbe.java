@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,7 @@ public final class ReplicaLivenessProbe implements AutoCloseable {
     private final Set<Integer> down = ConcurrentHashMap.newKeySet();
     private final int connectTimeoutMillis;
     private final ScheduledExecutorService scheduler;
+    private volatile IntConsumer onReachable = id -> {};
 
     public ReplicaLivenessProbe(Map<Integer, InetSocketAddress> replicas, Duration interval, Duration connectTimeout) {
         this.replicas = new TreeMap<>(replicas);
@@ -52,6 +54,11 @@ public final class ReplicaLivenessProbe implements AutoCloseable {
         return down.contains(id);
     }
 
+    /** {@code listener} hears, on the probe's thread, of every replica a probe reached. */
+    void onReachable(IntConsumer listener) {
+        this.onReachable = listener;
+    }
+
     private void probeAll() {
         replicas.forEach((id, address) -> {
             boolean reachable = probe(address);
@@ -59,6 +66,13 @@ public final class ReplicaLivenessProbe implements AutoCloseable {
                 LOG.info("replica {} at {} reachable again", id, address);
             } else if (!reachable && down.add(id)) {
                 LOG.warn("replica {} at {} unreachable; requests skip it", id, address);
+            }
+            if (reachable) {
+                try {
+                    onReachable.accept(id);
+                } catch (RuntimeException e) {
+                    LOG.warn("after reaching replica {}: {}", id, e.toString());
+                }
             }
         });
     }

@@ -6,13 +6,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Finds a replica thread wedged by a BFT-SMaRt 0.0.8 fault: when a replica collects a quorum of ACCEPTs for a
+ * Finds a replica thread wedged by a BFT-SMaRt 0.0.8 fault. First: when a replica collects a quorum of ACCEPTs for a
  * consensus before the leader's PROPOSE reaches it (one connection still in TCP back-off after a network cut), it
  * decides anyway and its message-handling thread then spins in {@code Decision.getDeserializedValue} waiting for
  * the PROPOSE that only that same thread could process ({@code waitForPropose} tests {@code decisionEpoch == null &&
  * ...} where {@code ||} was meant). The replica still answers TCP connects but takes no part in consensus any more,
  * for ever. A thread seen in that method in every sample for {@code after} is wedged: the method returns at once
- * when it works.
+ * when it works. Second: the message-handling loop gone (an exception ended its thread). Third: a thread blocked in a
+ * replica-to-replica connect or in the handshake after it for {@code stuckAfter}: the library sets no timeout on
+ * either, {@link BoundedConnectSelector} bounds the connect before it starts, and this catches what slips past it
+ * (a peer cut off between that check and the connect, or in the middle of the handshake). The replica's process
+ * then exits and its supervisor ({@link ReplicaProcess}) starts a fresh one.
  */
 final class ReplicaWedgeDetector {
     static final String CLASS = "bftsmart.consensus.Decision";
@@ -21,23 +25,44 @@ final class ReplicaWedgeDetector {
     static final String MESSAGE_LOOP_CLASS = "bftsmart.communication.ServerCommunicationSystem";
 
     static final String MESSAGE_LOOP_METHOD = "run";
+    /** A blocking connect: the library's {@code new Socket(host, port)}. */
+    static final String CONNECT_CLASS = "java.net.Socket";
+
+    static final String CONNECT_METHOD = "connect";
+    /** The library's handshake on a new replica-to-replica connection (blocking reads without a timeout). */
+    static final String HANDSHAKE_CLASS = "bftsmart.communication.server.ServerConnection";
+
+    static final String HANDSHAKE_METHOD = "authenticateAndEstablishAuthKey";
 
     private final long afterNanos;
+    private final long stuckAfterNanos;
     private final Map<Thread, Long> since = new HashMap<>();
+    private final Map<Thread, Long> blockedSince = new HashMap<>();
     private long messageLoopMissingSince = -1;
 
     ReplicaWedgeDetector(Duration after) {
-        this.afterNanos = after.toNanos();
+        this(after, Duration.ofSeconds(15));
     }
 
-    /** What a sample found wrong with the replica. */
-    record Wedge(Optional<Thread> spinning, String why) {}
+    ReplicaWedgeDetector(Duration after, Duration stuckAfter) {
+        this.afterNanos = after.toNanos();
+        this.stuckAfterNanos = stuckAfter.toNanos();
+    }
+
+    /** What a sample found wrong with the replica, and the thread concerned if one is. */
+    record Wedge(Optional<Thread> thread, String why) {}
 
     /**
      * One sample of the replica's threads at {@code nowNanos}: a thread spinning in the decision wait for at least the
-     * threshold, or the message-handling loop gone (its thread died of an exception) for at least the threshold.
+     * threshold, a thread blocked in a connect or handshake for at least the stuck threshold, or the
+     * message-handling loop gone (its thread died of an exception) for at least the threshold. {@code started}: the
+     * library's start has returned, so its message loop must exist.
      */
-    Optional<Wedge> check(long nowNanos, Map<Thread, StackTraceElement[]> stacks) {
+    Optional<Wedge> check(long nowNanos, Map<Thread, StackTraceElement[]> stacks, boolean started) {
+        Optional<Wedge> blocked = blockedInNetwork(nowNanos, stacks);
+        if (blocked.isPresent()) {
+            return blocked;
+        }
         Optional<Thread> spinning = sample(nowNanos, stacks);
         if (spinning.isPresent()) {
             return Optional.of(new Wedge(
@@ -48,7 +73,7 @@ final class ReplicaWedgeDetector {
                             + "before the PROPOSE arrived)"));
         }
         boolean loopAlive = stacks.values().stream().anyMatch(s -> has(s, MESSAGE_LOOP_CLASS, MESSAGE_LOOP_METHOD));
-        if (loopAlive) {
+        if (loopAlive || !started) {
             messageLoopMissingSince = -1;
             return Optional.empty();
         }
@@ -64,9 +89,45 @@ final class ReplicaWedgeDetector {
         return Optional.empty();
     }
 
+    /** {@link #check(long, Map, boolean)} of a replica whose start has returned. */
+    Optional<Wedge> check(long nowNanos, Map<Thread, StackTraceElement[]> stacks) {
+        return check(nowNanos, stacks, true);
+    }
+
     /** Samples the live threads of {@code group} now. */
-    Optional<Wedge> check(ThreadGroup group) {
-        return check(System.nanoTime(), stacks(group));
+    Optional<Wedge> check(ThreadGroup group, boolean started) {
+        return check(System.nanoTime(), stacks(group), started);
+    }
+
+    /** A thread seen in a connect or in the library's handshake in every sample for the stuck threshold. */
+    Optional<Wedge> blockedInNetwork(long nowNanos, Map<Thread, StackTraceElement[]> stacks) {
+        blockedSince.keySet().removeIf(t -> !stacks.containsKey(t) || !inNetworkWait(stacks.get(t)));
+        for (Map.Entry<Thread, StackTraceElement[]> e : stacks.entrySet()) {
+            if (!inNetworkWait(e.getValue())) {
+                continue;
+            }
+            long first = blockedSince.computeIfAbsent(e.getKey(), t -> nowNanos);
+            if (nowNanos - first >= stuckAfterNanos) {
+                String where = has(e.getValue(), HANDSHAKE_CLASS, HANDSHAKE_METHOD)
+                        ? "the handshake of a replica connection"
+                        : "a connect to another replica";
+                return Optional.of(new Wedge(
+                        Optional.of(e.getKey()),
+                        "thread " + e.getKey().getName() + " has been blocked in " + where + " for "
+                                + stuckAfterNanos / 1_000_000 + " ms (the library sets no timeout)"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * In the library's own connect (not in {@link BoundedConnectSelector}'s check before it, which is bounded and
+     * which a connect retried in a loop spends its time in) or in its handshake.
+     */
+    static boolean inNetworkWait(StackTraceElement[] stack) {
+        boolean connecting = has(stack, CONNECT_CLASS, CONNECT_METHOD)
+                && !has(stack, BoundedConnectSelector.class.getName(), "select");
+        return connecting || has(stack, HANDSHAKE_CLASS, HANDSHAKE_METHOD);
     }
 
     /** One sample of the replica's threads at {@code nowNanos}; returns a thread wedged for at least the threshold. */

@@ -46,11 +46,14 @@ class LyingPlacementReplica extends PlacementReplica {
         return new Result.Events(List.of());
     }
 
-    /** Process entry point used by {@link ReplicaCluster} for lying replicas. */
+    /**
+     * Process entry point used by {@link ReplicaCluster} for lying replicas: {@code --id N --config DIR
+     * --stdin-control --parent-pid PID}, as {@link ReplicaProcess} passes them.
+     */
     public static void main(String[] args) throws Exception {
         int id = Integer.parseInt(args[1]);
         java.nio.file.Path config = java.nio.file.Path.of(args[3]);
-        PlacementReplicaServer server = PlacementReplicaServer.start(id, config, LyingPlacementReplica::new);
-        System.exit(PlacementReplicaCommand.serve(server, true));
+        Long parent = args.length > 6 ? Long.valueOf(args[6]) : null;
+        System.exit(PlacementReplicaCommand.run(id, config, LyingPlacementReplica::new, true, parent));
     }
 }

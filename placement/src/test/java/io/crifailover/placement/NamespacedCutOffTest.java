@@ -30,7 +30,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The test bed's network model: four nodes, each a process in its own network namespace (own address, the
- * node's replica and its heartbeating client in one JVM, like the shim). A cut-off is an iptables DROP of
+ * node's heartbeating client, and its replica in a supervised child process, like the shim). A cut-off is an iptables DROP of
  * everything in and out of the node's uplink while the node keeps running (its client keeps sending to its own
  * replica, whose requests time out); reconnecting removes the rules. A random sequence of cut-offs of 3-5 s: after
  * each cut the other three must declare the node failed (f+1 votes, ordered) within 5 s, and after each
@@ -246,16 +246,21 @@ class NamespacedCutOffTest {
             String jstack =
                     Path.of(System.getProperty("java.home"), "bin", "jstack").toString();
             for (Map.Entry<Integer, Process> e : processes.entrySet()) {
-                try {
-                    Process dump = new ProcessBuilder(
-                                    jstack, Long.toString(e.getValue().pid()))
-                            .redirectErrorStream(true)
-                            .redirectOutput(base.resolve("node-" + e.getKey() + ".jstack")
-                                    .toFile())
-                            .start();
-                    dump.waitFor(20, TimeUnit.SECONDS);
-                } catch (IOException | InterruptedException ignored) {
-                    // diagnostics only
+                // the node's JVM and its replica's (a child process)
+                List<ProcessHandle> jvms =
+                        new java.util.ArrayList<>(List.of(e.getValue().toHandle()));
+                e.getValue().children().forEach(jvms::add);
+                for (ProcessHandle jvm : jvms) {
+                    try {
+                        Process dump = new ProcessBuilder(jstack, Long.toString(jvm.pid()))
+                                .redirectErrorStream(true)
+                                .redirectOutput(base.resolve("node-" + e.getKey() + "-" + jvm.pid() + ".jstack")
+                                        .toFile())
+                                .start();
+                        dump.waitFor(20, TimeUnit.SECONDS);
+                    } catch (IOException | InterruptedException ignored) {
+                        // diagnostics only
+                    }
                 }
             }
         }

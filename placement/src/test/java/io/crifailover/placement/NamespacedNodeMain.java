@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Test stand-in for one node's shim, run as its own process inside the node's network namespace: the node's
- * replica ({@link PlacementReplicaServer}) and its client, heartbeating like the shim ({@link HeartbeatingNode}).
+ * replica in a supervised child process ({@link ReplicaProcess}, its output in {@code node-<id>-replica.log} next to
+ * the node's directory) and its client, heartbeating like the shim ({@link HeartbeatingNode}).
  * Control lines on stdin (a pipe, which a firewall rule does not cut): {@code status}, {@code age} (ms since the
  * node's last ordered request, or -1), {@code suspect NODE} (votes against NODE in its current epoch, again every
  * 200 ms until NODE is declared failed, then prints {@code VERDICT NODE}). Exits when stdin closes.
@@ -25,7 +26,11 @@ public final class NamespacedNodeMain {
         Path config = Path.of(args[1]);
         String name = args[2];
         PrintStream out = System.out;
-        PlacementReplicaServer server = PlacementReplicaServer.start(id, config);
+        ReplicaProcess server = ReplicaProcess.start(
+                id, config, ReplicaProcess.Options.defaults(config.resolveSibling("node-" + id + "-replica.log")));
+        if (!server.awaitReady(Duration.ofSeconds(120))) {
+            throw new IllegalStateException("replica " + id + " did not start within 120 s");
+        }
         PlacementClient client = PlacementClient.connect(config, id, Duration.ofSeconds(1));
         HeartbeatingNode node = new HeartbeatingNode(name, client);
         Map<String, AtomicBoolean> voting = new ConcurrentHashMap<>();
@@ -38,7 +43,7 @@ public final class NamespacedNodeMain {
                 String[] cmd = line.trim().split(" ");
                 String answer = switch (cmd[0]) {
                     case "status" -> {
-                        ReplicaStatus s = server.status();
+                        ReplicaStatus s = freshStatus(server);
                         yield "STATUS " + (s == null ? "none" : s.line());
                     }
                     case "age" ->
@@ -71,6 +76,17 @@ public final class NamespacedNodeMain {
         node.close();
         server.close();
         System.exit(0);
+    }
+
+    private static ReplicaStatus freshStatus(ReplicaProcess replica) {
+        try {
+            return replica.freshStatus(Duration.ofSeconds(2));
+        } catch (java.io.IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /** Like the shim's failure detector: vote in the node's current epoch until the verdict is there. */

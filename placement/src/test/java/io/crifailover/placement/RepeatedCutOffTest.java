@@ -20,10 +20,12 @@ import org.junit.jupiter.api.Test;
  * iptables DROP of a few seconds, and queued traffic arrives late, as it does when the rule is removed.
  */
 @Tag("integration")
-@Disabled("fails on this machine kind since 2026-12-07 (3 of 4 runs): after a SIGSTOP of one follower the clients get"
+@Disabled("fails on this machine kind since 2026-12-07 (3 of 4 runs): after a SIGSTOP of one follower the clients got"
         + " 2 replies instead of 3, because BFT-SMaRt 0.0.8's client channel to the replica that started last was"
-        + " never connected (staggered start) and reconnects only while the cluster is already short; the supervised"
-        + " replica of issue 14 item 1 is meant to remove this, re-enable it with that")
+        + " never connected (staggered start). With the supervised replica and ClientChannels (issue 14 item 1) that"
+        + " channel reconnects within ~20 ms of the replica being reachable, and the isolated-replica test passed;"
+        + " but in the one run so far the cut-off of the second leader (round 1) left the other three without an"
+        + " ordered request for 15 s. Re-enable once it passes 3 of 3 runs")
 class RepeatedCutOffTest {
     static final int N = 4;
     /**

@@ -1,13 +1,8 @@
 package io.crifailover.placement;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,15 +12,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Test harness: n placement replicas, each its own JVM process on loopback, in a private temporary directory.
- * {@link #close()} kills every process (also stopped ones) and deletes the directory.
+ * Test harness: n placement replicas on loopback, each its own JVM process supervised by a {@link ReplicaProcess}
+ * as the shim runs it (a wedged replica is replaced), in a private temporary directory. {@link #kill} ends a
+ * replica for good (its supervisor too). {@link #close()} kills every process (also stopped ones) and deletes the
+ * directory.
  */
 final class ReplicaCluster implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -33,9 +28,13 @@ final class ReplicaCluster implements AutoCloseable {
     private final Path baseDir;
     private final Path configDir;
     private final ClusterConfig config;
-    private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
-    private final Map<Integer, Writer> stdins = new ConcurrentHashMap<>();
-    private final Map<Integer, BlockingQueue<String>> digests = new ConcurrentHashMap<>();
+    /**
+     * SIGSTOP is how these tests cut a node off, not a hung replica: the supervisor waits longer than the longest
+     * cut-off before it takes a silent replica for hung.
+     */
+    static final Duration SILENT_AFTER = Duration.ofSeconds(60);
+
+    private final Map<Integer, ReplicaProcess> processes = new ConcurrentHashMap<>();
     private final Map<Integer, String> mainClasses = new ConcurrentHashMap<>();
     private int nextMember;
 
@@ -144,11 +143,14 @@ final class ReplicaCluster implements AutoCloseable {
         return processes.get(id).pid();
     }
 
-    /** SIGKILL replica {@code id}. */
-    void kill(int id) throws InterruptedException {
-        Process p = processes.get(id);
-        p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
+    /** The supervisor of replica {@code id}. */
+    ReplicaProcess replica(int id) {
+        return processes.get(id);
+    }
+
+    /** SIGKILL replica {@code id} and stop supervising it: it stays down. */
+    void kill(int id) {
+        processes.get(id).close();
     }
 
     void signal(int id, String signal) throws IOException, InterruptedException {
@@ -162,101 +164,30 @@ final class ReplicaCluster implements AutoCloseable {
 
     /** Asks replica {@code id} for its state digest ("sha256 applied"). */
     String digest(int id) throws IOException, InterruptedException {
-        Writer w = stdins.get(id);
-        w.write("digest\n");
-        w.flush();
-        String line = digests.get(id).poll(10, TimeUnit.SECONDS);
-        if (line == null) {
-            throw new IOException("replica " + id + " did not report its digest");
-        }
-        return line;
+        return processes.get(id).digest(Duration.ofSeconds(10));
     }
 
     /** Asks replica {@code id} for its {@link ReplicaStatus}. */
     ReplicaStatus status(int id) throws IOException, InterruptedException {
-        Writer w = stdins.get(id);
-        statuses.get(id).clear();
-        w.write("status\n");
-        w.flush();
-        String line = statuses.get(id).poll(5, TimeUnit.SECONDS);
-        if (line == null || line.equals("none")) {
-            throw new IOException("replica " + id + " did not report its status");
-        }
-        return ReplicaStatus.parse(line);
+        return processes.get(id).freshStatus(Duration.ofSeconds(5));
     }
-
-    private final Map<Integer, BlockingQueue<String>> ready = new ConcurrentHashMap<>();
-    private final Map<Integer, BlockingQueue<String>> statuses = new ConcurrentHashMap<>();
 
     private void launch(int id) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(
-                java,
-                "-Xmx128m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                System.getProperty("java.class.path"),
-                mainClasses.get(id),
-                "--id",
-                Integer.toString(id),
-                "--config",
-                configDir.toString(),
-                "--stdin-control"));
-        Path log = baseDir.resolve("replica-" + id + ".log");
-        Process p = new ProcessBuilder(cmd)
-                .directory(baseDir.toFile())
-                .redirectErrorStream(true)
-                .start();
-        processes.put(id, p);
-        stdins.put(id, new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8));
-        BlockingQueue<String> digestQueue = new LinkedBlockingQueue<>();
-        BlockingQueue<String> readyQueue = new LinkedBlockingQueue<>();
-        BlockingQueue<String> statusQueue = new LinkedBlockingQueue<>();
-        digests.put(id, digestQueue);
-        ready.put(id, readyQueue);
-        statuses.put(id, statusQueue);
-        Thread reader = new Thread(() -> pump(p, log, readyQueue, digestQueue, statusQueue), "replica-" + id + "-out");
-        reader.setDaemon(true);
-        reader.start();
+        ReplicaProcess.Options options = new ReplicaProcess.Options(
+                ReplicaProcess.Options.javaCommand(mainClasses.get(id)),
+                logFile(id),
+                Duration.ofMillis(500),
+                SILENT_AFTER);
+        processes.put(id, ReplicaProcess.start(id, configDir, options));
     }
 
-    private static void pump(
-            Process p,
-            Path log,
-            BlockingQueue<String> readyQueue,
-            BlockingQueue<String> digests,
-            BlockingQueue<String> statuses) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                if (line.startsWith("READY ")) {
-                    readyQueue.add(line);
-                } else if (line.startsWith("DIGEST ")) {
-                    digests.add(line.substring("DIGEST ".length()));
-                } else if (line.startsWith("STATUS ")) {
-                    statuses.add(line.substring("STATUS ".length()));
-                }
-                out.write(java.time.LocalTime.now().toString());
-                out.write(' ');
-                out.write(line);
-                out.write('\n');
-                out.flush();
-            }
-        } catch (IOException e) {
-            // process gone
-        }
+    Path logFile(int id) {
+        return baseDir.resolve("replica-" + id + ".log");
     }
 
     private void awaitReady(int id) throws Exception {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        String line = null;
-        while (line == null && processes.get(id).isAlive() && System.nanoTime() < deadline) {
-            line = ready.get(id).poll(100, TimeUnit.MILLISECONDS);
-        }
-        if (line == null) {
-            throw new IllegalStateException("replica " + id + " did not start; log: "
-                    + Files.readString(baseDir.resolve("replica-" + id + ".log")));
+        if (!processes.get(id).awaitReady(START_TIMEOUT)) {
+            throw new IllegalStateException("replica " + id + " did not start; log: " + log(id));
         }
     }
 
@@ -292,23 +223,12 @@ final class ReplicaCluster implements AutoCloseable {
     }
 
     String log(int id) throws IOException {
-        return Files.readString(baseDir.resolve("replica-" + id + ".log"));
+        return Files.readString(logFile(id));
     }
 
     @Override
     public void close() {
-        for (Map.Entry<Integer, Process> e : processes.entrySet()) {
-            Process p = e.getValue();
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-        for (Process p : processes.values()) {
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        processes.values().forEach(ReplicaProcess::close);
         String keep = System.getProperty("placement.it.keepLogs");
         if (keep != null) {
             try (Stream<Path> logs = Files.list(baseDir)) {
