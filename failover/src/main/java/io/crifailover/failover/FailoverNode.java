@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -89,6 +90,7 @@ public final class FailoverNode implements AutoCloseable {
     private final Set<String> toldCannotCheckpoint = ConcurrentHashMap.newKeySet();
 
     private StuckCheckpoints stuck;
+    private FenceHold hold;
 
     private FailoverNode(FailoverConfig config, Channel runtimeChannel, CriuOptions criuOptions) {
         this.config = config;
@@ -202,6 +204,8 @@ public final class FailoverNode implements AutoCloseable {
                 this::fenceProtectedContainers,
                 () -> detector.answeredWithin(config.timing().fenceTimeout()) < 2 * config.f());
         resources.add(link);
+        hold = new FenceHold(config.nodeName(), java.time.Instant.now());
+        link.onHeartbeat(this::heartbeatAnswered);
 
         pipeline = new CheckpointPipeline(
                 runtime,
@@ -347,8 +351,22 @@ public final class FailoverNode implements AutoCloseable {
         }
     }
 
+    /**
+     * A heartbeat was answered: the fence hold learns whether this node had been declared failed, and which of its
+     * lost pods placement restores elsewhere.
+     */
+    private void heartbeatAnswered(
+            PlacementClient c, java.time.Instant sent, io.crifailover.placement.Result.Ack beat) {
+        hold.heartbeat(sent, beat.detail(), sandboxes.all());
+        java.util.OptionalLong epoch = hold.unresolvedEpoch();
+        if (epoch.isPresent()) {
+            hold.resolve(epoch.getAsLong(), c.decisions(""));
+        }
+    }
+
     /** The placement lease ran out: stop every protected container (the cluster restores them elsewhere). */
     private void fenceProtectedContainers() {
+        hold.fenced(java.time.Instant.now(), sandboxes.all());
         for (ProtectedSandboxes.Protected p : sandboxes.runningProtectedContainers(runtime)) {
             ContainerRef c = p.container();
             scheduler.unprotect(c.containerId());
@@ -412,6 +430,7 @@ public final class FailoverNode implements AutoCloseable {
             if (!workloads.podDeleted(sb.namespace(), sb.podName(), sb.podUid())) {
                 return;
             }
+            hold.podGone(sb.podUid());
             for (CheckpointPipeline.LastCheckpoint cp :
                     pipeline.lastCheckpoints().values()) {
                 ContainerKey key = ContainerKey.parse(cp.container());
@@ -425,6 +444,77 @@ public final class FailoverNode implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("could not tell whether pod {}/{} was deleted: {}", sb.namespace(), sb.podName(), e.toString());
+        }
+    }
+
+    /**
+     * Why this CreateContainer must be refused ({@link FenceHold}): a protected container of a pod this node must not
+     * run now; empty otherwise.
+     */
+    public Optional<String> createRefusal(CreateContainerRequest request) {
+        boolean fencedNow = link.fenced();
+        if (!hold.holding(fencedNow)) {
+            return Optional.empty();
+        }
+        String name = request.getConfig().getMetadata().getName();
+        return protectedSandbox(request.getPodSandboxId(), request.getSandboxConfig())
+                .filter(sb -> sb.settings().covers(name))
+                .flatMap(sb -> hold.refusal(fencedNow, FenceHold.Pod.of(sb), name));
+    }
+
+    /** Why this StartContainer must be refused ({@link FenceHold}); empty otherwise. */
+    public Optional<String> startRefusal(String containerId) {
+        boolean fencedNow = link.fenced();
+        if (!hold.holding(fencedNow)) {
+            return Optional.empty();
+        }
+        List<io.crifailover.protos.cri.Container> found = runtime.withDeadlineAfter(2, TimeUnit.SECONDS)
+                .listContainers(io.crifailover.protos.cri.ListContainersRequest.newBuilder()
+                        .setFilter(io.crifailover.protos.cri.ContainerFilter.newBuilder()
+                                .setId(containerId))
+                        .build())
+                .getContainersList();
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        io.crifailover.protos.cri.Container c = found.get(0);
+        String name = c.getMetadata().getName();
+        return protectedSandbox(c.getPodSandboxId(), null)
+                .filter(sb -> sb.settings().covers(name))
+                .flatMap(sb -> hold.refusal(fencedNow, FenceHold.Pod.of(sb), name));
+    }
+
+    /** The protected sandbox {@code id}, from the registry, else from {@code config} (kubelet's copy), else the runtime. */
+    private Optional<ProtectedSandboxes.Sandbox> protectedSandbox(String id, PodSandboxConfig config) {
+        Optional<ProtectedSandboxes.Sandbox> known = sandboxes.get(id);
+        if (known.isPresent()) {
+            return known;
+        }
+        PodSandboxConfig c = config;
+        if (c == null || !c.hasMetadata()) {
+            var status = runtime.withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .podSandboxStatus(io.crifailover.protos.cri.PodSandboxStatusRequest.newBuilder()
+                            .setPodSandboxId(id)
+                            .build())
+                    .getStatus();
+            c = PodSandboxConfig.newBuilder()
+                    .setMetadata(status.getMetadata())
+                    .putAllAnnotations(status.getAnnotationsMap())
+                    .build();
+        }
+        try {
+            PodSandboxConfig sandbox = c;
+            return ProtectionSettings.fromAnnotations(sandbox.getAnnotationsMap())
+                    .map(s -> new ProtectedSandboxes.Sandbox(
+                            id,
+                            sandbox.getMetadata().getNamespace(),
+                            sandbox.getMetadata().getName(),
+                            sandbox.getMetadata().getUid(),
+                            Map.of(),
+                            Map.of(),
+                            s));
+        } catch (InvalidSettingsException e) {
+            return Optional.empty();
         }
     }
 
