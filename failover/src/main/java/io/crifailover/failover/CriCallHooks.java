@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +35,13 @@ public final class CriCallHooks {
     private final PlacementLink link;
     private final WorkloadResolver workloads;
     private final PodEvents events;
+    private final Consumer<String> podDeleted;
     private final Executor background;
     private final Executor timers;
     private final Map<String, PodSandboxConfig> sandboxOfContainer = new ConcurrentHashMap<>();
 
     /**
+     * @param podDeleted told the UID of a protected pod found deleted from the API
      * @param background where API lookups run (a pod's deletion)
      * @param timers     where protection is reconciled after a call
      */
@@ -52,6 +55,7 @@ public final class CriCallHooks {
             PlacementLink link,
             WorkloadResolver workloads,
             PodEvents events,
+            Consumer<String> podDeleted,
             Executor background,
             Executor timers) {
         this.nodeName = nodeName;
@@ -63,6 +67,7 @@ public final class CriCallHooks {
         this.link = link;
         this.workloads = workloads;
         this.events = events;
+        this.podDeleted = podDeleted;
         this.background = background;
         this.timers = timers;
     }
@@ -102,6 +107,7 @@ public final class CriCallHooks {
             if (!workloads.podDeleted(sb.namespace(), sb.podName(), sb.podUid())) {
                 return;
             }
+            podDeleted.accept(sb.podUid());
             for (CheckpointPipeline.LastCheckpoint cp :
                     pipeline.lastCheckpoints().values()) {
                 ContainerKey key = ContainerKey.parse(cp.container());

@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -86,6 +87,7 @@ public final class FailoverNode implements AutoCloseable {
     private volatile CriuReadiness criu = CriuReadiness.checking(java.time.Instant.now());
 
     private StuckCheckpoints stuck;
+    private FenceGate gate;
 
     private FailoverNode(FailoverConfig config, Channel runtimeChannel, CriuOptions criuOptions) {
         this.config = config;
@@ -198,9 +200,19 @@ public final class FailoverNode implements AutoCloseable {
                         io.crifailover.placement.Xsave.UNKNOWN),
                 fence,
                 Clock.systemUTC(),
-                () -> containerFence.stopProtectedContainers(),
+                () -> {
+                    gate.fenced();
+                    containerFence.stopProtectedContainers();
+                },
                 () -> detector.answeredWithin(config.timing().fenceTimeout()) < 2 * config.f());
         resources.add(link);
+        gate = new FenceGate(
+                config.nodeName(),
+                new FenceHold(config.nodeName(), java.time.Instant.now()),
+                link::fenced,
+                sandboxes,
+                runtime);
+        link.onHeartbeat(gate::heartbeatAnswered);
 
         pipeline = new CheckpointPipeline(
                 runtime,
@@ -255,6 +267,7 @@ public final class FailoverNode implements AutoCloseable {
                 link,
                 workloads,
                 events,
+                gate::podGone,
                 restoreWorkers,
                 timers);
 
@@ -347,6 +360,16 @@ public final class FailoverNode implements AutoCloseable {
     /** StopPodSandbox / RemovePodSandbox succeeded. */
     public void onPodSandboxGone(String sandboxId) {
         hooks.onPodSandboxGone(sandboxId);
+    }
+
+    /** Why this CreateContainer must be refused (the fence holds, {@link FenceGate}); empty when it may go ahead. */
+    public Optional<String> createRefusal(CreateContainerRequest request) {
+        return gate.createRefusal(request);
+    }
+
+    /** Why this StartContainer must be refused (the fence holds, {@link FenceGate}); empty when it may go ahead. */
+    public Optional<String> startRefusal(String containerId) {
+        return gate.startRefusal(containerId);
     }
 
     /** CreateContainer request: swapped for the checkpoint image when this is a restore for this node. */

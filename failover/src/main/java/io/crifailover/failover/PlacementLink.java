@@ -65,6 +65,7 @@ public final class PlacementLink implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean registered;
     private volatile int reportedLoad = -1;
+    private volatile HeartbeatListener heartbeatListener = (c, sent, beat) -> {};
 
     /**
      * @param isolated whether this node's own probes currently reach too few peers to be part of a
@@ -104,6 +105,7 @@ public final class PlacementLink implements AutoCloseable {
                                 register();
                                 return;
                             }
+                            Instant sent = clock.instant();
                             Result.Ack beat = c.heartbeat(self.name());
                             if (beat.outcome() == Result.Outcome.REJOINED) {
                                 // placement had declared this node failed: its containers may run elsewhere now
@@ -111,6 +113,7 @@ public final class PlacementLink implements AutoCloseable {
                                 fence.fenceOnce();
                                 runFence();
                             }
+                            tellHeartbeat(c, sent, beat);
                             int now = load.getAsInt();
                             if (now != reportedLoad) {
                                 c.reportLoad(self.name(), now);
@@ -133,6 +136,20 @@ public final class PlacementLink implements AutoCloseable {
         timers.scheduleWithFixedDelay(
                 this::checkFence, heartbeat.toMillis(), Math.max(10, heartbeat.toMillis() / 2), TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /** Hands every answered heartbeat to {@code listener} (on the placement thread); set it before {@link #start}. */
+    public PlacementLink onHeartbeat(HeartbeatListener listener) {
+        this.heartbeatListener = listener;
+        return this;
+    }
+
+    private void tellHeartbeat(PlacementClient c, Instant sent, Result.Ack beat) {
+        try {
+            heartbeatListener.answered(c, sent, beat);
+        } catch (RuntimeException e) {
+            LOG.warn("handling the heartbeat answer '{}' failed: {}", beat.detail(), e.toString());
+        }
     }
 
     /**
@@ -287,6 +304,12 @@ public final class PlacementLink implements AutoCloseable {
     /** The peers this node's probes currently suspect (what standby answers are cached against). */
     public java.util.Set<String> suspectedPeers() {
         return java.util.Set.copyOf(suspected.keySet());
+    }
+
+    /** Told each heartbeat answer, with the time its heartbeat was sent; may call placement with {@code client}. */
+    @FunctionalInterface
+    public interface HeartbeatListener {
+        void answered(PlacementClient client, Instant sent, Result.Ack beat);
     }
 
     /** A call made with the placement client. */

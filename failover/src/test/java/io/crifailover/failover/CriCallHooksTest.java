@@ -54,6 +54,7 @@ class CriCallHooksTest {
                 null,
                 new WorkloadResolver(kube),
                 events,
+                uid -> {},
                 Runnable::run,
                 Runnable::run);
     }

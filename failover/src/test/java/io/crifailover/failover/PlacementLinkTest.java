@@ -75,6 +75,19 @@ class PlacementLinkTest {
     }
 
     @Test
+    void everyAnsweredHeartbeatIsHandedOnWithTheTimeItWasSent() {
+        java.time.Instant before = java.time.Instant.now();
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        link.onHeartbeat((c, sent, beat) -> {
+            if (!sent.isBefore(before)) {
+                seen.add(beat.detail());
+            }
+        });
+        link.start(Duration.ofMillis(20), () -> 0, d -> {});
+        await().until(() -> seen.contains("a live in epoch 1"));
+    }
+
+    @Test
     void anAcceptedVoteIsNotRepeated() throws InterruptedException {
         when(client.suspect("a", "b", 1)).thenReturn(new Result.SuspectOutcome(true, "1 of 2", 1, NodeStatus.LIVE));
         link.start(Duration.ofMillis(20), () -> 0, d -> {});

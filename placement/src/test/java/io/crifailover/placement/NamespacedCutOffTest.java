@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -23,10 +24,12 @@ import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The test bed's network model: four nodes, each a process in its own network namespace (own address, the
@@ -35,23 +38,36 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * replica, whose requests time out); reconnecting removes the rules. A random sequence of cut-offs of 3-5 s: after
  * each cut the other three must declare the node failed (f+1 votes, ordered) within 5 s, and after each
  * reconnect every node must order again and every replica be in step (same regency and leader, no leader change
- * pending). Seed: {@code -Dplacement.it.seed=N}.
+ * pending). One run per seed of {@code -Dplacement.it.seeds=A,B,...} (default {@value #DEFAULT_SEEDS}). Opt-in
+ * ({@code -Dplacement.it.netns=true}): seed 11 still fails while a replica can wedge during another node's cut-off
+ * (README, "Deaf after a reconnect"; issue 14 item 1, the supervised replica); it joins {@code bin/test} with that.
  */
 @Tag("integration")
 @EnabledIfSystemProperty(
         named = "placement.it.netns",
         matches = "true",
-        disabledReason = "needs root; some seeds still fail when a replica wedges during another node's cut-off "
+        disabledReason = "needs root; seed 11 still fails when a replica wedges during another node's cut-off "
                 + "(README, \"Deaf after a reconnect\"); run with -Dplacement.it.netns=true")
 class NamespacedCutOffTest {
+    /** The seeds run by default: two that passed with the work-arounds and seed 11, which still fails. */
+    static final String DEFAULT_SEEDS = "7,11,23";
+
     static final int N = 4;
     static final int PORT = 11000;
     static final Duration VERDICT_BOUND = Duration.ofSeconds(5);
     static final Duration HEALTHY_BOUND = Duration.ofSeconds(15);
 
-    @Test
-    void randomCutOffsAreDecidedWithinFiveSecondsAndTheClusterHealsAfterEachReconnect() throws Exception {
-        long seed = Long.getLong("placement.it.seed", System.nanoTime());
+    static LongStream seeds() {
+        return Arrays.stream(
+                        System.getProperty("placement.it.seeds", DEFAULT_SEEDS).split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .mapToLong(Long::parseLong);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void randomCutOffsAreDecidedWithinFiveSecondsAndTheClusterHealsAfterEachReconnect(long seed) throws Exception {
         Random random = new Random(seed);
         System.out.printf("NamespacedCutOffTest seed %d%n", seed);
         int rounds = Integer.getInteger("placement.it.rounds", 10);

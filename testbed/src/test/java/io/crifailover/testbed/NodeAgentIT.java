@@ -12,7 +12,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The kubelet stand-in runs and removes pods bound to its node, and ignores other nodes' pods. */
+/**
+ * The kubelet stand-in runs and removes pods bound to its node, ignores other nodes' pods, and keeps
+ * what it runs running (restartPolicy Always).
+ */
 @Tag("integration")
 class NodeAgentIT {
 
@@ -52,6 +55,74 @@ class NodeAgentIT {
                             .getItemsList())
                     .isEmpty();
         }
+    }
+
+    @Test
+    void restartsAnExitedContainerAndRecreatesARemovedSandboxLikeKubelet() {
+        try (KubeApiServer api = KubeApiServer.start();
+                KubernetesClient kube = api.client();
+                ContainerdNode node = ContainerdNode.start("agent-restart");
+                NodeAgent agent = new NodeAgent(
+                                "node-1",
+                                kube,
+                                node.cri(),
+                                node.cgroupParent(),
+                                node.workDir().resolve("logs"))
+                        .start()) {
+            kube.pods().resource(counterPod("mine", "node-1")).create();
+            String first = await().atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions()
+                    .until(() -> appContainer(agent), id -> id != null && running(node, id));
+
+            node.cri()
+                    .runtime()
+                    .stopContainer(io.crifailover.protos.cri.StopContainerRequest.newBuilder()
+                            .setContainerId(first)
+                            .setTimeout(0)
+                            .build());
+            String second = await("the exited container is replaced by the next attempt")
+                    .atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions()
+                    .until(() -> appContainer(agent), id -> id != null && !id.equals(first) && running(node, id));
+            assertThat(status(node, second).getMetadata().getAttempt()).isEqualTo(1);
+
+            String sandbox = agent.pods().values().iterator().next().sandboxId();
+            node.cri()
+                    .runtime()
+                    .stopPodSandbox(io.crifailover.protos.cri.StopPodSandboxRequest.newBuilder()
+                            .setPodSandboxId(sandbox)
+                            .build());
+            await("a stopped sandbox is recreated with its containers")
+                    .atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions()
+                    .until(() -> agent.pods().values().stream()
+                            .anyMatch(p -> !p.sandboxId().equals(sandbox)
+                                    && p.containerIds().get("app") != null
+                                    && running(node, p.containerIds().get("app"))));
+            assertThat(agent.restarts()).isGreaterThanOrEqualTo(2);
+            assertThat(agent.refusedRestarts()).isZero();
+        }
+    }
+
+    private static String appContainer(NodeAgent agent) {
+        return agent.pods().values().stream()
+                .map(p -> p.containerIds().get("app"))
+                .filter(java.util.Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+    }
+
+    private static io.crifailover.protos.cri.ContainerStatus status(ContainerdNode node, String id) {
+        return node.cri()
+                .runtime()
+                .containerStatus(io.crifailover.protos.cri.ContainerStatusRequest.newBuilder()
+                        .setContainerId(id)
+                        .build())
+                .getStatus();
+    }
+
+    private static boolean running(ContainerdNode node, String id) {
+        return status(node, id).getState() == io.crifailover.protos.cri.ContainerState.CONTAINER_RUNNING;
     }
 
     static Pod counterPod(String name, String nodeName) {

@@ -26,12 +26,23 @@ import io.grpc.Metadata;
 /**
  * Plugs a {@link FailoverNode} into the shim: it learns protection settings from RunPodSandbox,
  * swaps the image of a container being restored in CreateContainer, acknowledges restores and
- * starts protection on StartContainer, and forgets containers and sandboxes that go away. Only
- * the CreateContainer rewrite runs before the call; everything else observes answers kubelet
- * already has.
+ * starts protection on StartContainer, and forgets containers and sandboxes that go away. Before
+ * the call run only the CreateContainer rewrite and the fence hold, which refuses CreateContainer
+ * and StartContainer of protected containers while the node is fenced or lost them to a failure
+ * verdict; everything else observes answers kubelet already has.
  */
 public final class FailoverInterceptors {
     private FailoverInterceptors() {}
+
+    /**
+     * The fence holds: a protected container of a pod this node must not run now is refused on purpose
+     * (FAILED_PRECONDITION, saying why), the one exception to failing open besides an unavailable restore.
+     */
+    private static void refuseIfHeld(java.util.Optional<String> why) {
+        if (why.isPresent()) {
+            throw CallRefusal.failedPrecondition(why.get());
+        }
+    }
 
     public static void register(InterceptorRegistry registry, FailoverNode node) {
         registry.register(
@@ -47,6 +58,7 @@ public final class FailoverInterceptors {
                 new CriInterceptor<CreateContainerRequest, CreateContainerResponse>() {
                     @Override
                     public CreateContainerRequest onRequest(CreateContainerRequest request, Metadata headers) {
+                        refuseIfHeld(node.createRefusal(request));
                         try {
                             return node.rewriteCreateContainer(request);
                         } catch (RestoreUnavailableException e) {
@@ -69,6 +81,12 @@ public final class FailoverInterceptors {
         registry.register(
                 RuntimeServiceGrpc.getStartContainerMethod(),
                 new CriInterceptor<StartContainerRequest, StartContainerResponse>() {
+                    @Override
+                    public StartContainerRequest onRequest(StartContainerRequest request, Metadata headers) {
+                        refuseIfHeld(node.startRefusal(request.getContainerId()));
+                        return request;
+                    }
+
                     @Override
                     public void onResponse(StartContainerRequest request, StartContainerResponse response) {
                         node.onStartContainer(request.getContainerId());
