@@ -54,6 +54,7 @@ final class HeartbeatingNode implements AutoCloseable {
             long sleep = PERIOD.toNanos() - (System.nanoTime() - start);
             if (sleep > 0) {
                 try {
+                    // heartbeats at a fixed period: time is the subject of this stand-in node
                     Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
                 } catch (InterruptedException e) {
                     return;

@@ -105,11 +105,13 @@ class NamespacedCutOffTest {
                 System.out.printf("%s cut off for %d ms: verdict on all three after %d ms%n", what, outageMs, took);
                 long rest = outageMs - (System.nanoTime() - cut) / 1_000_000;
                 if (rest > 0) {
+                    // the outage's length is the subject: the victim stays cut off for it
                     Thread.sleep(rest);
                 }
                 bed.ns.get(victim).reconnect();
                 bed.mark("RECONNECT node-" + victim);
                 bed.awaitHealthy("after node-" + victim + " was reconnected (" + what + ")", HEALTHY_BOUND);
+                // healthy for a while before the next cut, as between real outages: the gap is part of the scenario
                 Thread.sleep(1500);
             }
             System.out.printf("verdicts (ms after the cut): %s%n", verdicts);
@@ -147,6 +149,7 @@ class NamespacedCutOffTest {
                 }
                 for (int i = 0; i < N; i++) {
                     bed.launch(i);
+                    // a staggered start, as nodes boot one after another: the gap is part of the scenario
                     Thread.sleep(700);
                 }
                 return bed;
@@ -292,6 +295,7 @@ class NamespacedCutOffTest {
                                 .mapToInt(ReplicaStatus::lastExecuted)
                                 .max()
                                 .orElse(-1);
+                        // progress is measured over an interval: time is the subject here
                         Thread.sleep(300);
                         Map<Integer, ReplicaStatus> after = statuses();
                         for (int i = 0; i < N; i++) {

@@ -114,6 +114,7 @@ public final class NamespacedNodeMain {
                 // placement unreachable for now: try again
             }
             try {
+                // a periodic client: its period is the subject, not a wait for an event
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 return;

@@ -81,6 +81,7 @@ final class ReplicaCluster implements AutoCloseable {
             TestKeys.writeWithAllPrivateKeys(cluster.configDir, cluster.config);
             for (int id = 0; id < n; id++) {
                 if (id > 0) {
+                    // a staggered start (the gap a test asks for) is the scenario, not a wait for an event
                     Thread.sleep(gap.toMillis());
                 }
                 cluster.mainClasses.put(id, PlacementReplicaCommand.class.getName());
