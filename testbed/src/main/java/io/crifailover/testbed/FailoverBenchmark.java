@@ -280,11 +280,13 @@ public final class FailoverBenchmark {
                         .atMost(Duration.ofSeconds(60))
                         .until(() -> events.count("default", pod, PodEvents.CHECKPOINTED) >= 1);
             } else {
+                // an unprotected pod has no event to wait for: give it the same 5 s to settle (time is the subject)
                 Awaitility.await().pollDelay(Duration.ofSeconds(5)).until(() -> true);
             }
             long c0 = events.count("default", pod, PodEvents.CHECKPOINTED);
             PhaseShares shares = phase[1] == null ? null : PhaseShares.start(bed.node("node-1"), pod);
             long[] before = cpuJiffies();
+            // the CPU window itself: a measured stretch of time is the subject
             Awaitility.await()
                     .pollDelay(CPU_WINDOW)
                     .atMost(CPU_WINDOW.plusSeconds(5))
