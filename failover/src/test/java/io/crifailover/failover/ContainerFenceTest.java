@@ -1,7 +1,6 @@
 package io.crifailover.failover;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -58,14 +57,7 @@ class ContainerFenceTest {
 
         assertThat(runtime.stopped).containsExactly("c-1");
         assertThat(protection.scheduled()).isEmpty();
-        await().untilAsserted(() -> assertThat(
-                        kube.v1().events().inNamespace("shop").list().getItems())
-                .singleElement()
-                .satisfies(e -> {
-                    assertThat(e.getReason()).isEqualTo(PodEvents.FENCED);
-                    assertThat(e.getInvolvedObject().getName()).isEqualTo("cart-0");
-                    assertThat(e.getMessage()).contains("lost the placement quorum for 500 ms");
-                }));
+        PostedEvents.awaitOnly(kube, "shop", PodEvents.FENCED, "cart-0", "lost the placement quorum for 500 ms");
     }
 
     @Test

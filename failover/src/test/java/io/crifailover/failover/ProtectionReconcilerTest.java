@@ -1,7 +1,6 @@
 package io.crifailover.failover;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.crifailover.placement.Xsave;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -100,14 +99,7 @@ class ProtectionReconcilerTest {
         reconciler.reconcile();
 
         assertThat(reconciler.scheduled()).isEmpty();
-        await().untilAsserted(() -> assertThat(
-                        kube.v1().events().inNamespace("shop").list().getItems())
-                .singleElement()
-                .satisfies(e -> {
-                    assertThat(e.getReason()).isEqualTo(PodEvents.CANNOT_CHECKPOINT);
-                    assertThat(e.getInvolvedObject().getName()).isEqualTo("cart-0");
-                    assertThat(e.getMessage()).contains("hardware breakpoints missing");
-                }));
+        PostedEvents.awaitOnly(kube, "shop", PodEvents.CANNOT_CHECKPOINT, "cart-0", "hardware breakpoints missing");
     }
 
     @Test
