@@ -14,6 +14,9 @@ import io.crifailover.protos.cri.ListPodSandboxResponse;
 import io.crifailover.protos.cri.PodSandbox;
 import io.crifailover.protos.cri.PodSandboxMetadata;
 import io.crifailover.protos.cri.PodSandboxState;
+import io.crifailover.protos.cri.PodSandboxStatus;
+import io.crifailover.protos.cri.PodSandboxStatusRequest;
+import io.crifailover.protos.cri.PodSandboxStatusResponse;
 import io.crifailover.protos.cri.PullImageRequest;
 import io.crifailover.protos.cri.PullImageResponse;
 import io.crifailover.protos.cri.RuntimeServiceGrpc;
@@ -144,11 +147,31 @@ final class FakeRuntime implements AutoCloseable {
             var filter = request.getFilter();
             out.onNext(ListContainersResponse.newBuilder()
                     .addAllContainers(containers.values().stream()
+                            .filter(c -> filter.getId().isEmpty() || c.getId().equals(filter.getId()))
                             .filter(c -> filter.getPodSandboxId().isEmpty()
                                     || c.getPodSandboxId().equals(filter.getPodSandboxId()))
                             .filter(c -> !filter.hasState()
                                     || c.getState() == filter.getState().getState())
                             .toList())
+                    .build());
+            out.onCompleted();
+        }
+
+        @Override
+        public void podSandboxStatus(PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> out) {
+            PodSandbox sb = sandboxes.get(request.getPodSandboxId());
+            if (sb == null) {
+                out.onError(Status.NOT_FOUND
+                        .withDescription(request.getPodSandboxId())
+                        .asRuntimeException());
+                return;
+            }
+            out.onNext(PodSandboxStatusResponse.newBuilder()
+                    .setStatus(PodSandboxStatus.newBuilder()
+                            .setId(sb.getId())
+                            .setMetadata(sb.getMetadata())
+                            .setState(sb.getState())
+                            .putAllAnnotations(sb.getAnnotationsMap()))
                     .build());
             out.onCompleted();
         }
