@@ -1,0 +1,135 @@
+package io.crifailover.failover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crifailover.placement.DecisionStatus;
+import io.crifailover.placement.NodeInfo;
+import io.crifailover.placement.NodeStatus;
+import io.crifailover.placement.PlacementClient;
+import io.crifailover.placement.ReplicaStatus;
+import io.crifailover.placement.RestoreDecision;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The status page's JSON from its inputs; placement's answers come from a Mockito mock of its client. */
+class StatusReportTest {
+    private final PlacementClient client = mock(PlacementClient.class);
+    private final PlacementLink link = new PlacementLink(
+            client,
+            new PlacementLink.Self("node-1", "10.0.0.1", "x86_64", List.of(), 4),
+            new SelfFence(Duration.ofSeconds(5)),
+            Clock.systemUTC(),
+            () -> {},
+            () -> false);
+    private final FailoverConfig config = new FailoverConfig(
+            "node-1",
+            "10.0.0.1",
+            Path.of("/tmp/state"),
+            List.of(
+                    new FailoverConfig.Member("node-1", "10.0.0.1", 0, "k1"),
+                    new FailoverConfig.Member("node-2", "10.0.0.2", 1, "k2")),
+            0,
+            11000,
+            5050,
+            7070,
+            Path.of("/tmp/cluster.key"),
+            null,
+            List.of(),
+            4,
+            FailoverConfig.Timing.defaults());
+
+    @AfterEach
+    void tearDown() {
+        link.close();
+    }
+
+    @Test
+    void showsThisNodeItsContainersTheClusterAndTheReplica() throws Exception {
+        when(client.nodes())
+                .thenReturn(List.of(
+                        new NodeInfo("node-1", "10.0.0.1", "x86_64", List.of(), 4, 1, NodeStatus.LIVE, 2, 1001),
+                        new NodeInfo("node-2", "10.0.0.2", "x86_64", List.of(), 4, 0, NodeStatus.FAILED, 1, 1002)));
+        when(client.decisions(""))
+                .thenReturn(List.of(new RestoreDecision(
+                        "shop/StatefulSet/cart/cart-0/app",
+                        3,
+                        "node-2",
+                        1,
+                        "node-1",
+                        DecisionStatus.PENDING,
+                        "sha256:" + "ab".repeat(32),
+                        7,
+                        "")));
+        ContainerRef stuckOne = new ContainerRef("c-2", "shop", "db-0", "uid-db", "db");
+        Map<String, StuckCheckpoints.Stuck> stuck = Map.of(
+                "c-2",
+                new StuckCheckpoints.Stuck(
+                        stuckOne, 4, Instant.EPOCH, Duration.ofSeconds(30), 4242, Path.of("/tmp/a"), "criu dump runs"));
+
+        JsonNode status = new ObjectMapper()
+                .readTree(StatusReport.of(
+                        config,
+                        link,
+                        true,
+                        Set.of("c-1", "c-2"),
+                        Map.of(),
+                        Map.of(),
+                        new FailoverTimeline(new SimpleMeterRegistry()),
+                        new ReplicaStatus(2, 2, 1, 40, false, false),
+                        1,
+                        ProtectionReconcilerTest.READY,
+                        stuck));
+
+        assertThat(status.path("node").asText()).isEqualTo("node-1");
+        assertThat(status.path("optedIn").asBoolean()).isTrue();
+        assertThat(status.path("fenced").asBoolean()).isFalse();
+        assertThat(status.path("criu").path("ready").asBoolean()).isTrue();
+        assertThat(status.path("protected").findValuesAsText("containerId")).containsExactly("c-1", "c-2");
+        assertThat(status.path("protected").get(0).path("stuck").asBoolean()).isFalse();
+        assertThat(status.path("protected")
+                        .get(1)
+                        .path("stuckCheckpoint")
+                        .path("evidence")
+                        .asText())
+                .isEqualTo("criu dump runs");
+        assertThat(status.path("cluster").findValuesAsText("status")).containsExactly("LIVE", "FAILED");
+        assertThat(status.path("decisions").get(0).path("target").asText()).isEqualTo("node-1");
+        assertThat(status.path("placementReplica").path("leader").asText()).isEqualTo("node-2");
+        assertThat(status.path("placementReplica").path("restarts").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void placementThatDoesNotAnswerIsNamedAndTheRestIsStillShown() throws Exception {
+        when(client.nodes()).thenThrow(new IllegalStateException("no quorum"));
+
+        JsonNode status = new ObjectMapper()
+                .readTree(StatusReport.of(
+                        config,
+                        link,
+                        false,
+                        Set.of(),
+                        Map.of(),
+                        Map.of(),
+                        new FailoverTimeline(new SimpleMeterRegistry()),
+                        null,
+                        0,
+                        CriuReadiness.checking(Instant.EPOCH),
+                        Map.of()));
+
+        assertThat(status.path("clusterError").asText()).contains("no quorum");
+        assertThat(status.path("criu").path("state").asText()).isEqualTo("CHECKING");
+        assertThat(status.has("placementReplica")).isFalse();
+    }
+}
