@@ -73,6 +73,7 @@ public final class ChaosBenchmark {
             List<Fault> single = singleFaults();
             for (int i = 0; i < singleRuns; i++) {
                 chaos.runOnce(beds, single.get(chaos.random.nextInt(single.size())));
+                chaos.write(out, json);
             }
             renewals.addAll(beds.renewals());
         }
@@ -80,6 +81,7 @@ public final class ChaosBenchmark {
             try (RenewableBed beds = new RenewableBed(new FailoverBed.Options(7, Map.of(), null))) {
                 for (int i = 0; i < doubleRuns; i++) {
                     chaos.runOnce(beds, Fault.TWO_NODES_CUT_OFF);
+                    chaos.write(out, json);
                 }
                 renewals.addAll(beds.renewals());
             } catch (RuntimeException e) {
@@ -88,13 +90,10 @@ public final class ChaosBenchmark {
                 System.out.println("the seven-node bed failed: " + e.getMessage());
             }
         }
-        json.putAll(chaos.summary());
         json.put("fresh_bed_after", renewals);
-        json.put("runs", chaos.runs);
         json.put(
                 "load_average_after", Files.readString(Path.of("/proc/loadavg")).trim());
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
+        chaos.write(out, json);
         System.out.println("wrote " + out
                 + QuietConsole.logFile().map(f -> "; logs in " + f).orElse(""));
     }
@@ -181,6 +180,15 @@ public final class ChaosBenchmark {
                         || List.of(only.toLowerCase().split(","))
                                 .contains(f.name().toLowerCase()))
                 .toList();
+    }
+
+    /** Writes the results so far (after every run, so a run stopped by hand keeps what it measured). */
+    private void write(Path out, Map<String, Object> header) throws java.io.IOException {
+        Map<String, Object> json = new LinkedHashMap<>(header);
+        json.putAll(summary());
+        json.put("runs", runs);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
     }
 
     private String pick(List<String> names) {
