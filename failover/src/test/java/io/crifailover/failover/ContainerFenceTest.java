@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,11 +21,7 @@ class ContainerFenceTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        runtime = new FakeRuntime();
-        runtime.sandbox("sb-1", "shop", "cart-0", Map.of(ProtectionSettings.INTERVAL, "1s"));
-        runtime.running("c-1", "sb-1", "app");
-        runtime.sandbox("sb-2", "shop", "web-0", Map.of());
-        runtime.running("c-2", "sb-2", "web");
+        runtime = FakeRuntime.withProtectedCartAndPlainWeb();
         events = new PodEvents(kube, "node-1");
         ProtectedSandboxes sandboxes = new ProtectedSandboxes();
         CheckpointScheduler scheduler =

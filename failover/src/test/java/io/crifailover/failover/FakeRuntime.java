@@ -60,6 +60,19 @@ final class FakeRuntime implements AutoCloseable {
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
 
+    /**
+     * The runtime most tests use: pod shop/cart-0 protected every second (sandbox sb-1, container c-1 "app") and pod
+     * shop/web-0 without protection (sb-2, c-2 "web"), both running.
+     */
+    static FakeRuntime withProtectedCartAndPlainWeb() throws IOException {
+        FakeRuntime runtime = new FakeRuntime();
+        runtime.sandbox("sb-1", "shop", "cart-0", Map.of(ProtectionSettings.INTERVAL, "1s"));
+        runtime.running("c-1", "sb-1", "app");
+        runtime.sandbox("sb-2", "shop", "web-0", Map.of());
+        runtime.running("c-2", "sb-2", "web");
+        return runtime;
+    }
+
     RuntimeServiceGrpc.RuntimeServiceBlockingStub stub() {
         return RuntimeServiceGrpc.newBlockingStub(channel);
     }

@@ -17,7 +17,6 @@ import io.crifailover.protos.cri.PodSandboxConfig;
 import io.crifailover.protos.cri.PodSandboxMetadata;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,11 +32,7 @@ class FenceGateTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        runtime = new FakeRuntime();
-        runtime.sandbox("sb-1", "shop", "cart-0", Map.of(ProtectionSettings.INTERVAL, "1s"));
-        runtime.running("c-1", "sb-1", "app");
-        runtime.sandbox("sb-2", "shop", "web-0", Map.of());
-        runtime.running("c-2", "sb-2", "web");
+        runtime = FakeRuntime.withProtectedCartAndPlainWeb();
         sandboxes.syncWith(runtime.stub());
         Instant started = Instant.now();
         gate = new FenceGate("node-1", new FenceHold("node-1", started), fenced::get, sandboxes, runtime.stub());

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,11 +40,7 @@ class ProtectionReconcilerTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        runtime = new FakeRuntime();
-        runtime.sandbox("sb-1", "shop", "cart-0", Map.of(ProtectionSettings.INTERVAL, "1s"));
-        runtime.running("c-1", "sb-1", "app");
-        runtime.sandbox("sb-2", "shop", "web-0", Map.of());
-        runtime.running("c-2", "sb-2", "web");
+        runtime = FakeRuntime.withProtectedCartAndPlainWeb();
         events = new PodEvents(kube, "node-1");
         CheckpointScheduler scheduler = new CheckpointScheduler(
                 timer, Runnable::run, (c, s) -> checkpointed.add(c.containerId()), i -> 0, Duration.ofMinutes(5));
