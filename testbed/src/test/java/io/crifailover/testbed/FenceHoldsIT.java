@@ -46,9 +46,9 @@ class FenceHoldsIT {
             named = "fence.it",
             matches = "true",
             disabledReason =
-                    "opt-in (-Dfence.it=true) until a hole is found: in 1 of 3 clean-clone runs on 2026-12-07 a"
-                            + " fenced copy on node-2 was started again 1 s after the fence stopped it (5 copies for 2 cut-offs,"
-                            + " never two at once); issue 14 item 3")
+                    "opt-in (-Dfence.it=true): in 1 of 3 clean-clone runs on 2026-12-07 the copy restored on node-2"
+                            + " exited on its own 4 s after its restore and the agent restarted it (node-2 not fenced), so"
+                            + " the strict copy count failed; why it exited is not known yet (issue 14 item 3)")
     void aFencedCopyIsNeverStartedAgainAndTwoCopiesNeverRunAtOnce() {
         int cutoffs = Integer.getInteger("fence.it.cutoffs", 3);
         try (FailoverBed bed = FailoverBed.start(FailoverBed.Options.defaults());
