@@ -24,16 +24,7 @@ class ContainerFenceTest {
         runtime = FakeRuntime.withProtectedCartAndPlainWeb();
         events = new PodEvents(kube, "node-1");
         ProtectedSandboxes sandboxes = new ProtectedSandboxes();
-        CheckpointScheduler scheduler =
-                new CheckpointScheduler(timer, Runnable::run, (c, s) -> {}, i -> 0, Duration.ofMinutes(5));
-        protection = new ProtectionReconciler(
-                "node-1",
-                runtime.stub(),
-                sandboxes,
-                scheduler,
-                events,
-                () -> true,
-                () -> ProtectionReconcilerTest.READY);
+        protection = ProtectionReconcilerTest.alwaysActive(runtime, sandboxes, events, timer);
         fence = new ContainerFence("node-1", Duration.ofMillis(500), runtime.stub(), sandboxes, protection, events);
     }
 

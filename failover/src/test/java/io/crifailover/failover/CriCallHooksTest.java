@@ -34,16 +34,7 @@ class CriCallHooksTest {
     void setUp() throws Exception {
         runtime = new FakeRuntime();
         events = new PodEvents(kube, "node-1");
-        CheckpointScheduler scheduler =
-                new CheckpointScheduler(timer, Runnable::run, (c, s) -> {}, i -> 0, Duration.ofMinutes(5));
-        protection = new ProtectionReconciler(
-                "node-1",
-                runtime.stub(),
-                sandboxes,
-                scheduler,
-                events,
-                () -> true,
-                () -> ProtectionReconcilerTest.READY);
+        protection = ProtectionReconcilerTest.alwaysActive(runtime, sandboxes, events, timer);
         hooks = new CriCallHooks(
                 "node-1",
                 runtime.stub(),

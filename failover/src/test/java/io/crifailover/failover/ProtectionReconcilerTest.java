@@ -30,6 +30,19 @@ class ProtectionReconcilerTest {
             Instant.EPOCH);
 
     KubernetesClient kube;
+
+    /**
+     * A reconciler of node-1 that is always opted in, never fenced and whose CRIU is ready, scheduling no-op
+     * checkpoints on {@code timer}: the setting other units' tests need.
+     */
+    static ProtectionReconciler alwaysActive(
+            FakeRuntime runtime, ProtectedSandboxes sandboxes, PodEvents events, ManualScheduler timer) {
+        CheckpointScheduler scheduler =
+                new CheckpointScheduler(timer, Runnable::run, (c, s) -> {}, i -> 0, Duration.ofMinutes(5));
+        return new ProtectionReconciler(
+                "node-1", runtime.stub(), sandboxes, scheduler, events, () -> true, () -> READY);
+    }
+
     private final ManualScheduler timer = new ManualScheduler();
     private final List<String> checkpointed = new CopyOnWriteArrayList<>();
     private final AtomicBoolean active = new AtomicBoolean(true);
