@@ -202,11 +202,9 @@ class PlacementAuthenticationTest {
                 .hasMessageContaining(why);
     }
 
-    private static void assertIdenticalDigests(ReplicaCluster cluster) throws Exception {
-        String first = cluster.digest(0);
-        for (int id = 1; id < cluster.size(); id++) {
-            assertThat(cluster.digest(id)).isEqualTo(first);
-        }
+    private static void assertIdenticalDigests(ReplicaCluster cluster) {
+        cluster.awaitIdenticalDigests(
+                java.util.stream.IntStream.range(0, cluster.size()).boxed().toList());
     }
 
     /** The cluster's hosts and settings, but asking for the library's built-in keys. */

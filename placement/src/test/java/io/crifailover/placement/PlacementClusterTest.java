@@ -134,7 +134,7 @@ class PlacementClusterTest {
             assertThat(other.ackRestore("c1", decisions.get(0).decisionId(), "other")
                             .accepted())
                     .isTrue();
-            assertThat(cluster.digest(0)).isEqualTo(cluster.digest(1)).isEqualTo(cluster.digest(2));
+            cluster.awaitIdenticalDigests(List.of(0, 1, 2));
         }
     }
 

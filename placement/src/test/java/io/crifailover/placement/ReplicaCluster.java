@@ -168,6 +168,26 @@ final class ReplicaCluster implements AutoCloseable {
         return processes.get(id).digest(Duration.ofSeconds(10));
     }
 
+    /**
+     * Waits until replicas {@code ids} report the same digest: a client needs only 2f+1 replies, so one replica may
+     * still be executing the last operations when a call returns. Returns that digest.
+     */
+    String awaitIdenticalDigests(List<Integer> ids) {
+        List<String> digests = org.awaitility.Awaitility.await("replicas " + ids + " applied the same operations")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> {
+                            List<String> d = new ArrayList<>();
+                            for (int id : ids) {
+                                d.add(digest(id));
+                            }
+                            return d;
+                        },
+                        d -> d.stream().distinct().count() == 1);
+        return digests.get(0);
+    }
+
     /** Asks replica {@code id} for its {@link ReplicaStatus}. */
     ReplicaStatus status(int id) throws IOException, InterruptedException {
         return processes.get(id).freshStatus(Duration.ofSeconds(5));
