@@ -208,7 +208,9 @@ public final class ReplicaProcess implements AutoCloseable {
             String s = line.substring("STATUS ".length());
             c.lastAnswerNanos = System.nanoTime();
             if (c == child) {
+                ReplicaStatus previous = lastStatus;
                 lastStatus = s.equals("none") ? null : ReplicaStatus.parse(s);
+                logProtocolChange(previous, lastStatus);
             }
             return true;
         }
@@ -235,6 +237,28 @@ public final class ReplicaProcess implements AutoCloseable {
             return true;
         }
         return false;
+    }
+
+    /** Logs a change of leader, regency, leader change or state transfer: what an operator reads after a stall. */
+    private void logProtocolChange(ReplicaStatus before, ReplicaStatus now) {
+        if (now == null) {
+            return;
+        }
+        boolean changed = before == null
+                || before.regency() != now.regency()
+                || before.nextRegency() != now.nextRegency()
+                || before.leader() != now.leader()
+                || before.retrievingState() != now.retrievingState();
+        if (changed) {
+            LOG.info(
+                    "placement replica {}: regency {}{}, leader {}, executed consensus {}{}",
+                    id,
+                    now.regency(),
+                    now.inLeaderChange() ? " (asking for " + now.nextRegency() + ")" : "",
+                    now.leader(),
+                    now.lastExecuted(),
+                    now.retrievingState() ? ", retrieving state" : "");
+        }
     }
 
     private void wakeUp() {

@@ -177,7 +177,12 @@ class InterceptorIsolationTest {
                 stuck.add(async.createContainer(createContainer(true)));
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> waitingRestores.get() == STUCK_RESTORES);
-            long during = measure(clients);
+            // best of three: a starved pool shows in every round (calls wait for the stuck restores), while one
+            // noisy round on a loaded 2-core machine reached 1.65 on its own
+            long during = Long.MAX_VALUE;
+            for (int round = 0; round < 3; round++) {
+                during = Math.min(during, measure(clients));
+            }
             assertThat(waitingRestores.get()).isEqualTo(STUCK_RESTORES);
             assertThat(stuck).noneMatch(Future::isDone);
 
