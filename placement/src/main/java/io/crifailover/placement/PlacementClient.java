@@ -24,6 +24,8 @@ public final class PlacementClient implements AutoCloseable {
 
     /** BFT-SMaRt client ids are drawn from here: far above replica ids, and not guessable. */
     private static final int MIN_CLIENT_ID = 1 << 20;
+    /** Sends of one command whose request number the replicas may call stale before giving up. */
+    private static final int STALE_ATTEMPTS = 4;
 
     private final LiveTargetServiceProxy proxy;
     private final ReplicaLivenessProbe probe;
@@ -140,23 +142,20 @@ public final class PlacementClient implements AutoCloseable {
     /**
      * Signs one command, sends it ordered and decodes the quorum's reply. A request number the replicas call stale
      * (another client of this member numbered higher, or the clock went back) is raised above theirs and the
-     * command sent once more.
+     * command sent again, {@value #STALE_ATTEMPTS} times in all: two clients of one member leapfrog each other.
      */
     public <R extends Result> R invoke(Command command, Class<R> expected) {
         byte[] encoded = CommandCodec.encode(command);
-        Result result;
-        try {
-            result = ResultCodec.decode(send(command, encoded));
-        } catch (MalformedMessageException e) {
-            OptionalLong last = staleNumber(e.getMessage());
-            if (last.isEmpty()) {
-                throw new PlacementException(e.getMessage(), e);
-            }
-            nextNumber = Math.max(nextNumber, last.getAsLong() + 1);
+        Result result = null;
+        for (int attempt = 1; result == null; attempt++) {
             try {
                 result = ResultCodec.decode(send(command, encoded));
-            } catch (MalformedMessageException again) {
-                throw new PlacementException(again.getMessage(), again);
+            } catch (MalformedMessageException e) {
+                OptionalLong last = staleNumber(e.getMessage());
+                if (last.isEmpty() || attempt == STALE_ATTEMPTS) {
+                    throw new PlacementException(e.getMessage(), e);
+                }
+                nextNumber = Math.max(nextNumber, last.getAsLong() + 1);
             }
         }
         if (!expected.isInstance(result)) {
