@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import io.crifailover.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides who is calling: a peer store (HMAC signature with the cluster key, fresh timestamp, unseen nonce),
- * a user (HTTP Basic against a credentials file), or an anonymous client, which may only pull and only from
- * a loopback address.
+ * the node's runtime (HTTP Basic with the shim's {@link RuntimeCredentials}), a user (HTTP Basic against a
+ * credentials file), or an anonymous client, from any address, loopback included.
  */
 public final class AccessPolicy {
     private static final Logger log = LoggerFactory.getLogger(AccessPolicy.class);
@@ -29,16 +28,20 @@ public final class AccessPolicy {
     private final HmacSigner verifier;
     private final Map<String, byte[]> users;
     private final Map<String, Long> nonces = new LinkedHashMap<>();
+    private final RuntimeCredentials runtime;
 
+    /** Peers with {@code clusterKey} (null: none) and {@code users}; no runtime credential. */
     public AccessPolicy(ClusterKey clusterKey, Map<String, String> users) {
+        this(clusterKey, users, null);
+    }
+
+    /** Also accepts the runtime's current and previous credential ({@code runtime} may be null). */
+    public AccessPolicy(ClusterKey clusterKey, Map<String, String> users, RuntimeCredentials runtime) {
+        this.runtime = runtime;
         this.verifier = clusterKey == null ? null : new HmacSigner(clusterKey, "verifier");
         this.users = new HashMap<>();
         users.forEach((u, p) ->
                 this.users.put(u, Digest.of(p.getBytes(StandardCharsets.UTF_8)).bytes()));
-    }
-
-    boolean hasUsers() {
-        return !users.isEmpty();
     }
 
     /** Reads {@code user:password} lines; the file must be private (0600). */
@@ -72,11 +75,8 @@ public final class AccessPolicy {
                 && !isEmptyBasic(auth.substring(6).trim())) {
             return verifyUser(auth.substring(6).trim());
         }
-        InetAddress remote = ex.getRemoteAddress().getAddress();
         return new Caller(
-                remote.isLoopbackAddress() ? Caller.Kind.ANONYMOUS_LOOPBACK : Caller.Kind.ANONYMOUS_REMOTE,
-                remote.getHostAddress(),
-                false);
+                Caller.Kind.ANONYMOUS, ex.getRemoteAddress().getAddress().getHostAddress(), false);
     }
 
     /** Clients without credentials answer a Basic challenge with an empty user and password: anonymous. */
@@ -97,8 +97,11 @@ public final class AccessPolicy {
         }
         int i = decoded.indexOf(':');
         String user = i < 0 ? decoded : decoded.substring(0, i);
-        byte[] given = Digest.of((i < 0 ? "" : decoded.substring(i + 1)).getBytes(StandardCharsets.UTF_8))
-                .bytes();
+        String password = i < 0 ? "" : decoded.substring(i + 1);
+        if (runtime != null && runtime.accepts(user, password)) {
+            return new Caller(Caller.Kind.RUNTIME, user, false);
+        }
+        byte[] given = Digest.of(password.getBytes(StandardCharsets.UTF_8)).bytes();
         byte[] expected = users.get(user);
         if (expected == null || !MessageDigest.isEqual(expected, given)) {
             throw new AuthenticationException("invalid user name or password");

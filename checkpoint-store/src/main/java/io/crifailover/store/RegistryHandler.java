@@ -53,13 +53,15 @@ final class RegistryHandler implements HttpHandler {
                 throw new RegistryError(401, "UNAUTHORIZED", e.getMessage());
             }
             boolean read = "GET".equals(ex.getRequestMethod()) || "HEAD".equals(ex.getRequestMethod());
-            if (read ? !caller.mayPull() : !caller.isAuthenticated()) {
-                log.info(
-                        "unauthenticated {} {} from {} refused",
+            if (read ? !caller.mayPull() : !caller.mayPush()) {
+                // debug only: every credentialed client's first request is anonymous, answered with the challenge
+                log.debug(
+                        "{} {} from {} ({}) refused",
                         ex.getRequestMethod(),
                         ex.getRequestURI().getPath(),
-                        ex.getRemoteAddress());
-                throw new RegistryError(401, "UNAUTHORIZED", "authentication required");
+                        ex.getRemoteAddress(),
+                        caller.kind());
+                throw refusal(caller);
             }
             route(ex, caller);
         } catch (RegistryError e) {
@@ -83,15 +85,21 @@ final class RegistryHandler implements HttpHandler {
         }
     }
 
+    /**
+     * Anonymous callers get 401 with the Basic challenge (see {@link Exchanges#error}), even on the {@code /v2/}
+     * ping, because clients like skopeo and containerd send credentials only after one; the runtime's credential
+     * gets 403 for anything but a pull.
+     */
+    private static RegistryError refusal(Caller caller) {
+        return caller.isAuthenticated()
+                ? new RegistryError(403, "DENIED", "the " + caller.kind() + " credential may only pull")
+                : new RegistryError(401, "UNAUTHORIZED", "authentication required");
+    }
+
     private void route(HttpExchange ex, Caller caller) throws IOException, RegistryError {
         String path = ex.getRequestURI().getRawPath();
         String method = ex.getRequestMethod();
         if (path.equals("/v2/") || path.equals("/v2")) {
-            if (!caller.isAuthenticated() && policy.hasUsers()) {
-                // Advertise Basic auth: clients like skopeo only send credentials after a challenge on /v2/.
-                throw new RegistryError(
-                        401, "UNAUTHORIZED", "authentication required (anonymous pull from loopback is allowed)");
-            }
             Exchanges.send(ex, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
             return;
         }

@@ -2,6 +2,9 @@ package io.crifailover.store;
 
 import static org.awaitility.Awaitility.await;
 
+import io.crifailover.protos.cri.AuthConfig;
+import io.crifailover.protos.cri.ImageSpec;
+import io.crifailover.protos.cri.PullImageRequest;
 import io.crifailover.testsupport.ContainerdNode;
 import io.crifailover.testsupport.CriClient;
 import io.crifailover.testsupport.TestImages;
@@ -16,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * containerd (real, from the harness) pulls the counter image from the store over plain HTTP on loopback,
- * anonymously, and runs it. The checkpoint-restore variant is {@link ContainerdRestoreFromStoreIT}.
+ * containerd (real, from the harness) pulls the counter image from the store over plain HTTP on loopback, with
+ * the credential given in CRI PullImage (anonymous pulls are refused), and runs it. The checkpoint-restore variant is {@link ContainerdRestoreFromStoreIT}.
  */
 @Tag("integration")
 class ContainerdPullIT {
@@ -48,7 +51,14 @@ class ContainerdPullIT {
             try (ContainerdNode node = ContainerdNode.start(
                     ContainerdNode.options().name("store-pull").insecureRegistry(hostPort))) {
                 CriClient cri = node.cri();
-                cri.pull(ref);
+                cri.images()
+                        .pullImage(PullImageRequest.newBuilder()
+                                .setImage(ImageSpec.newBuilder().setImage(ref))
+                                .setAuth(AuthConfig.newBuilder()
+                                        .setServerAddress("http://" + hostPort)
+                                        .setUsername("admin")
+                                        .setPassword("pw"))
+                                .build());
                 var pod = cri.podConfig("counter-from-store", Map.of());
                 String podId = cri.runPod(pod);
                 String id = cri.createContainer(podId, pod, "counter", ref);

@@ -1,14 +1,18 @@
 package io.crifailover.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.crifailover.image.CheckpointImage;
 import io.crifailover.image.CheckpointImageBuilder;
 import io.crifailover.image.CheckpointMetadata;
 import io.crifailover.oci.Digest;
+import io.crifailover.protos.cri.AuthConfig;
 import io.crifailover.protos.cri.ContainerStatusRequest;
+import io.crifailover.protos.cri.ImageSpec;
 import io.crifailover.protos.cri.PodSandboxConfig;
+import io.crifailover.protos.cri.PullImageRequest;
 import io.crifailover.testsupport.ContainerdNode;
 import io.crifailover.testsupport.CriClient;
 import io.crifailover.testsupport.TestImages;
@@ -26,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The store's acceptance path with real containerd 2.1, runc and CRIU: the counter is checkpointed through
  * CRI, packed into a checkpoint image by oci-image-builder, put into the store through its API (layers keep
  * their bytes), and a container in a new pod is created from {@code 127.0.0.1:PORT/repo@digest} served by
- * the store's registry endpoint; the restored counter continues from at least the checkpointed value.
+ * the store's registry endpoint; the restored counter continues from at least the checkpointed value. The
+ * checkpoint image is pulled as the shim pulls it, with its {@link RuntimeCredentials} in CRI PullImage; the same
+ * pull without them is refused.
  */
 @Tag("integration")
 class ContainerdRestoreFromStoreIT {
@@ -39,9 +45,10 @@ class ContainerdRestoreFromStoreIT {
     void containerdRestoresACheckpointImagePulledFromTheStore() throws Exception {
         TestImages images = TestImages.shared();
         CheckpointStore store = CheckpointStore.open(dir.resolve("store"));
+        RuntimeCredentials runtime = RuntimeCredentials.create(dir.resolve("runtime-credentials"));
         try (StoreServer server = StoreServer.start(
                 store,
-                new AccessPolicy(null, Map.of()),
+                new AccessPolicy(null, Map.of(), runtime),
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))) {
             String hostPort = server.url().substring("http://".length());
             try (ContainerdNode node = ContainerdNode.start(
@@ -71,7 +78,18 @@ class ContainerdRestoreFromStoreIT {
                         .isTrue();
 
                 String ref = hostPort + "/" + REPO + "@" + top;
-                cri.pull(ref);
+                assertThatThrownBy(() -> cri.pull(ref))
+                        .as("anonymous pull of the checkpoint image")
+                        .hasMessageContaining("no basic auth credentials");
+                RuntimeCredentials.Credential c = runtime.current();
+                cri.images()
+                        .pullImage(PullImageRequest.newBuilder()
+                                .setImage(ImageSpec.newBuilder().setImage(ref))
+                                .setAuth(AuthConfig.newBuilder()
+                                        .setServerAddress("http://" + hostPort)
+                                        .setUsername(c.user())
+                                        .setPassword(c.password()))
+                                .build());
                 String restored;
                 try (CriuLogCapture logs = CriuLogCapture.start(node.workDir().getParent(), dir.resolve("criu-logs"))) {
                     restored = runCounter(cri, node, "counter-restored", ref, logs);

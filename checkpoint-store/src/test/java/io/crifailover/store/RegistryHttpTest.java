@@ -27,16 +27,18 @@ class RegistryHttpTest {
 
     CheckpointStore store;
     StoreServer server;
+    RuntimeCredentials runtime;
     final HttpClient http = HttpClient.newHttpClient();
     static final String AUTH =
             "Basic " + Base64.getEncoder().encodeToString("admin:s3cret".getBytes(StandardCharsets.UTF_8));
 
     @BeforeEach
     void start() throws Exception {
-        store = CheckpointStore.open(dir);
+        store = CheckpointStore.open(dir.resolve("store"));
+        runtime = RuntimeCredentials.create(dir.resolve("runtime-credentials"));
         server = StoreServer.start(
                 store,
-                new AccessPolicy(null, Map.of("admin", "s3cret")),
+                new AccessPolicy(null, Map.of("admin", "s3cret"), runtime),
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
     }
 
@@ -58,16 +60,51 @@ class RegistryHttpTest {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
     @Test
-    void pingAndAnonymousLoopbackPull() throws Exception {
+    void anonymousCallersGetTheChallengeEvenFromLoopback() throws Exception {
         TestImage img = TestImage.random(1, 10_000);
         img.storeInto(store, "ckpt/app", "latest");
-        // the ping challenges (so clients with credentials send them), but anonymous loopback pulls work
-        assertThat(send("GET", "/v2/", null).statusCode()).isEqualTo(401);
+        for (String path : List.of(
+                "/v2/",
+                "/v2/_catalog",
+                "/v2/ckpt/app/tags/list",
+                "/v2/ckpt/app/manifests/latest",
+                "/v2/ckpt/app/blobs/" + Digest.of(img.layers.get(0)))) {
+            var r = send("GET", path, null);
+            assertThat(r.statusCode()).as(path).isEqualTo(401);
+            assertThat(r.headers().firstValue("WWW-Authenticate"))
+                    .as(path)
+                    .hasValue("Basic realm=\"cri-failover-store\"");
+            assertThat(send("GET", path, null, "Authorization", basic("", "")).statusCode())
+                    .as("empty Basic credentials on " + path)
+                    .isEqualTo(401);
+        }
+    }
+
+    @Test
+    void runtimeCredentialPullsButNeverPushes() throws Exception {
+        TestImage img = TestImage.random(1, 10_000);
+        img.storeInto(store, "ckpt/app", "latest");
+        RuntimeCredentials.Credential c = runtime.current();
+        assertThat(send("GET", "/v2/ckpt/app/manifests/latest", null, "Authorization", basic(c.user(), c.password()))
+                        .statusCode())
+                .isEqualTo(200);
+        var push = send("POST", "/v2/ckpt/app/blobs/uploads/", null, "Authorization", basic(c.user(), c.password()));
+        assertThat(push.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void pullsAfterAuthentication() throws Exception {
+        TestImage img = TestImage.random(1, 10_000);
+        img.storeInto(store, "ckpt/app", "latest");
         assertThat(send("GET", "/v2/", null, "Authorization", AUTH).statusCode())
                 .isEqualTo(200);
 
-        var head = send("HEAD", "/v2/ckpt/app/manifests/latest", null);
+        var head = send("HEAD", "/v2/ckpt/app/manifests/latest", null, "Authorization", AUTH);
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.headers().firstValue("Content-Type")).hasValue(MediaTypes.INDEX);
         assertThat(head.headers().firstValue("Docker-Content-Digest"))
@@ -75,28 +112,29 @@ class RegistryHttpTest {
         assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(img.index.length);
         assertThat(head.body()).isEmpty();
 
-        var byDigest = send("GET", "/v2/ckpt/app/manifests/" + img.manifestDigest(), null);
+        var byDigest = send("GET", "/v2/ckpt/app/manifests/" + img.manifestDigest(), null, "Authorization", AUTH);
         assertThat(byDigest.headers().firstValue("Content-Type")).hasValue(MediaTypes.MANIFEST);
         assertThat(byDigest.body()).isEqualTo(img.manifest);
 
         Digest layer = Digest.of(img.layers.get(0));
-        var blob = send("GET", "/v2/ckpt/app/blobs/" + layer, null);
+        var blob = send("GET", "/v2/ckpt/app/blobs/" + layer, null, "Authorization", AUTH);
         assertThat(blob.body()).isEqualTo(img.layers.get(0));
-        var range = send("GET", "/v2/ckpt/app/blobs/" + layer, null, "Range", "bytes=100-199");
+        var range = send("GET", "/v2/ckpt/app/blobs/" + layer, null, "Range", "bytes=100-199", "Authorization", AUTH);
         assertThat(range.statusCode()).isEqualTo(206);
         assertThat(range.headers().firstValue("Content-Range")).hasValue("bytes 100-199/10000");
         assertThat(range.body()).isEqualTo(Arrays.copyOfRange(img.layers.get(0), 100, 200));
-        assertThat(send("GET", "/v2/ckpt/app/blobs/" + layer, null, "Range", "bytes=20000-")
+        assertThat(send("GET", "/v2/ckpt/app/blobs/" + layer, null, "Range", "bytes=20000-", "Authorization", AUTH)
                         .statusCode())
                 .isEqualTo(416);
-        var blobHead = send("HEAD", "/v2/ckpt/app/blobs/" + layer, null);
+        var blobHead = send("HEAD", "/v2/ckpt/app/blobs/" + layer, null, "Authorization", AUTH);
         assertThat(blobHead.headers().firstValueAsLong("Content-Length")).hasValue(10_000);
 
-        var tags = send("GET", "/v2/ckpt/app/tags/list", null);
+        var tags = send("GET", "/v2/ckpt/app/tags/list", null, "Authorization", AUTH);
         assertThat(new String(tags.body(), StandardCharsets.UTF_8)).contains("\"latest\"");
-        assertThat(send("GET", "/v2/ckpt/app/manifests/nope", null).statusCode())
+        assertThat(send("GET", "/v2/ckpt/app/manifests/nope", null, "Authorization", AUTH)
+                        .statusCode())
                 .isEqualTo(404);
-        assertThat(send("GET", "/v2/ckpt/app/blobs/" + Digest.of(new byte[1]), null)
+        assertThat(send("GET", "/v2/ckpt/app/blobs/" + Digest.of(new byte[1]), null, "Authorization", AUTH)
                         .statusCode())
                 .isEqualTo(404);
     }
@@ -185,6 +223,8 @@ class RegistryHttpTest {
         assertThat(ok.statusCode()).isEqualTo(201);
         assertThat(ok.headers().firstValue("Docker-Content-Digest"))
                 .hasValue(img.manifestDigest().toString());
-        assertThat(send("GET", "/v2/ckpt/app/manifests/v1", null).body()).isEqualTo(img.manifest);
+        assertThat(send("GET", "/v2/ckpt/app/manifests/v1", null, "Authorization", AUTH)
+                        .body())
+                .isEqualTo(img.manifest);
     }
 }

@@ -19,6 +19,7 @@ import io.crifailover.store.ChunkParams;
 import io.crifailover.store.ClusterKey;
 import io.crifailover.store.HmacSigner;
 import io.crifailover.store.PeerClient;
+import io.crifailover.store.RuntimeCredentials;
 import io.crifailover.store.StoreServer;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -65,6 +66,18 @@ public final class FailoverNode implements AutoCloseable {
     static final String REPLICA_LOG = "placement-replica.log";
     /** How long the start waits for its replica (a first start needs a quorum of them up). */
     private static final Duration REPLICA_READY_WITHIN = Duration.ofSeconds(180);
+    /** The runtime's pull credential, in the state directory (0600): a fresh one at every start. */
+    static final String RUNTIME_CREDENTIALS = "runtime-pull-credentials";
+    /**
+     * How often the runtime's pull credential is replaced; the store still accepts the one before, so a pull
+     * (at most a minute) that spans a rotation succeeds.
+     */
+    private static final Duration CREDENTIAL_ROTATION = Duration.ofHours(1);
+    /** The status page's cluster view: refreshed each second while read in the last minute, else every 30 s. */
+    private static final Duration VIEW_REFRESH = Duration.ofSeconds(1);
+
+    private static final Duration VIEW_INTEREST = Duration.ofMinutes(1);
+    private static final Duration VIEW_IDLE_BOUND = Duration.ofSeconds(30);
 
     private final FailoverConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -80,6 +93,7 @@ public final class FailoverNode implements AutoCloseable {
     private ContainerFence containerFence;
     private CriCallHooks hooks;
     private PlacementLink link;
+    private ClusterView clusterView;
     private NodeOptIn optIn;
     private FailoverTimeline timeline;
     private ReplicaProcess replica;
@@ -140,9 +154,15 @@ public final class FailoverNode implements AutoCloseable {
 
         store = CheckpointStore.open(privateDir(state.resolve("store")), ChunkParams.DEFAULT, metrics);
         ClusterKey key = ClusterKey.load(config.clusterKeyFile());
+        RuntimeCredentials pullCredentials = RuntimeCredentials.create(state.resolve(RUNTIME_CREDENTIALS));
+        timers.scheduleWithFixedDelay(
+                () -> rotate(pullCredentials),
+                CREDENTIAL_ROTATION.toMillis(),
+                CREDENTIAL_ROTATION.toMillis(),
+                TimeUnit.MILLISECONDS);
         StoreServer storeServer = StoreServer.start(
                 store,
-                new AccessPolicy(key, Map.of()),
+                new AccessPolicy(key, Map.of(), pullCredentials),
                 List.of(
                         new InetSocketAddress("127.0.0.1", config.storePort()),
                         new InetSocketAddress(config.nodeAddress(), config.storePort())));
@@ -213,6 +233,7 @@ public final class FailoverNode implements AutoCloseable {
                 sandboxes,
                 runtime);
         link.onHeartbeat(gate::heartbeatAnswered);
+        clusterView = new ClusterView(link, Clock.systemUTC(), VIEW_INTEREST, VIEW_IDLE_BOUND);
 
         pipeline = new CheckpointPipeline(
                 runtime,
@@ -241,6 +262,7 @@ public final class FailoverNode implements AutoCloseable {
                 link,
                 store,
                 "127.0.0.1:" + config.storePort(),
+                pullCredentials,
                 ImageServiceGrpc.newBlockingStub(runtimeChannel),
                 events,
                 restoreWorkers,
@@ -286,6 +308,7 @@ public final class FailoverNode implements AutoCloseable {
         optIn = new NodeOptIn(kube, config.nodeName(), enabled -> timers.execute(protection::reconcile)).start();
         resources.add(optIn);
         link.start(config.timing().heartbeat(), protection::count, restore::onDecisions);
+        clusterView.start(timers, VIEW_REFRESH);
         startCriuSelfCheck(work);
         timers.scheduleWithFixedDelay(
                 protection::reconcile, RECONCILE.toMillis(), RECONCILE.toMillis(), TimeUnit.MILLISECONDS);
@@ -392,11 +415,16 @@ public final class FailoverNode implements AutoCloseable {
         hooks.onContainerGone(containerId);
     }
 
-    /** The status page: protected containers, their last checkpoint and holders, the cluster's verdicts. */
+    /**
+     * The status page: protected containers, their last checkpoint and holders, the cluster's verdicts as the
+     * last background refresh saw them (no placement call).
+     */
     public byte[] statusJson() {
         return StatusReport.of(
                 config,
                 link,
+                clusterView.read(),
+                java.time.Instant.now(),
                 optIn != null && optIn.enabled(),
                 protection.scheduled(),
                 pipeline.lastCheckpoints(),
@@ -406,6 +434,15 @@ public final class FailoverNode implements AutoCloseable {
                 replica.restarts(),
                 criu,
                 stuck.all());
+    }
+
+    private static void rotate(RuntimeCredentials credentials) {
+        try {
+            credentials.rotate();
+            LOG.info("rotated the runtime's pull credential");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("rotating the runtime's pull credential failed (the current one stays): {}", e.toString());
+        }
     }
 
     static String flagsDigest(List<String> flags) {

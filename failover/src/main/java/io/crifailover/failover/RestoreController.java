@@ -3,6 +3,7 @@ package io.crifailover.failover;
 import io.crifailover.oci.Digest;
 import io.crifailover.placement.DecisionStatus;
 import io.crifailover.placement.RestoreDecision;
+import io.crifailover.protos.cri.AuthConfig;
 import io.crifailover.protos.cri.CreateContainerRequest;
 import io.crifailover.protos.cri.ImageServiceGrpc.ImageServiceBlockingStub;
 import io.crifailover.protos.cri.ImageSpec;
@@ -10,6 +11,7 @@ import io.crifailover.protos.cri.PodSandboxConfig;
 import io.crifailover.protos.cri.PullImageRequest;
 import io.crifailover.store.CheckpointStore;
 import io.crifailover.store.RestorePins;
+import io.crifailover.store.RuntimeCredentials;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Carries out the restore decisions that target this node. As soon as a decision is seen, the pod
  * is replaced through the API and the checkpoint image is pulled from the local store into the
- * runtime, so the sandbox and the image are ready while the failed node's fence lease runs out.
+ * runtime (CRI PullImage with the shim's {@link RuntimeCredentials}: the store serves no anonymous
+ * pull), so the sandbox and the image are ready while the failed node's fence lease runs out.
  * When kubelet creates the replacement's container, {@link #rewrite} swaps its image for the
  * checkpoint image — only for a pending decision for this node and only if the pod's namespace and
  * workload (read from the API) match the checkpoint's; otherwise the container cold-starts and a
@@ -52,6 +55,7 @@ public final class RestoreController implements AutoCloseable {
     private final PlacementLink placement;
     private final CheckpointStore store;
     private final String storeHostPort;
+    private final RuntimeCredentials credentials;
     private final ImageServiceBlockingStub images;
     private final PodEvents events;
     private final Executor executor;
@@ -95,6 +99,7 @@ public final class RestoreController implements AutoCloseable {
             PlacementLink placement,
             CheckpointStore store,
             String storeHostPort,
+            RuntimeCredentials credentials,
             ImageServiceBlockingStub images,
             PodEvents events,
             Executor executor,
@@ -107,6 +112,7 @@ public final class RestoreController implements AutoCloseable {
         this.placement = placement;
         this.store = store;
         this.storeHostPort = storeHostPort;
+        this.credentials = credentials;
         this.images = images;
         this.events = events;
         this.executor = executor;
@@ -166,6 +172,7 @@ public final class RestoreController implements AutoCloseable {
             images.withDeadlineAfter(PULL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                     .pullImage(PullImageRequest.newBuilder()
                             .setImage(ImageSpec.newBuilder().setImage(p.image()))
+                            .setAuth(auth())
                             .build());
             LOG.info(
                     "decision {}: checkpoint image pulled in {} ms",
@@ -176,6 +183,19 @@ public final class RestoreController implements AutoCloseable {
             pin.close();
             p.pulled().completeExceptionally(e);
         }
+    }
+
+    /**
+     * The store refuses anonymous pulls: the runtime pulls with the shim's current credential, for the store only
+     * (containerd parses the server address as a URL and compares its host with the image's).
+     */
+    private AuthConfig auth() {
+        RuntimeCredentials.Credential c = credentials.current();
+        return AuthConfig.newBuilder()
+                .setServerAddress("http://" + storeHostPort)
+                .setUsername(c.user())
+                .setPassword(c.password())
+                .build();
     }
 
     private void reportNoTarget(RestoreDecision d) {

@@ -5,17 +5,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crifailover.placement.NodeInfo;
-import io.crifailover.placement.PlacementClient;
 import io.crifailover.placement.RestoreDecision;
 import java.time.Duration;
-import java.util.List;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 
-/** The JSON behind {@code cri-failover status}: this node's view plus the cluster's verdicts. */
+/**
+ * The JSON behind {@code cri-failover status}: this node's view plus the cluster's verdicts as the last
+ * {@link ClusterView} refresh saw them ({@code clusterViewAt}, {@code clusterViewAgeMs}).
+ */
 final class StatusReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(2);
 
     private StatusReport() {}
 
@@ -81,9 +82,45 @@ final class StatusReport {
         }
     }
 
+    /** Placement's view of every node and decision, with its age: it comes from {@link ClusterView}, not a call. */
+    private static void writeCluster(ObjectNode root, ClusterView.Snapshot view, Instant now) {
+        if (view.fetchedAt() != null) {
+            root.put("clusterViewAt", view.fetchedAt().toString());
+            root.put("clusterViewAgeMs", Duration.between(view.fetchedAt(), now).toMillis());
+        }
+        ArrayNode ns = root.putArray("cluster");
+        for (NodeInfo n : view.nodes()) {
+            ObjectNode o = ns.addObject();
+            o.put("name", n.name());
+            o.put("status", n.status().name());
+            o.put("epoch", n.epoch());
+            o.put("load", n.load());
+            o.put("capacity", n.capacity());
+            o.put("criuReady", n.criuReady());
+            o.put("xsave", n.xsave().toString());
+        }
+        ArrayNode ds = root.putArray("decisions");
+        for (RestoreDecision d : view.decisions()) {
+            ObjectNode o = ds.addObject();
+            o.put("container", d.containerId());
+            o.put("failedNode", d.failedNode());
+            o.put("target", d.target());
+            o.put("status", d.status().name());
+            o.put("checkpointSequence", d.checkpointSequence());
+            o.put("reason", d.reason());
+        }
+        if (view.error() != null) {
+            root.put("clusterError", view.error());
+        } else if (view.fetchedAt() == null) {
+            root.put("clusterError", "placement has not answered yet");
+        }
+    }
+
     static byte[] of(
             FailoverConfig config,
             PlacementLink link,
+            ClusterView.Snapshot view,
+            Instant now,
             boolean optedIn,
             Set<String> protectedIds,
             Map<String, CheckpointPipeline.LastCheckpoint> last,
@@ -127,33 +164,7 @@ final class StatusReport {
                 o.put("evidence", s.evidence());
             }
         }
-        try {
-            List<NodeInfo> nodes = link.call(PlacementClient::nodes, QUERY_TIMEOUT);
-            ArrayNode ns = root.putArray("cluster");
-            for (NodeInfo n : nodes) {
-                ObjectNode o = ns.addObject();
-                o.put("name", n.name());
-                o.put("status", n.status().name());
-                o.put("epoch", n.epoch());
-                o.put("load", n.load());
-                o.put("capacity", n.capacity());
-                o.put("criuReady", n.criuReady());
-                o.put("xsave", n.xsave().toString());
-            }
-            List<RestoreDecision> decisions = link.call(p -> p.decisions(""), QUERY_TIMEOUT);
-            ArrayNode ds = root.putArray("decisions");
-            for (RestoreDecision d : decisions) {
-                ObjectNode o = ds.addObject();
-                o.put("container", d.containerId());
-                o.put("failedNode", d.failedNode());
-                o.put("target", d.target());
-                o.put("status", d.status().name());
-                o.put("checkpointSequence", d.checkpointSequence());
-                o.put("reason", d.reason());
-            }
-        } catch (IllegalStateException e) {
-            root.put("clusterError", e.getMessage());
-        }
+        writeCluster(root, view, now);
         if (replica != null) {
             ObjectNode r = root.putObject("placementReplica");
             r.put("regency", replica.regency());

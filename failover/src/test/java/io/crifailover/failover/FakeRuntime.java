@@ -43,6 +43,8 @@ final class FakeRuntime implements AutoCloseable {
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
     final List<String> stopped = new CopyOnWriteArrayList<>();
     final List<String> pulled = new CopyOnWriteArrayList<>();
+    /** The credentials each successful PullImage carried, in order. */
+    final List<io.crifailover.protos.cri.AuthConfig> pullAuth = new CopyOnWriteArrayList<>();
     /** While set, every PullImage fails with NOT_FOUND, as a registry without the image answers. */
     final java.util.concurrent.atomic.AtomicBoolean pullsFail = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -141,6 +143,7 @@ final class FakeRuntime implements AutoCloseable {
                 return;
             }
             pulled.add(image);
+            pullAuth.add(request.getAuth());
             out.onNext(PullImageResponse.newBuilder().setImageRef(image).build());
             out.onCompleted();
         }

@@ -18,6 +18,7 @@ import io.crifailover.protos.cri.ImageSpec;
 import io.crifailover.protos.cri.PodSandboxConfig;
 import io.crifailover.protos.cri.PodSandboxMetadata;
 import io.crifailover.store.CheckpointStore;
+import io.crifailover.store.RuntimeCredentials;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -54,12 +55,14 @@ class RestoreControllerTest {
     private PlacementLink link;
     private CheckpointStore store;
     private RestoreController restore;
+    private RuntimeCredentials credentials;
 
     @BeforeEach
     void setUp() throws Exception {
         runtime = new FakeRuntime();
         events = new PodEvents(kube, "node-2");
         store = CheckpointStore.open(dir.resolve("store"));
+        credentials = RuntimeCredentials.create(dir.resolve("runtime-pull-credentials"));
         when(client.forgetContainer(CONTAINER, "node-2")).thenReturn(new Result.Ack(true, CONTAINER + " forgotten"));
         link = new PlacementLink(
                 client,
@@ -76,6 +79,7 @@ class RestoreControllerTest {
                 link,
                 store,
                 "127.0.0.1:5050",
+                credentials,
                 runtime.images(),
                 events,
                 Runnable::run,
@@ -127,6 +131,11 @@ class RestoreControllerTest {
                 .isEqualTo("node-2");
         String image = "127.0.0.1:5050/ckpt/shop/cart-0/app@" + DIGEST;
         assertThat(runtime.pulled).containsExactly(image);
+        assertThat(runtime.pullAuth).singleElement().satisfies(auth -> {
+            assertThat(auth.getServerAddress()).isEqualTo("http://127.0.0.1:5050");
+            assertThat(auth.getUsername()).isEqualTo(credentials.current().user());
+            assertThat(auth.getPassword()).isEqualTo(credentials.current().password());
+        });
         CreateContainerRequest rewritten = restore.rewrite(createContainer("shop/StatefulSet/cart/cart-0"));
         assertThat(rewritten.getConfig().getImage().getImage()).isEqualTo(image);
         assertThat(restore.pendingDecisions()).isEmpty();

@@ -1,7 +1,11 @@
 package io.crifailover.failover;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +27,10 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The status page's JSON from its inputs; placement's answers come from a Mockito mock of its client. */
+/**
+ * The status page's JSON from its inputs, and the {@link ClusterView} behind its cluster part; placement's answers
+ * come from a Mockito mock of its client.
+ */
 class StatusReportTest {
     private final PlacementClient client = mock(PlacementClient.class);
     private final PlacementLink link = new PlacementLink(
@@ -78,10 +85,17 @@ class StatusReportTest {
                 new StuckCheckpoints.Stuck(
                         stuckOne, 4, Instant.EPOCH, Duration.ofSeconds(30), 4242, Path.of("/tmp/a"), "criu dump runs"));
 
+        ClusterView view = new ClusterView(link, Clock.systemUTC(), Duration.ofMinutes(1), Duration.ofSeconds(30));
+        view.refreshIfWanted();
+        await().atMost(Duration.ofSeconds(10)).until(() -> view.read().fetchedAt() != null);
+        ClusterView.Snapshot snapshot = view.read();
+
         JsonNode status = new ObjectMapper()
                 .readTree(StatusReport.of(
                         config,
                         link,
+                        snapshot,
+                        snapshot.fetchedAt().plusMillis(1500),
                         true,
                         Set.of("c-1", "c-2"),
                         Map.of(),
@@ -106,6 +120,8 @@ class StatusReportTest {
                 .isEqualTo("criu dump runs");
         assertThat(status.path("cluster").findValuesAsText("status")).containsExactly("LIVE", "FAILED");
         assertThat(status.path("decisions").get(0).path("target").asText()).isEqualTo("node-1");
+        assertThat(status.path("clusterViewAgeMs").asLong()).isEqualTo(1500);
+        assertThat(status.has("clusterError")).isFalse();
         assertThat(status.path("placementReplica").path("leader").asText()).isEqualTo("node-2");
         assertThat(status.path("placementReplica").path("restarts").asInt()).isEqualTo(1);
     }
@@ -113,11 +129,16 @@ class StatusReportTest {
     @Test
     void placementThatDoesNotAnswerIsNamedAndTheRestIsStillShown() throws Exception {
         when(client.nodes()).thenThrow(new IllegalStateException("no quorum"));
+        ClusterView view = new ClusterView(link, Clock.systemUTC(), Duration.ofMinutes(1), Duration.ofSeconds(30));
+        view.refreshIfWanted();
+        await().atMost(Duration.ofSeconds(10)).until(() -> view.read().error() != null);
 
         JsonNode status = new ObjectMapper()
                 .readTree(StatusReport.of(
                         config,
                         link,
+                        view.read(),
+                        Instant.now(),
                         false,
                         Set.of(),
                         Map.of(),
@@ -129,7 +150,48 @@ class StatusReportTest {
                         Map.of()));
 
         assertThat(status.path("clusterError").asText()).contains("no quorum");
+        assertThat(status.has("clusterViewAt")).as("never answered").isFalse();
         assertThat(status.path("criu").path("state").asText()).isEqualTo("CHECKING");
         assertThat(status.has("placementReplica")).isFalse();
+    }
+
+    @Test
+    void readingTheViewNeverCallsPlacementAndRefreshesAreBounded() throws Exception {
+        when(client.nodes()).thenReturn(List.of());
+        when(client.decisions("")).thenReturn(List.of());
+        java.util.concurrent.atomic.AtomicReference<Instant> now =
+                new java.util.concurrent.atomic.AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        ClusterView view = new ClusterView(link, clock, Duration.ofMinutes(1), Duration.ofSeconds(30));
+        for (int i = 0; i < 1000; i++) {
+            view.read();
+        }
+        verify(client, never()).nodes();
+
+        view.refreshIfWanted();
+        await().atMost(Duration.ofSeconds(10)).until(() -> view.read().fetchedAt() != null);
+        verify(client, times(1)).nodes();
+
+        now.set(now.get().plus(Duration.ofMinutes(2)));
+        view.refreshIfWanted();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> view.read().fetchedAt().equals(now.get()));
+        verify(client, times(2)).nodes();
+        verify(client, times(2)).decisions("");
     }
 }

@@ -1,5 +1,6 @@
 package io.crifailover.shim;
 
+import io.crifailover.shim.metrics.MetricsToken;
 import io.crifailover.shim.transport.PeerPolicy;
 import io.crifailover.shim.transport.UnixEndpoint;
 import java.net.InetSocketAddress;
@@ -12,7 +13,8 @@ import java.util.Set;
  *
  * @param listen socket kubelet connects to
  * @param runtime socket of the real container runtime
- * @param metricsAddress where {@code /metrics} is served, or null for no metrics endpoint
+ * @param metricsAddress where {@code /metrics} is served, or null for no metrics endpoint; its token is in
+ *     {@link #metricsTokenFile()}
  * @param maxMessageBytes largest message accepted in either direction
  * @param maxMetadataBytes largest header/trailer block accepted in either direction
  * @param peers who may use the listening socket
@@ -70,6 +72,11 @@ public record ShimConfig(
         if (ioThreads < 0) {
             throw new IllegalArgumentException("io threads must be >= 0, got " + ioThreads);
         }
+    }
+
+    /** The metrics endpoint's token (0600, fresh at every start): beside the listening socket, in a root-only directory. */
+    public java.nio.file.Path metricsTokenFile() {
+        return listen.path().toAbsolutePath().resolveSibling(MetricsToken.FILE_NAME);
     }
 
     /** Defaults for everything but the two sockets: no metrics endpoint, root-only access. */

@@ -4,6 +4,7 @@ import io.crifailover.shim.intercept.InterceptorLanes;
 import io.crifailover.shim.intercept.InterceptorRegistry;
 import io.crifailover.shim.metrics.CallMetrics;
 import io.crifailover.shim.metrics.MetricsHttpServer;
+import io.crifailover.shim.metrics.MetricsToken;
 import io.crifailover.shim.transport.BrokenConnectionLog;
 import io.crifailover.shim.transport.EventLoops;
 import io.crifailover.shim.transport.InheritedSocket;
@@ -150,7 +151,8 @@ public final class ShimDaemon implements AutoCloseable {
             runtime.state(true);
             MetricsHttpServer metricsServer = config.metricsAddress() == null
                     ? null
-                    : MetricsHttpServer.start(config.metricsAddress(), meterRegistry);
+                    : MetricsHttpServer.start(
+                            config.metricsAddress(), meterRegistry, MetricsToken.create(config.metricsTokenFile()));
             ShimDaemon daemon = new ShimDaemon(
                     config, loops, runtime, server, metricsServer, meterRegistry, interceptors, lanes, observerPool);
             daemon.logStarted(
@@ -185,7 +187,10 @@ public final class ShimDaemon implements AutoCloseable {
                 mode,
                 config.runtime(),
                 sinceJvm,
-                metricsServer == null ? "" : "; metrics on http://" + hostPort(metricsServer.address()) + "/metrics");
+                metricsServer == null
+                        ? ""
+                        : "; metrics on http://" + hostPort(metricsServer.address()) + "/metrics (bearer token in "
+                                + config.metricsTokenFile() + ")");
     }
 
     /** Where typed interceptors are plugged in; may be used while running. */

@@ -19,6 +19,7 @@ import io.crifailover.protos.cri.StopContainerRequest;
 import io.crifailover.protos.cri.VersionRequest;
 import io.crifailover.protos.cri.VersionResponse;
 import io.crifailover.shim.intercept.CriInterceptor;
+import io.crifailover.shim.metrics.MetricsToken;
 import io.crifailover.shim.transport.UnixEndpoint;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -38,6 +39,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -339,11 +341,21 @@ class ShimProxyTest {
                         StopContainerRequest.newBuilder().setContainerId("x").build()));
 
         InetSocketAddress address = shim.metricsAddress();
-        HttpResponse<String> response = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/metrics"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+        URI metrics = URI.create("http://127.0.0.1:" + address.getPort() + "/metrics");
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> anonymous =
+                http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).as("without the token").isEqualTo(401);
+        Path tokenFile = dir.resolve("run/" + MetricsToken.FILE_NAME);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)))
+                .isEqualTo("rw-------");
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(metrics)
+                        .header(
+                                "Authorization",
+                                "Bearer " + Files.readString(tokenFile).trim())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body())

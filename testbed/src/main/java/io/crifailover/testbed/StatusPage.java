@@ -2,7 +2,10 @@ package io.crifailover.testbed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crifailover.shim.metrics.MetricsToken;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,11 +15,17 @@ final class StatusPage {
     private StatusPage() {}
 
     static JsonNode read(BedNode node) throws IOException {
-        var r = node.netns().exec("curl", "-sf", "-m", "5", "http://127.0.0.1:9464/status");
+        var r = node.netns().exec("curl", "-sf", "-m", "5", "-H", authorization(node), "http://127.0.0.1:9464/status");
         if (!r.ok()) {
             throw new IOException("status of " + node.name() + " unavailable: " + r.output());
         }
         return new ObjectMapper().readTree(r.output());
+    }
+
+    /** The header the node's metrics endpoint and status page ask for: its shim's token, beside its socket. */
+    static String authorization(BedNode node) throws IOException {
+        Path token = node.shimSocket().resolveSibling(MetricsToken.FILE_NAME);
+        return "Authorization: Bearer " + Files.readString(token).trim();
     }
 
     /** The node its placement replica takes for the BFT-SMaRt leader, if the status page says. */

@@ -143,7 +143,13 @@ class FenceHoldsIT {
 
     /** The shim's count of CreateContainer calls it refused with FAILED_PRECONDITION (its /metrics page). */
     private static long refusedCreates(BedNode node) {
-        var r = node.netns().exec("curl", "-sf", "-m", "5", "http://127.0.0.1:9464/metrics");
+        String authorization;
+        try {
+            authorization = StatusPage.authorization(node);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("metrics token of " + node.name() + " unreadable", e);
+        }
+        var r = node.netns().exec("curl", "-sf", "-m", "5", "-H", authorization, "http://127.0.0.1:9464/metrics");
         if (!r.ok()) {
             throw new IllegalStateException("metrics of " + node.name() + " unavailable: " + r.output());
         }

@@ -2,12 +2,15 @@ package io.crifailover.shim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crifailover.shim.metrics.MetricsToken;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Show protected containers, their checkpoints, and the cluster's verdicts.",
             "Reads the local shim's status page: each protected container's last checkpoint and the nodes",
-            "holding it, every node's verdict and epoch, and the restore decisions placement agreed on."
+            "holding it, every node's verdict and epoch, and the restore decisions placement agreed on.",
+            "The page asks for the shim's metrics token, which only root can read: run it as root."
         })
 public final class StatusCommand implements Callable<Integer> {
     @Spec
@@ -36,6 +40,13 @@ public final class StatusCommand implements Callable<Integer> {
             description = "The shim's metrics address. Default: ${DEFAULT-VALUE}")
     String address;
 
+    @Option(
+            names = "--token-file",
+            paramLabel = "FILE",
+            defaultValue = "/run/cri-failover/" + MetricsToken.FILE_NAME,
+            description = "The shim's metrics token (beside its --listen socket). Default: ${DEFAULT-VALUE}")
+    Path tokenFile;
+
     @Option(names = "--json", description = "Print the raw JSON.")
     boolean json;
 
@@ -43,12 +54,22 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         String body;
+        String token;
+        try {
+            token = Files.readString(tokenFile).trim();
+        } catch (IOException e) {
+            spec.commandLine()
+                    .getErr()
+                    .println("cri-failover status: cannot read the token " + tokenFile + " (run as root): " + e);
+            return 1;
+        }
         try {
             HttpResponse<String> r = HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(2))
                     .build()
                     .send(
                             HttpRequest.newBuilder(URI.create("http://" + address + "/status"))
+                                    .header("Authorization", "Bearer " + token)
                                     .timeout(Duration.ofSeconds(10))
                                     .build(),
                             HttpResponse.BodyHandlers.ofString());
@@ -108,6 +129,11 @@ public final class StatusCommand implements Callable<Integer> {
                     n.path("epoch").asLong(),
                     n.path("load").asInt(),
                     n.path("capacity").asInt());
+        }
+        if (s.has("clusterViewAgeMs")) {
+            out.printf(
+                    "(cluster as placement saw it at %s, %.1f s ago)%n",
+                    s.path("clusterViewAt").asText(), s.path("clusterViewAgeMs").asLong() / 1000.0);
         }
         if (s.has("clusterError")) {
             out.println("placement unreachable: " + s.path("clusterError").asText());

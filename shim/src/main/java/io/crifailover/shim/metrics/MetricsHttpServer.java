@@ -1,6 +1,7 @@
 package io.crifailover.shim.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -10,22 +11,27 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** Serves the Prometheus text format at {@code /metrics} with the JDK's built-in HTTP server. */
+/**
+ * Serves the Prometheus text format at {@code /metrics} with the JDK's built-in HTTP server, and JSON pages beside
+ * it; every request must carry the {@link MetricsToken}, others get 401.
+ */
 public final class MetricsHttpServer implements AutoCloseable {
 
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final MetricsToken token;
 
-    private MetricsHttpServer(HttpServer server, ExecutorService executor) {
+    private MetricsHttpServer(HttpServer server, ExecutorService executor, MetricsToken token) {
         this.server = server;
         this.executor = executor;
+        this.token = token;
     }
 
-    /** Binds {@code address} and starts serving {@code registry}. */
-    public static MetricsHttpServer start(InetSocketAddress address, PrometheusMeterRegistry registry)
-            throws IOException {
+    /** Binds {@code address} and starts serving {@code registry} to callers with {@code token}. */
+    public static MetricsHttpServer start(
+            InetSocketAddress address, PrometheusMeterRegistry registry, MetricsToken token) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "metrics-http");
@@ -33,14 +39,29 @@ public final class MetricsHttpServer implements AutoCloseable {
             return thread;
         });
         server.setExecutor(executor);
-        server.createContext("/metrics", exchange -> serve(exchange, registry));
+        MetricsHttpServer metrics = new MetricsHttpServer(server, executor, token);
+        server.createContext("/metrics", metrics.guarded(exchange -> serve(exchange, registry)));
         server.start();
-        return new MetricsHttpServer(server, executor);
+        return metrics;
+    }
+
+    /** {@code handler} for callers with the token; 401 for the others. */
+    private HttpHandler guarded(HttpHandler handler) {
+        return exchange -> {
+            if (token.admits(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                handler.handle(exchange);
+                return;
+            }
+            try (exchange) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"cri-failover\"");
+                exchange.sendResponseHeaders(401, -1);
+            }
+        };
     }
 
     /** Also serves {@code body()} as JSON at {@code path} (e.g. the failover status page). */
     public void addJsonPage(String path, java.util.function.Supplier<byte[]> body) {
-        server.createContext(path, exchange -> {
+        server.createContext(path, guarded(exchange -> {
             try (exchange) {
                 byte[] bytes;
                 try {
@@ -55,7 +76,7 @@ public final class MetricsHttpServer implements AutoCloseable {
                     out.write(bytes);
                 }
             }
-        });
+        }));
     }
 
     /** The bound address (useful with port 0). */
