@@ -217,6 +217,9 @@ public final class PlacementState {
         }
         NodeInfo node = nodes.get(c.node());
         if (node.status() == NodeStatus.LIVE) {
+            // the node reached a quorum after those votes: they were transient (a cut since healed, a node that was
+            // alone for a while, a liar); a failure needs f+1 reporters between two of its heartbeats
+            suspicions.remove(c.node());
             return new Result.Ack(true, c.node() + " live in epoch " + node.epoch());
         }
         long epoch = node.epoch() + 1;

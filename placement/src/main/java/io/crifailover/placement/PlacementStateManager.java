@@ -1,9 +1,14 @@
 package io.crifailover.placement;
 
+import bftsmart.clientsmanagement.ClientData;
 import bftsmart.statemanagement.SMMessage;
 import bftsmart.statemanagement.strategy.StandardStateManager;
 import bftsmart.tom.core.DeliveryThread;
 import bftsmart.tom.core.TOMLayer;
+import bftsmart.tom.core.messages.TOMMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * BFT-SMaRt's standard state transfer, plus a handle on the replica's protocol layer: {@link
@@ -19,6 +24,10 @@ class PlacementStateManager extends StandardStateManager {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlacementStateManager.class);
     private static final java.lang.reflect.Field STATE_TIMER = stateTimerField();
+    private static final java.lang.reflect.Field CLIENTS_DATA =
+            field(bftsmart.clientsmanagement.ClientsManager.class, "clientsData");
+    private static final java.lang.reflect.Field CLIENT_LOCK =
+            field(bftsmart.clientsmanagement.ClientData.class, "clientLock");
 
     private volatile TOMLayer layer;
 
@@ -72,6 +81,68 @@ class PlacementStateManager extends StandardStateManager {
             LOG.warn("BFT-SMaRt's state timer field not found; its overflow is not prevented: {}", e.toString());
             return null;
         }
+    }
+
+    private static java.lang.reflect.Field field(Class<?> owner, String name) {
+        try {
+            java.lang.reflect.Field f = owner.getDeclaredField(name);
+            f.setAccessible(true);
+            return f;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("BFT-SMaRt field {}.{} not found: {}", owner.getSimpleName(), name, e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Forgets client requests this replica still waits to see ordered although their client has moved on: one whose
+     * client already had a later request executed here, or one pending for longer than {@code abandonedAfterMs}
+     * (longer than any client waits for its reply). BFT-SMaRt removes a request from a replica's pending list only
+     * when it delivers it in a decision; a request executed while this replica was cut off or restarting reaches it
+     * through state transfer instead, and one whose client died may never be ordered. Its timer then expires every
+     * request timeout, this replica asks for a leader change each time, and together with one other such replica it
+     * forces a new leader every half second (seen: 180 changes a minute, each a chance of the decided-before-PROPOSE
+     * wedge). Only this replica's own pending list and timer change; what is ordered is never touched.
+     *
+     * @return how many requests were forgotten
+     */
+    @SuppressWarnings("unchecked")
+    int dropAbandonedRequests(long nowMs, long abandonedAfterMs) {
+        TOMLayer t = layer;
+        if (t == null || CLIENTS_DATA == null || CLIENT_LOCK == null || isRetrievingState()) {
+            return 0;
+        }
+        List<TOMMessage> dropped = new ArrayList<>();
+        java.util.concurrent.locks.ReentrantLock clients = t.clientsManager.getClientsLock();
+        clients.lock();
+        try {
+            Map<Integer, ClientData> all = (Map<Integer, ClientData>) CLIENTS_DATA.get(t.clientsManager);
+            for (ClientData client : all.values()) {
+                java.util.concurrent.locks.ReentrantLock lock =
+                        (java.util.concurrent.locks.ReentrantLock) CLIENT_LOCK.get(client);
+                lock.lock();
+                try {
+                    int executed = client.getLastMessageExecuted();
+                    for (java.util.Iterator<TOMMessage> it =
+                                    client.getPendingRequests().iterator();
+                            it.hasNext(); ) {
+                        TOMMessage m = it.next();
+                        if (m.getSequence() < executed || nowMs - m.receptionTime > abandonedAfterMs) {
+                            it.remove();
+                            dropped.add(m);
+                        }
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } catch (IllegalAccessException | ClassCastException e) {
+            LOG.warn("cannot read BFT-SMaRt's pending requests: {}", e.toString());
+        } finally {
+            clients.unlock();
+        }
+        dropped.forEach(t.requestsTimer::unwatch);
+        return dropped.size();
     }
 
     private boolean wasRetrievingState(boolean before) {

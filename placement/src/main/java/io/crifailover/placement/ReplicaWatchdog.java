@@ -22,13 +22,18 @@ import org.slf4j.LoggerFactory;
  *   <li>not in a leader change for two samples in a row but still re-sending STOP messages for a regency above the
  *       installed one (left over from a change that a state transfer overtook): cancel them. The STOP of the
  *       installed regency is kept: until its new leader sends SYNC, replicas that missed it need it.</li>
+ *   <li>always: forget client requests whose client has moved on ({@link
+ *       PlacementStateManager#dropAbandonedRequests}), which would otherwise time out and ask for a new leader
+ *       every request timeout for ever.</li>
  * </ul>
  *
- * Both only touch this replica's local liveness state (timers, its own regency wish), never ordered state, votes
+ * All three only touch this replica's local liveness state (timers, its own regency wish), never ordered state, votes
  * of others or what is decided.
  */
 final class ReplicaWatchdog implements AutoCloseable {
     static final Duration PERIOD = Duration.ofMillis(250);
+    /** Longer than any client waits for a reply ({@link PlacementClient#DEFAULT_TIMEOUT}). */
+    static final Duration ABANDONED_AFTER = PlacementClient.DEFAULT_TIMEOUT.plusSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaWatchdog.class);
 
@@ -52,6 +57,12 @@ final class ReplicaWatchdog implements AutoCloseable {
 
     void check() {
         try {
+            int forgotten = manager.dropAbandonedRequests(System.currentTimeMillis(), ABANDONED_AFTER.toMillis());
+            if (forgotten > 0) {
+                LOG.warn(
+                        "replica forgot {} client requests whose clients had moved on (see dropAbandonedRequests)",
+                        forgotten);
+            }
             ReplicaStatus now = manager.status();
             if (now == null || now.retrievingState()) {
                 changeSeen = null;

@@ -50,6 +50,22 @@ class PlacementStateTest {
     }
 
     @Test
+    void aHeartbeatOfTheSuspectClearsTheVotesBeforeItSoOldTransientSuspicionsNeverAddUp() {
+        register("a", 1, List.of());
+        register("b", 2, List.of());
+        register("c", 3, List.of());
+        // b was alone for a while and suspected a; later a liar (c) votes against a: f+1 reporters, never at once
+        assertThat(suspect("b", 2, "a", 1).votes()).isEqualTo(1);
+        assertThat(ack(new Command.Heartbeat("a"), 1).accepted()).isTrue();
+        assertThat(state.suspicionsOf("a")).isEmpty();
+        Result.SuspectOutcome liar = suspect("c", 3, "a", 1);
+        assertThat(liar.votes()).isEqualTo(1);
+        assertThat(liar.status()).isEqualTo(NodeStatus.LIVE);
+        // a node that really stopped sends no heartbeat between the votes
+        assertThat(suspect("b", 2, "a", 1).status()).isEqualTo(NodeStatus.FAILED);
+    }
+
+    @Test
     void aFailedNodeCannotVoteAndRecoversByItsOwnHeartbeatInANewEpoch() {
         register("a", 1, List.of());
         register("b", 2, List.of());
