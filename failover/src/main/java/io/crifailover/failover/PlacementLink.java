@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PlacementLink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PlacementLink.class);
+    private static final Duration FAILURE_LOG_EVERY = Duration.ofSeconds(30);
 
     /** What this node tells placement about itself. */
     public record Self(
@@ -64,6 +65,10 @@ public final class PlacementLink implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean periodicInFlight =
             new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean registered;
+    /** The last failure logged at WARN and when: the same failure again is logged at most every 30 s. */
+    private String lastFailure = "";
+
+    private Instant lastFailureLogged = Instant.MIN;
     private volatile int reportedLoad = -1;
     private volatile HeartbeatListener heartbeatListener = (c, sent, beat) -> {};
 
@@ -234,11 +239,24 @@ public final class PlacementLink implements AutoCloseable {
                     call.run(client);
                     fence.quorumContact(sent);
                 } catch (RuntimeException e) {
-                    LOG.debug("placement call failed: {}", e.toString());
+                    callFailed(e);
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             LOG.debug("placement link closed; call dropped");
+        }
+    }
+
+    /** Runs on the placement thread only. */
+    private void callFailed(RuntimeException e) {
+        String why = e.toString();
+        Instant now = clock.instant();
+        if (!why.equals(lastFailure) || now.isAfter(lastFailureLogged.plus(FAILURE_LOG_EVERY))) {
+            LOG.warn("placement call failed: {} (the same failure is logged again after 30 s)", why);
+            lastFailure = why;
+            lastFailureLogged = now;
+        } else {
+            LOG.debug("placement call failed: {}", why);
         }
     }
 
