@@ -3,6 +3,7 @@ package io.crifailover.placement;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /** An operation submitted to the replicated state machine. Node-scoped commands must come from that node's client. */
 public sealed interface Command {
@@ -114,6 +115,51 @@ public sealed interface Command {
         @Override
         public Optional<String> actor() {
             return Optional.of(sourceNode);
+        }
+    }
+
+    /**
+     * Records the latest checkpoints of several containers of the calling node in one ordered call. The whole
+     * command is refused when the caller is not {@code sourceNode} or that node is failed; otherwise each entry is
+     * checked like a {@link RecordCheckpoint} and answered on its own, in the order of {@link #entries()} (sorted by
+     * container, one entry per container).
+     */
+    record RecordCheckpoints(String sourceNode, List<CheckpointEntry> entries) implements Command {
+        /** Most entries one command carries. */
+        public static final int MAX_ENTRIES = 1024;
+
+        public RecordCheckpoints {
+            requireName(sourceNode, "source node");
+            TreeMap<String, CheckpointEntry> byContainer = new TreeMap<>();
+            for (CheckpointEntry e : entries) {
+                if (byContainer.put(e.containerId(), e) != null) {
+                    throw new IllegalArgumentException("two checkpoints of " + e.containerId() + " in one batch");
+                }
+            }
+            if (byContainer.isEmpty() || byContainer.size() > MAX_ENTRIES) {
+                throw new IllegalArgumentException(
+                        "a batch holds 1 to " + MAX_ENTRIES + " checkpoints, not " + byContainer.size());
+            }
+            entries = List.copyOf(byContainer.values());
+        }
+
+        @Override
+        public Optional<String> actor() {
+            return Optional.of(sourceNode);
+        }
+    }
+
+    /** One checkpoint of a {@link RecordCheckpoints}: a {@link RecordCheckpoint} whose source is the batch's. */
+    record CheckpointEntry(
+            String containerId, String digest, long sequence, List<String> cpuFlags, List<String> holders) {
+        public CheckpointEntry {
+            requireName(containerId, "container id");
+            requireName(digest, "checkpoint digest");
+            cpuFlags = Flags.canonical(cpuFlags);
+            holders = Flags.canonicalNames(holders);
+            if (sequence < 0) {
+                throw new IllegalArgumentException("checkpoint sequence must be >= 0, was " + sequence);
+            }
         }
     }
 

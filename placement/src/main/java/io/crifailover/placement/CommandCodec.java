@@ -19,6 +19,8 @@ public final class CommandCodec {
     private static final int FORGET = 11;
     /** RegisterNode with CRIU readiness and xsave facts (since issue 13). */
     private static final int REGISTER_V2 = 12;
+    /** Several checkpoints of one source node (since issue 18). */
+    private static final int CHECKPOINTS = 13;
 
     private CommandCodec() {}
 
@@ -47,6 +49,15 @@ public final class CommandCodec {
                     .str(c.sourceNode())
                     .strings(c.cpuFlags())
                     .strings(c.holders());
+        } else if (command instanceof Command.RecordCheckpoints c) {
+            out.tag(CHECKPOINTS).str(c.sourceNode()).i32(c.entries().size());
+            for (Command.CheckpointEntry e : c.entries()) {
+                out.str(e.containerId())
+                        .str(e.digest())
+                        .i64(e.sequence())
+                        .strings(e.cpuFlags())
+                        .strings(e.holders());
+            }
         } else if (command instanceof Command.AssignStandbys c) {
             out.tag(STANDBYS).str(c.containerId()).str(c.sourceNode()).i32(c.count());
         } else if (command instanceof Command.AckRestore c) {
@@ -80,6 +91,13 @@ public final class CommandCodec {
                 case HEARTBEAT -> new Command.Heartbeat(in.str());
                 case CHECKPOINT ->
                     new Command.RecordCheckpoint(in.str(), in.str(), in.i64(), in.str(), in.strings(), in.strings());
+                case CHECKPOINTS ->
+                    new Command.RecordCheckpoints(
+                            in.str(),
+                            ResultCodec.readList(
+                                    in,
+                                    () -> new Command.CheckpointEntry(
+                                            in.str(), in.str(), in.i64(), in.strings(), in.strings())));
                 case STANDBYS -> new Command.AssignStandbys(in.str(), in.str(), in.i32());
                 case ACK -> new Command.AckRestore(in.str(), in.i64(), in.str());
                 case DECISIONS -> new Command.QueryDecisions(in.str());

@@ -117,6 +117,21 @@ public final class PlacementClient implements AutoCloseable {
                 Result.Ack.class);
     }
 
+    /** Records several checkpoints of {@code sourceNode} in one ordered call; one answer per entry. */
+    public Result.Acks recordCheckpoints(String sourceNode, List<Command.CheckpointEntry> entries) {
+        return recordCheckpoints(new Command.RecordCheckpoints(sourceNode, entries));
+    }
+
+    /** Sends {@code batch} as one ordered call; the answers are in the order of {@code batch.entries()}. */
+    public Result.Acks recordCheckpoints(Command.RecordCheckpoints batch) {
+        Result.Acks acks = invoke(batch, Result.Acks.class);
+        if (acks.acks().size() != batch.entries().size()) {
+            throw new PlacementException(acks.acks().size() + " answers to a batch of "
+                    + batch.entries().size() + " checkpoints");
+        }
+        return acks;
+    }
+
     public Result.Standbys assignStandbys(String containerId, String sourceNode, int count) {
         return invoke(new Command.AssignStandbys(containerId, sourceNode, count), Result.Standbys.class);
     }

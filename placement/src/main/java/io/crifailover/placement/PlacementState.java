@@ -92,6 +92,8 @@ public final class PlacementState {
             return heartbeat(c, clientId);
         } else if (command instanceof Command.RecordCheckpoint c) {
             return recordCheckpoint(c, clientId);
+        } else if (command instanceof Command.RecordCheckpoints c) {
+            return recordCheckpoints(c, clientId);
         } else if (command instanceof Command.AssignStandbys c) {
             return assignStandbys(c, clientId);
         } else if (command instanceof Command.AckRestore c) {
@@ -231,14 +233,51 @@ public final class PlacementState {
     }
 
     private Result recordCheckpoint(Command.RecordCheckpoint c, int clientId) {
-        Optional<String> refusal = refuseUnlessOwner(c.sourceNode(), clientId);
+        Optional<String> refusal = refuseUnlessLiveSource(c.sourceNode(), clientId);
         if (refusal.isPresent()) {
             return new Result.Ack(false, refusal.get());
         }
-        NodeInfo source = nodes.get(c.sourceNode());
-        if (source.status() != NodeStatus.LIVE) {
-            return new Result.Ack(false, "source " + c.sourceNode() + " is failed");
+        return record(
+                new Command.CheckpointEntry(c.containerId(), c.digest(), c.sequence(), c.cpuFlags(), c.holders()),
+                nodes.get(c.sourceNode()));
+    }
+
+    /**
+     * A batch: refused as a whole for a caller that is not its source or a failed source, else entry by entry. An
+     * entry equal to the catalog's record (a batch sent again after its answer was lost) is answered as done.
+     */
+    private Result recordCheckpoints(Command.RecordCheckpoints c, int clientId) {
+        Optional<String> refusal = refuseUnlessLiveSource(c.sourceNode(), clientId);
+        if (refusal.isPresent()) {
+            return new Result.Acks(
+                    java.util.Collections.nCopies(c.entries().size(), new Result.Ack(false, refusal.get())));
         }
+        NodeInfo source = nodes.get(c.sourceNode());
+        List<Result.Ack> acks = new ArrayList<>(c.entries().size());
+        for (Command.CheckpointEntry e : c.entries()) {
+            CheckpointRecord previous = checkpoints.get(e.containerId());
+            boolean recorded = previous != null
+                    && previous.sequence() == e.sequence()
+                    && previous.digest().equals(e.digest())
+                    && previous.sourceNode().equals(source.name());
+            acks.add(
+                    recorded
+                            ? new Result.Ack(
+                                    true, "checkpoint " + e.sequence() + " of " + e.containerId() + " already recorded")
+                            : record(e, source));
+        }
+        return new Result.Acks(acks);
+    }
+
+    private Optional<String> refuseUnlessLiveSource(String sourceNode, int clientId) {
+        Optional<String> refusal = refuseUnlessOwner(sourceNode, clientId);
+        if (refusal.isEmpty() && nodes.get(sourceNode).status() != NodeStatus.LIVE) {
+            return Optional.of("source " + sourceNode + " is failed");
+        }
+        return refusal;
+    }
+
+    private Result.Ack record(Command.CheckpointEntry c, NodeInfo source) {
         CheckpointRecord previous = checkpoints.get(c.containerId());
         if (previous != null && c.sequence() <= previous.sequence()) {
             return new Result.Ack(
@@ -251,19 +290,19 @@ public final class PlacementState {
             return new Result.Ack(false, c.containerId() + " has a pending restore to " + open.target());
         }
         TreeSet<String> holders = new TreeSet<>(c.holders());
-        holders.add(c.sourceNode());
+        holders.add(source.name());
         checkpoints.put(
                 c.containerId(),
                 new CheckpointRecord(
                         c.containerId(),
                         c.digest(),
                         c.sequence(),
-                        c.sourceNode(),
+                        source.name(),
                         source.arch(),
                         c.cpuFlags(),
                         List.copyOf(holders),
                         source.xsave()));
-        homes.put(c.containerId(), c.sourceNode());
+        homes.put(c.containerId(), source.name());
         return new Result.Ack(true, "checkpoint " + c.sequence() + " of " + c.containerId() + " recorded");
     }
 

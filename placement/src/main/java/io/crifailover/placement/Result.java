@@ -33,6 +33,18 @@ public sealed interface Result {
         }
     }
 
+    /** One {@link Ack} per entry of a batch command, in the command's order. */
+    record Acks(List<Ack> acks) implements Result {
+        public Acks {
+            acks = List.copyOf(acks);
+        }
+
+        /** How many entries were applied. */
+        public long accepted() {
+            return acks.stream().filter(Ack::accepted).count();
+        }
+    }
+
     /** Outcome of a suspicion: the votes in the node's current epoch and its resulting status. */
     record SuspectOutcome(boolean accepted, String detail, int votes, NodeStatus status) implements Result {
         public SuspectOutcome {

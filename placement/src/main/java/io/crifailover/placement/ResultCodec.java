@@ -17,6 +17,8 @@ public final class ResultCodec {
     private static final int NODES_V2 = 8;
     /** An acknowledgement with its {@link Result.Outcome}; tag 1 is the older accepted/refused form. */
     private static final int ACK_V2 = 9;
+    /** One acknowledgement per entry of a batch (since issue 18). */
+    private static final int ACKS = 10;
 
     private ResultCodec() {}
 
@@ -24,6 +26,9 @@ public final class ResultCodec {
         WireOutput out = new WireOutput();
         if (result instanceof Result.Ack r) {
             out.tag(ACK_V2).tag(r.outcome().ordinal()).str(r.detail());
+        } else if (result instanceof Result.Acks r) {
+            out.tag(ACKS).i32(r.acks().size());
+            r.acks().forEach(a -> out.tag(a.outcome().ordinal()).str(a.detail()));
         } else if (result instanceof Result.SuspectOutcome r) {
             out.tag(SUSPECT)
                     .bool(r.accepted())
@@ -60,6 +65,8 @@ public final class ResultCodec {
             return switch (tag) {
                 case ACK -> new Result.Ack(in.bool(), in.str());
                 case ACK_V2 -> new Result.Ack(in.enumValue(Result.Outcome.class), in.str());
+                case ACKS ->
+                    new Result.Acks(readList(in, () -> new Result.Ack(in.enumValue(Result.Outcome.class), in.str())));
                 case SUSPECT ->
                     new Result.SuspectOutcome(in.bool(), in.str(), in.i32(), in.enumValue(NodeStatus.class));
                 case DECISIONS -> new Result.Decisions(readList(in, () -> ModelCodec.readDecision(in)));

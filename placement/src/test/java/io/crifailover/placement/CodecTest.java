@@ -14,6 +14,11 @@ class CodecTest {
             new Command.Suspect("a", "b", 7),
             new Command.Heartbeat("n"),
             new Command.RecordCheckpoint("ns/p/c", "sha256:ab", 9, "n", List.of("avx"), List.of("m", "k")),
+            new Command.RecordCheckpoints(
+                    "n",
+                    List.of(
+                            new Command.CheckpointEntry("ns/p/d", "sha256:cd", 3, List.of("sse"), List.of()),
+                            new Command.CheckpointEntry("ns/p/c", "sha256:ab", 9, List.of("avx"), List.of("m", "k")))),
             new Command.AssignStandbys("ns/p/c", "n", 2),
             new Command.AckRestore("ns/p/c", 4, "m"),
             new Command.ForgetContainer("ns/p/c", "m"),
@@ -41,6 +46,7 @@ class CodecTest {
                 new Result.Ack(true, "ok"),
                 new Result.Ack(false, "no"),
                 new Result.Ack(Result.Outcome.REJOINED, "a recovered in epoch 2"),
+                new Result.Acks(List.of(new Result.Ack(true, "recorded"), new Result.Ack(false, "not newer"))),
                 new Result.SuspectOutcome(true, "x", 2, NodeStatus.FAILED),
                 new Result.Decisions(List.of(
                         new RestoreDecision("c", 1, "a", 1, "", DecisionStatus.NO_COMPATIBLE_NODE, "d", 3, "none"))),
@@ -51,6 +57,28 @@ class CodecTest {
         for (Result r : results) {
             assertThat(ResultCodec.decode(ResultCodec.encode(r))).isEqualTo(r);
         }
+    }
+
+    @Test
+    void aBatchEncodesInContainerOrderWhateverOrderItWasBuiltIn() {
+        Command.CheckpointEntry a = new Command.CheckpointEntry("a", "sha256:1", 1, List.of("sse", "avx"), List.of());
+        Command.CheckpointEntry b = new Command.CheckpointEntry("b", "sha256:2", 2, List.of(), List.of("y", "x"));
+        assertThat(CommandCodec.encode(new Command.RecordCheckpoints("n", List.of(b, a))))
+                .isEqualTo(CommandCodec.encode(new Command.RecordCheckpoints("n", List.of(a, b))));
+    }
+
+    @Test
+    void aBatchWithTwoEntriesOfOneContainerIsMalformed() {
+        byte[] one = CommandCodec.encode(new Command.RecordCheckpoints(
+                "n", List.of(new Command.CheckpointEntry("a", "sha256:1", 1, List.of(), List.of()))));
+        byte[] entry = Arrays.copyOfRange(one, 1 + 4 + 1 + 4, one.length);
+        byte[] twice = new byte[one.length + entry.length];
+        System.arraycopy(one, 0, twice, 0, one.length);
+        System.arraycopy(entry, 0, twice, one.length, entry.length);
+        twice[1 + 4 + 1 + 3] = 2;
+        assertThatThrownBy(() -> CommandCodec.decode(twice))
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("two checkpoints of a");
     }
 
     @Test

@@ -31,6 +31,10 @@ class LyingPlacementReplica extends PlacementReplica {
     static Result lie(Result truth) {
         if (truth instanceof Result.Ack a) {
             return new Result.Ack(!a.accepted(), "lie");
+        } else if (truth instanceof Result.Acks a) {
+            return new Result.Acks(a.acks().stream()
+                    .map(x -> new Result.Ack(!x.accepted(), "lie"))
+                    .toList());
         } else if (truth instanceof Result.SuspectOutcome s) {
             return new Result.SuspectOutcome(true, "declared failed", 99, NodeStatus.FAILED);
         } else if (truth instanceof Result.Decisions d) {

@@ -106,6 +106,21 @@ class PlacementClusterTest {
             assertThat(healthy.recordCheckpoint("c1", "sha256:1", 1, "healthy", AVX2, List.of("other", "liar"))
                             .accepted())
                     .isTrue();
+            Result.Acks batch = healthy.recordCheckpoints(
+                    "healthy",
+                    List.of(
+                            new Command.CheckpointEntry("c1", "sha256:0", 0, AVX2, List.of("other")),
+                            new Command.CheckpointEntry("c2", "sha256:2", 1, AVX2, List.of())));
+            assertThat(batch.acks())
+                    .as("c1 is older than the recorded one; c2 is held by its source only")
+                    .extracting(Result.Ack::accepted)
+                    .containsExactly(false, true);
+            assertThat(liar.recordCheckpoints(
+                                    "healthy",
+                                    List.of(new Command.CheckpointEntry("c3", "sha256:3", 1, AVX2, List.of())))
+                            .acks())
+                    .as("a member batching for another node")
+                    .noneMatch(Result.Ack::accepted);
 
             Result.SuspectOutcome lie = liar.suspect("liar", "healthy", 1);
             assertThat(lie.status()).isEqualTo(NodeStatus.LIVE);

@@ -2,6 +2,7 @@ package io.crifailover.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +69,19 @@ class RequestAuthenticatorTest {
                         .refusal())
                 .isEmpty();
         assertThat(gate.admit(signed(1, 3, new Command.QueryNodes(), TestKeys.key(1)), true)
+                        .refusal())
+                .isEmpty();
+    }
+
+    @Test
+    void aBatchOfCheckpointsActsForItsSourceNodeOnly() {
+        RequestAuthenticator gate = new RequestAuthenticator(members);
+        List<Command.CheckpointEntry> entries =
+                List.of(new Command.CheckpointEntry("c1", "sha256:1", 1, List.of(), List.of("node-a")));
+        assertThat(gate.admit(signed(1, 1, new Command.RecordCheckpoints("node-a", entries), TestKeys.key(1)), true)
+                        .refusal())
+                .hasValueSatisfying(r -> assertThat(r).contains("member 1 is node node-b and may not act for node-a"));
+        assertThat(gate.admit(signed(1, 2, new Command.RecordCheckpoints("node-b", entries), TestKeys.key(1)), true)
                         .refusal())
                 .isEmpty();
     }
