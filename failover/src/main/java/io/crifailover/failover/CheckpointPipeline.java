@@ -5,6 +5,7 @@ import io.crifailover.image.CheckpointImageBuilder;
 import io.crifailover.image.CheckpointMetadata;
 import io.crifailover.image.ScannedArchive;
 import io.crifailover.image.meta.CriuDumpStats;
+import io.crifailover.placement.Command;
 import io.crifailover.placement.Result;
 import io.crifailover.protos.cri.CheckpointContainerRequest;
 import io.crifailover.protos.cri.ContainerStatusRequest;
@@ -51,8 +52,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The runtime's archive is read once (validated, hashed and cut into replication chunks together) and, when it
  * is a plain tar of files and directories, becomes the image's layer as it is: moved into the layout and then into
- * the store, never rewritten or read again before it is sent. Standbys come from a {@link StandbyCache}. Each phase's wall time and CPU is accounted by a
- * {@link PhaseLedger} and shown in the log, the metrics and the status page.
+ * the store, never rewritten or read again before it is sent. Standbys come from a {@link StandbyCache}; records
+ * go to the catalog through a {@link CheckpointCatalog}, with those of other containers that completed meanwhile.
+ * Each phase's wall time and CPU is accounted by a {@link PhaseLedger} and shown in the log, the metrics and the
+ * status page.
  */
 public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJob {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointPipeline.class);
@@ -73,6 +76,7 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
     private final NodeIdentity node;
     private final WorkloadResolver workloads;
     private final PlacementLink placement;
+    private final CheckpointCatalog catalog;
     private final Map<String, PeerClient> peerStores;
     private final PodEvents events;
     private final Timer duration;
@@ -135,6 +139,7 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
         this.node = node;
         this.workloads = workloads;
         this.placement = placement;
+        this.catalog = CheckpointCatalog.of(node.name(), placement, metrics);
         this.peerStores = Map.copyOf(peerStores);
         this.events = events;
         this.duration = Timer.builder("crif.checkpoint.duration")
@@ -241,9 +246,8 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
                     standbyCache.invalidate(id);
                 }
                 ledger.enter(CheckpointPhase.CATALOG);
-                ack = placement.call(
-                        p -> p.recordCheckpoint(
-                                id, image.manifestDigest(), sequence, node.name(), node.cpuFlags(), holders),
+                ack = catalog.recordAndWait(
+                        new Command.CheckpointEntry(id, image.manifestDigest(), sequence, node.cpuFlags(), holders),
                         PLACEMENT_TIMEOUT);
             } catch (IllegalStateException noQuorum) {
                 standbyCache.invalidate(id);
@@ -445,6 +449,11 @@ public final class CheckpointPipeline implements CheckpointScheduler.CheckpointJ
 
     private static long millis(long nanos) {
         return nanos / 1_000_000;
+    }
+
+    /** How many records the catalog calls carried (for the status page). */
+    public CheckpointCatalog.Stats catalogStats() {
+        return catalog.stats();
     }
 
     /** Newest checkpoint per container id of this node. */

@@ -433,7 +433,8 @@ public final class FailoverNode implements AutoCloseable {
                 replica.status(),
                 replica.restarts(),
                 criu,
-                stuck.all());
+                stuck.all(),
+                pipeline.catalogStats());
     }
 
     private static void rotate(RuntimeCredentials credentials) {

@@ -82,6 +82,18 @@ final class StatusReport {
         }
     }
 
+    /** The ordered calls that recorded this node's checkpoints in placement's catalog, and the records they carried. */
+    private static void writeCatalog(ObjectNode o, CheckpointCatalog.Stats catalog) {
+        o.put("calls", catalog.calls());
+        o.put("records", catalog.records());
+        o.put(
+                "recordsPerCall",
+                catalog.calls() == 0 ? 0 : Math.round(100.0 * catalog.records() / catalog.calls()) / 100.0);
+        o.put("largestCall", catalog.largestCall());
+        o.put("failedCalls", catalog.failedCalls());
+        o.put("queued", catalog.queued());
+    }
+
     /** Placement's view of every node and decision, with its age: it comes from {@link ClusterView}, not a call. */
     private static void writeCluster(ObjectNode root, ClusterView.Snapshot view, Instant now) {
         if (view.fetchedAt() != null) {
@@ -129,7 +141,8 @@ final class StatusReport {
             io.crifailover.placement.ReplicaStatus replica,
             int replicaRestarts,
             CriuReadiness criu,
-            Map<String, StuckCheckpoints.Stuck> stuck) {
+            Map<String, StuckCheckpoints.Stuck> stuck,
+            CheckpointCatalog.Stats catalog) {
         ObjectNode root = JSON.createObjectNode();
         root.put("node", config.nodeName());
         root.put("address", config.nodeAddress());
@@ -164,6 +177,7 @@ final class StatusReport {
                 o.put("evidence", s.evidence());
             }
         }
+        writeCatalog(root.putObject("catalogCalls"), catalog);
         writeCluster(root, view, now);
         if (replica != null) {
             ObjectNode r = root.putObject("placementReplica");

@@ -104,12 +104,16 @@ class StatusReportTest {
                         new ReplicaStatus(2, 2, 1, 40, false, false),
                         1,
                         ProtectionReconcilerTest.READY,
-                        stuck));
+                        stuck,
+                        new CheckpointCatalog.Stats(4, 10, 5, 1, 2)));
 
         assertThat(status.path("node").asText()).isEqualTo("node-1");
         assertThat(status.path("optedIn").asBoolean()).isTrue();
         assertThat(status.path("fenced").asBoolean()).isFalse();
         assertThat(status.path("criu").path("ready").asBoolean()).isTrue();
+        assertThat(status.path("catalogCalls").path("recordsPerCall").asDouble())
+                .isEqualTo(2.5);
+        assertThat(status.path("catalogCalls").path("queued").asInt()).isEqualTo(2);
         assertThat(status.path("protected").findValuesAsText("containerId")).containsExactly("c-1", "c-2");
         assertThat(status.path("protected").get(0).path("stuck").asBoolean()).isFalse();
         assertThat(status.path("protected")
@@ -147,7 +151,8 @@ class StatusReportTest {
                         null,
                         0,
                         CriuReadiness.checking(Instant.EPOCH),
-                        Map.of()));
+                        Map.of(),
+                        new CheckpointCatalog.Stats(0, 0, 0, 0, 0)));
 
         assertThat(status.path("clusterError").asText()).contains("no quorum");
         assertThat(status.has("clusterViewAt")).as("never answered").isFalse();
