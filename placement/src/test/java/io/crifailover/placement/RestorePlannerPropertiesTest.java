@@ -110,7 +110,8 @@ class RestorePlannerPropertiesTest {
             }
             Step s = steps.get(i);
             byte[] ra = ResultCodec.encode(a.apply(s.command(), s.client()));
-            byte[] rb = ResultCodec.encode(b.apply(s.command(), s.client()));
+            Command received = CommandCodec.decode(CommandCodec.encode(s.command()));
+            byte[] rb = ResultCodec.encode(b.apply(received, s.client()));
             assertThat(rb).isEqualTo(ra);
             assertDecisionsSound(a);
         }
@@ -169,6 +170,25 @@ class RestorePlannerPropertiesTest {
                         new Command.RecordCheckpoint(
                                 "c" + c, "d" + seq, seq, "n" + src, new ArrayList<>(flags), new ArrayList<>(holders)),
                         cl));
+        Arbitrary<Step> batch = Combinators.combine(
+                        Arbitraries.subsetOf(0, 1, 2, 3).ofMinSize(1),
+                        nodeIndex,
+                        Arbitraries.subsetOf(FLAGS),
+                        Arbitraries.subsetOf(NAMES.subList(0, 6)),
+                        Arbitraries.longs().between(1, 20),
+                        client)
+                .as((cs, src, flags, holders, seq, cl) -> new Step(
+                        new Command.RecordCheckpoints(
+                                "n" + src,
+                                cs.stream()
+                                        .map(c -> new Command.CheckpointEntry(
+                                                "c" + c,
+                                                "d" + (seq + c),
+                                                seq + c,
+                                                new ArrayList<>(flags),
+                                                new ArrayList<>(holders)))
+                                        .toList()),
+                        cl));
         Arbitrary<Step> ackRestore = Combinators.combine(
                         Arbitraries.integers().between(0, 3),
                         Arbitraries.longs().between(1, 10),
@@ -183,6 +203,7 @@ class RestorePlannerPropertiesTest {
                 net.jqwik.api.Tuple.of(5, suspect),
                 net.jqwik.api.Tuple.of(1, heartbeat),
                 net.jqwik.api.Tuple.of(3, checkpoint),
+                net.jqwik.api.Tuple.of(2, batch),
                 net.jqwik.api.Tuple.of(1, ackRestore),
                 net.jqwik.api.Tuple.of(1, standby));
         return step.list().ofMinSize(1).ofMaxSize(60);
