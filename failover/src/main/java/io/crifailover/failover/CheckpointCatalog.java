@@ -75,7 +75,8 @@ public final class CheckpointCatalog {
     /**
      * Records {@code entry} and waits at most {@code timeout} for placement's answer.
      *
-     * @throws IllegalStateException when no answer came in time; the record stays queued for the next call
+     * @throws IllegalStateException when no answer came in time; the record still goes to placement (unless a newer
+     *     one of its container replaces it first)
      */
     public Result.Ack recordAndWait(Command.CheckpointEntry entry, Duration timeout) {
         CompletableFuture<Result.Ack> answer = record(entry);
@@ -83,7 +84,8 @@ public final class CheckpointCatalog {
             return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new IllegalStateException("no placement answer within " + timeout.toMillis() + " ms; checkpoint "
-                    + entry.sequence() + " of " + entry.containerId() + " stays queued for the next catalog call");
+                    + entry.sequence() + " of " + entry.containerId()
+                    + " still goes to the catalog, with the call out now or a later one");
         } catch (ExecutionException e) {
             throw new IllegalStateException(
                     "catalog call failed: " + e.getCause().getMessage(), e.getCause());
