@@ -133,8 +133,8 @@ public final class CheckpointCatalog {
             }
             requeue(batch);
             failures.increment();
-            LOG.warn(
-                    "recording {} checkpoints in the catalog failed, sent again with the next call: {}",
+            LOG.debug(
+                    "recording {} checkpoints in the catalog failed, sent again with the next call (the link logs why): {}",
                     batch.size(),
                     e.toString());
             retryLater.execute(this::sendQueued);
