@@ -13,7 +13,6 @@ import io.crifailover.placement.PlacementException;
 import io.crifailover.placement.Result;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -27,13 +26,7 @@ import org.junit.jupiter.api.Test;
 
 class CheckpointCatalogTest {
     private final PlacementClient client = mock(PlacementClient.class);
-    private final PlacementLink link = new PlacementLink(
-            client,
-            new PlacementLink.Self("a", "10.0.0.1", "x86_64", List.of(), 4),
-            new SelfFence(Duration.ofSeconds(5)),
-            Clock.systemUTC(),
-            () -> {},
-            () -> false);
+    private final PlacementLink link = TestLinks.of(client, "a", "10.0.0.1");
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     /** Retries run when the test says so. */
     private final Queue<Runnable> retries = new ArrayDeque<>();

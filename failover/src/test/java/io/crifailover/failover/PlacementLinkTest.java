@@ -14,7 +14,6 @@ import io.crifailover.placement.NodeInfo;
 import io.crifailover.placement.NodeStatus;
 import io.crifailover.placement.PlacementClient;
 import io.crifailover.placement.Result;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,13 +49,7 @@ class PlacementLinkTest {
         when(client.nodes())
                 .thenAnswer(i -> List.of(new NodeInfo(
                         "b", "10.0.0.2", "x86_64", List.of(), 4, 0, NodeStatus.LIVE, peerEpoch.get(), 1001)));
-        link = new PlacementLink(
-                client,
-                new PlacementLink.Self("a", "10.0.0.1", "x86_64", List.of(), 4),
-                new SelfFence(Duration.ofSeconds(5)),
-                Clock.systemUTC(),
-                () -> {},
-                () -> false);
+        link = TestLinks.of(client, "a", "10.0.0.1");
     }
 
     @AfterEach

@@ -26,7 +26,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -64,13 +63,7 @@ class RestoreControllerTest {
         store = CheckpointStore.open(dir.resolve("store"));
         credentials = RuntimeCredentials.create(dir.resolve("runtime-pull-credentials"));
         when(client.forgetContainer(CONTAINER, "node-2")).thenReturn(new Result.Ack(true, CONTAINER + " forgotten"));
-        link = new PlacementLink(
-                client,
-                new PlacementLink.Self("node-2", "10.0.0.2", "x86_64", List.of(), 4),
-                new SelfFence(Duration.ofSeconds(5)),
-                Clock.systemUTC(),
-                () -> {},
-                () -> false);
+        link = TestLinks.of(client, "node-2", "10.0.0.2");
         restore = new RestoreController(
                 "node-2",
                 Duration.ZERO,

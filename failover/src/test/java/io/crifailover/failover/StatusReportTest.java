@@ -33,13 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class StatusReportTest {
     private final PlacementClient client = mock(PlacementClient.class);
-    private final PlacementLink link = new PlacementLink(
-            client,
-            new PlacementLink.Self("node-1", "10.0.0.1", "x86_64", List.of(), 4),
-            new SelfFence(Duration.ofSeconds(5)),
-            Clock.systemUTC(),
-            () -> {},
-            () -> false);
+    private final PlacementLink link = TestLinks.of(client, "node-1", "10.0.0.1");
     private final FailoverConfig config = new FailoverConfig(
             "node-1",
             "10.0.0.1",
