@@ -52,7 +52,11 @@ class CrashRecoveryIT {
     }
 
     private int status(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+        return http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .header("Authorization", BASIC)
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
                 .statusCode();
     }
 
@@ -161,6 +165,7 @@ class CrashRecoveryIT {
             assertThat(status(target.url + "/v2/ckpt/redis/manifests/1")).isEqualTo(200);
             var blob = http.send(
                     HttpRequest.newBuilder(URI.create(target.url + "/v2/ckpt/redis/blobs/" + layer))
+                            .header("Authorization", BASIC)
                             .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(Digest.of(blob.body())).isEqualTo(layer);
