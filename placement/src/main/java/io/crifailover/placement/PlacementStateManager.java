@@ -96,7 +96,7 @@ class PlacementStateManager extends StandardStateManager {
 
     /**
      * Forgets client requests this replica still waits to see ordered although their client has moved on: one whose
-     * client already had a later request executed here, or one pending for longer than {@code abandonedAfterMs}
+     * client already had a later request executed here, or one pending for longer than {@code abandonedAfterNanos}
      * (longer than any client waits for its reply). BFT-SMaRt removes a request from a replica's pending list only
      * when it delivers it in a decision; a request executed while this replica was cut off or restarting reaches it
      * through state transfer instead, and one whose client died may never be ordered. Its timer then expires every
@@ -107,7 +107,7 @@ class PlacementStateManager extends StandardStateManager {
      * @return how many requests were forgotten
      */
     @SuppressWarnings("unchecked")
-    int dropAbandonedRequests(long nowMs, long abandonedAfterMs) {
+    int dropAbandonedRequests(long nowNanos, long abandonedAfterNanos) {
         TOMLayer t = layer;
         if (t == null || CLIENTS_DATA == null || CLIENT_LOCK == null || isRetrievingState()) {
             return 0;
@@ -127,7 +127,8 @@ class PlacementStateManager extends StandardStateManager {
                                     client.getPendingRequests().iterator();
                             it.hasNext(); ) {
                         TOMMessage m = it.next();
-                        if (m.getSequence() < executed || nowMs - m.receptionTime > abandonedAfterMs) {
+                        // the library stamps receptionTime with System.nanoTime()
+                        if (m.getSequence() < executed || nowNanos - m.receptionTime > abandonedAfterNanos) {
                             it.remove();
                             dropped.add(m);
                         }

@@ -57,7 +57,7 @@ final class ReplicaWatchdog implements AutoCloseable {
 
     void check() {
         try {
-            int forgotten = manager.dropAbandonedRequests(System.currentTimeMillis(), ABANDONED_AFTER.toMillis());
+            int forgotten = manager.dropAbandonedRequests(System.nanoTime(), ABANDONED_AFTER.toNanos());
             if (forgotten > 0) {
                 LOG.warn(
                         "replica forgot {} client requests whose clients had moved on (see dropAbandonedRequests)",

@@ -319,7 +319,10 @@ class FailoverIT {
                         .getItemsList()
                         .isEmpty());
         long after = events.count("default", "phoenix", PodEvents.CHECKPOINTED);
-        await().atMost(Duration.ofSeconds(60))
+        // The restarted shim's replica needs about 10 s to rejoin; its peers, which probe the shim, may declare
+        // node-1 failed meanwhile, so protection resumes either here or on the copy restored elsewhere (README,
+        // known problems): the latter took over 60 s once in a loaded clean-clone run.
+        await().atMost(Duration.ofSeconds(150))
                 .until(() -> events.count("default", "phoenix", PodEvents.CHECKPOINTED) > after);
     }
 }
