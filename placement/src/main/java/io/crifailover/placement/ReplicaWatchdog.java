@@ -60,8 +60,9 @@ final class ReplicaWatchdog implements AutoCloseable {
             int forgotten = manager.dropAbandonedRequests(System.nanoTime(), ABANDONED_AFTER.toNanos());
             if (forgotten > 0) {
                 LOG.warn(
-                        "replica forgot {} client requests whose clients had moved on (see dropAbandonedRequests)",
-                        forgotten);
+                        "replica forgot {} client requests pending for over {} s (see dropAbandonedRequests)",
+                        forgotten,
+                        ABANDONED_AFTER.toSeconds());
             }
             ReplicaStatus now = manager.status();
             if (now == null || now.retrievingState()) {
